@@ -1,0 +1,3 @@
+from monitord.cli import main
+
+raise SystemExit(main())
