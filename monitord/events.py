@@ -203,6 +203,16 @@ class CalendarReminder(Event):
     days_until: int
 
 
+class RefillCalendarState(Event):
+    """Where the pump's calendar stands (published at start, daily, and when a date changes)."""
+
+    type: Literal["refill_calendar_state"] = "refill_calendar_state"
+    reservoir_alarm_date: date | None = Field(default=None, description="low-reservoir alarm date (refill printout)")
+    days_until_reservoir_alarm: int | None = None
+    replacement_date: date | None = Field(default=None, description="elective replacement indicator (ERI) date")
+    days_until_replacement: int | None = None
+
+
 # --- incidents and notifications (escalation) ----------------------------------------------------------------
 
 
@@ -247,6 +257,7 @@ AnyEvent = Annotated[
     | Snoozed
     | RefillLogged
     | CalendarReminder
+    | RefillCalendarState
     | IncidentChanged
     | NotificationFailed,
     Field(discriminator="type"),
