@@ -303,6 +303,8 @@ def _kind(det: Any) -> str:
 def _span(det: Any) -> tuple[float, float]:
     if isinstance(det, dict):
         return float(det["start"]), float(det["end"])
+    if hasattr(det, "start_s"):  # monitord.detectors.base.Detection
+        return float(det.start_s), float(det.end_s)
     return float(det.start), float(det.end)
 
 
