@@ -46,6 +46,8 @@ import soundfile as sf
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+if str(REPO) not in sys.path:  # the in-process parts (latency, framing) import monitord from this checkout
+    sys.path.insert(1, str(REPO))
 import corpus as corpus_mod  # noqa: E402  (bench/ is not a package; corpus.py sits beside this file)
 
 SLACK_S = 0.5
@@ -345,6 +347,11 @@ def measure_latency(files: list[dict[str, Any]], profiles: dict[int, Path], bloc
 # report
 # --------------------------------------------------------------------------------------------------------------
 
+def last_line(text: str) -> str:
+    lines = [x for x in text.strip().splitlines() if x.strip()]
+    return lines[-1][:300] if lines else ""
+
+
 def pct(hits: int, n: int) -> str:
     return f"{100 * hits / n:.1f} % ({hits}/{n})" if n else "n/a"
 
@@ -421,6 +428,9 @@ def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     fa = results["false"]
     out["false_per_hour"] = {"value": fa["false_per_hour"], "ok": fa["false_per_hour"] <= TARGETS["false_per_hour"]}
     out["sirens_as_critical"] = {"value": fa["sirens_as_critical"], "ok": fa["sirens_as_critical"] == 0}
+    if results["errors"]:  # a crashed enroll/analyze hears nothing: its "no false alarms" is no PASS
+        for v in out.values():
+            v["ok"] = False
     sp = results.get("speed") or {}
     if "realtime_factor" in sp:
         out["realtime_factor"] = {"value": sp["realtime_factor"], "ok": sp["realtime_factor"] >= 2000}
@@ -480,6 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     enrollments = {}
     all_dets: list[dict[str, Any]] = []
     analyze_runs = {}
+    errors: list[str] = []
     for i in range(spec.pumps):
         pump_files = [f for f in files if f["pump"] == i]
         profile = work / f"pump{i}.toml"
@@ -491,6 +502,11 @@ def main(argv: list[str] | None = None) -> int:
         log(f"pump{i}: analyze {len(targets)} files")
         run = analyze(args.python, profile, targets)
         analyze_runs[i] = {k: v for k, v in run.items() if k != "detections"}
+        for alarm, e in enrollments[i].items():
+            if isinstance(e, dict) and e["exit_code"] != 0:
+                errors.append(f"pump{i}: enroll {alarm} exit {e['exit_code']}: {last_line(e['stderr'])}")
+        if run["exit_code"] != 0:
+            errors.append(f"pump{i}: analyze exit {run['exit_code']}: {last_line(run['stderr_tail'])}")
         all_dets.extend(run["detections"])
 
     results: dict[str, Any] = {
@@ -504,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         "analyze_runs": analyze_runs,
         "recall": score_recall([f for f in files if f["kind"] == "recall"], all_dets),
         "false": score_false([f for f in files if f["kind"] == "background"], all_dets),
+        "errors": errors,
     }
     if not args.skip_speed:
         log("speed: analyze vs bare STFT, pinned to core 0")
@@ -522,6 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     results["checks"] = checks(results)
     results["seconds"] = round(time.monotonic() - t_start, 1)
     table = build_tables(results)
+    if errors:
+        table += "\n\nerrors (recall and false-alarm figures are not valid):\n" + "\n".join(f"- {e}" for e in errors)
     header = (f"monitord detection benchmark — `bench/detection.py --{mode}` (seed {args.seed}), "
               f"{results['date_utc']}, {results['machine']}; {spec.pumps} synthetic pumps; run took "
               f"{results['seconds']:.0f} s")
