@@ -101,8 +101,22 @@ def enroll(python: str, profile: Path, pump_files: list[dict[str, Any]]) -> dict
     return out
 
 
-def analyze(python: str, profile: Path, paths: list[str]) -> dict[str, Any]:
-    cmd = monitord_cmd(python, "analyze", "--profile", str(profile), "--json", *paths)
+def oracle_profile(path: Path, pump: dict[str, Any]) -> None:
+    """A profile with the pump's TRUE frequencies (everything else default): separates what enrollment gets
+    wrong from what detection gets wrong. Only for diagnosis; the benchmark's numbers come from `enroll`."""
+    path.write_text(
+        f'name = "{pump["name"]}-oracle"\nverified = true\n\n'
+        f'[non_critical]\nfrequency_hz = {pump["beep_hz"]}\nverified = true\n\n'
+        f'[critical]\nfrequencies_hz = [{pump["tone_low_hz"]}, {pump["tone_high_hz"]}]\nverified = true\n'
+    )
+
+
+def profile_args(profile: Path | None) -> list[str]:
+    return ["--profile", str(profile)] if profile is not None else []
+
+
+def analyze(python: str, profile: Path | None, paths: list[str]) -> dict[str, Any]:
+    cmd = monitord_cmd(python, "analyze", *profile_args(profile), "--json", *paths)
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True, env=child_env(), check=False)
     detections = []
@@ -212,7 +226,7 @@ def run_measured(cmd: list[str]) -> dict[str, float]:
     return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "rss_mb": usage.ru_maxrss / 1024}
 
 
-def pipeline_framing(profile: Path) -> tuple[int, int]:
+def pipeline_framing(profile: Path | None) -> tuple[int, int]:
     from monitord.pipeline import Pipeline
     from monitord.profiles import load_profile
 
@@ -248,16 +262,16 @@ def bare_stft_seconds(path: str, frame_length: int, hop_length: int) -> float:
     return elapsed + 0.0 * sink
 
 
-def measure_speed(python: str, profile: Path, path: str, seconds: float, repeats: int) -> dict[str, Any]:
+def measure_speed(python: str, profile: Path | None, path: str, seconds: float, repeats: int) -> dict[str, Any]:
     frame_length, hop_length = pipeline_framing(profile)
     runs = []
     for i in range(repeats):
-        runs.append(run_measured(monitord_cmd(python, "analyze", "--profile", str(profile), "--json", path)))
+        runs.append(run_measured(monitord_cmd(python, "analyze", *profile_args(profile), "--json", path)))
         log(f"  analyze run {i + 1}/{repeats}: {runs[-1]['cpu_s']:.2f} s CPU, {runs[-1]['rss_mb']:.0f} MB")
     # Start-up alone (imports, profile): analyze one second of audio.
     tiny = Path(tempfile.mkdtemp()) / "one-second.wav"
     sf.write(str(tiny), np.zeros(corpus_mod.RATE_HZ, dtype=np.float32), corpus_mod.RATE_HZ, subtype="PCM_16")
-    startup = [run_measured(monitord_cmd(python, "analyze", "--profile", str(profile), "--json", str(tiny)))
+    startup = [run_measured(monitord_cmd(python, "analyze", *profile_args(profile), "--json", str(tiny)))
                for _ in range(repeats)]
     stft = []
     for _ in range(repeats):
@@ -310,7 +324,8 @@ def _span(det: Any) -> tuple[float, float]:
     return float(det.start), float(det.end)
 
 
-def measure_latency(files: list[dict[str, Any]], profiles: dict[int, Path], block_s: float = 0.1) -> dict[str, Any]:
+def measure_latency(files: list[dict[str, Any]], profiles: dict[int, Path | None],
+                    block_s: float = 0.1) -> dict[str, Any]:
     from monitord.pipeline import Pipeline
     from monitord.profiles import load_profile
 
@@ -471,6 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=HERE / "out")
     p.add_argument("--corpus-root", type=Path, default=corpus_mod.DEFAULT_ROOT)
     p.add_argument("--skip-speed", action="store_true")
+    p.add_argument("--profile-source", choices=["enroll", "oracle", "default"], default="enroll",
+                   help="enroll (the benchmark): learn each pump from its clinic recordings; oracle (diagnosis): "
+                   "a profile with the true frequencies; default: the bundled unverified guess")
     p.add_argument("--bare-stft", metavar="FILE", help=argparse.SUPPRESS)
     p.add_argument("--frame-length", type=int, help=argparse.SUPPRESS)
     p.add_argument("--hop-length", type=int, help=argparse.SUPPRESS)
@@ -482,21 +500,28 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.monotonic()
     spec = corpus_mod.CorpusSpec.for_mode(mode, args.seed)
     manifest = corpus_mod.build(spec, args.corpus_root, args.jobs, log=log)
-    work = args.out / f"work-{mode}"
+    work = args.out / f"work-{mode}-{args.profile_source}"
     work.mkdir(parents=True, exist_ok=True)
 
     files = manifest["files"]
-    profiles: dict[int, Path] = {}
+    profiles: dict[int, Path | None] = {}
     enrollments = {}
     all_dets: list[dict[str, Any]] = []
     analyze_runs = {}
     errors: list[str] = []
     for i in range(spec.pumps):
         pump_files = [f for f in files if f["pump"] == i]
-        profile = work / f"pump{i}.toml"
+        profile: Path | None = work / f"pump{i}.toml"
+        assert profile is not None
         profile.unlink(missing_ok=True)
-        log(f"pump{i}: enroll")
-        enrollments[i] = enroll(args.python, profile, pump_files)
+        if args.profile_source == "enroll":
+            log(f"pump{i}: enroll")
+            enrollments[i] = enroll(args.python, profile, pump_files)
+        elif args.profile_source == "oracle":
+            oracle_profile(profile, manifest["pumps"][i])
+            enrollments[i] = {"profile": profile.read_text()}
+        else:
+            profile = None
         profiles[i] = profile
         targets = [f["path"] for f in pump_files if f["kind"] in ("recall", "background")]
         log(f"pump{i}: analyze {len(targets)} files")
@@ -512,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "mode": mode,
         "seed": args.seed,
+        "profile_source": args.profile_source,
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_note(),
         "corpus": {"key": manifest["key"], "spec": manifest["spec"], "sources": manifest["sources"]},
@@ -541,12 +567,14 @@ def main(argv: list[str] | None = None) -> int:
     table = build_tables(results)
     if errors:
         table += "\n\nerrors (recall and false-alarm figures are not valid):\n" + "\n".join(f"- {e}" for e in errors)
-    header = (f"monitord detection benchmark — `bench/detection.py --{mode}` (seed {args.seed}), "
+    source = "" if args.profile_source == "enroll" else f" --profile-source {args.profile_source}"
+    header = (f"monitord detection benchmark — `bench/detection.py --{mode}{source}` (seed {args.seed}), "
               f"{results['date_utc']}, {results['machine']}; {spec.pumps} synthetic pumps; run took "
               f"{results['seconds']:.0f} s")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"detection-{mode}.json").write_text(json.dumps(results, indent=1, default=str))
-    (args.out / f"detection-{mode}.md").write_text(header + "\n\n" + table + "\n")
+    stem = f"detection-{mode}" + ("" if args.profile_source == "enroll" else f"-{args.profile_source}")
+    (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str))
+    (args.out / f"{stem}.md").write_text(header + "\n\n" + table + "\n")
     print(header)
     print()
     print(table)
