@@ -123,6 +123,11 @@ class TwoToneSignature(_Signature):
         default=8.0, gt=0.0, le=120.0,
         description="longest burst accepted (seconds); sirens alternate for much longer than the pump's ~3 s",
     )
+    fill_min_pct: float = Field(
+        default=30.0, ge=0.0, le=100.0,
+        description="with learned tones: share of a burst during which one of the tones is heard (percent); "
+        "scattered tonal bits of music fill much less of their span than an alarm",
+    )
     ratio_min: float = Field(
         default=1.05, ge=1.01, le=4.0, description="without learned frequencies: smallest high/low tone ratio"
     )

@@ -6,16 +6,18 @@ profile's `BeepSignature` (learned by `monitord enroll`, or the broad default gu
 
 Timings and tolerances (from the signature):
   - tone:     `frequency_hz` ± `tolerance_pct` (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`)
-  - beep:     `beep_min_s` .. `beep_max_s` long; shorter blips are ignored, a longer steady tone rejects the group
+  - beep:     `beep_min_s` .. `beep_max_s` long; shorter blips are ignored, a steady tone (> 20 s) rejects the group
   - sequence: beeps `gap_max_s` apart at most; `count_min` .. `count_max` beeps
-  - quiet:    the same tone silent for `quiet_after_s` afterwards — so a tone that keeps beeping (smoke alarm T3,
-              0.5 s on/off ×3 then 1.5 s off) runs into one too-long sequence and is rejected
+  - quiet:    the sounding is judged once its tone has been silent for `quiet_after_s`; if the same beep kept
+              coming meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers) it is a device that
+              keeps beeping, not the pump, and is rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
 
 Output: one `Detection` per sounding, `quiet_after_s` after its last beep (no waiting for the hourly repeat):
 start/end of the sequence, mean SNR, the beep frequency, confidence from SNR margin and count.
 
-Reason codes (self.counters): too_short, sweep, steady_tone, too_many_beeps, too_few_beeps, weak, merged_repeat.
+Reason codes (self.counters): too_short, sweep, steady_tone, too_many_beeps, too_few_beeps, repeating_device,
+weak, merged_repeat.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 
 from monitord.alarms import AlarmKind
 from monitord.detectors.base import Detection, Detector, confidence_from
-from monitord.frontend import Band, ToneSegment
+from monitord.frontend import Band, Frontend, SpectralBlock, ToneSegment, ToneTracker
 from monitord.profiles import BeepSignature, Profile
 
 _REPEAT_MERGE_S = 4.0  # a second group this soon after a reported one is the same sounding, not a new one
@@ -57,20 +59,32 @@ class NonCriticalDetector(Detector):
             self._band = Band("non_critical", signature.search_min_hz, signature.search_max_hz)
         self._open: list[_Sequence] = []
         self._quiet_until_s = float("-inf")
+        self._tracker: ToneTracker | None = None
 
     @classmethod
     def from_profile(cls, profile: Profile) -> NonCriticalDetector | None:
         signature = profile.non_critical
         return None if signature is None else cls(signature, verified=profile.is_verified(cls.alarm))
 
-    @property
-    def min_snr_db(self) -> float:
-        return self.signature.min_snr_db
-
     def bands(self) -> list[Band]:
         return [self._band]
 
+    def attach(self, frontend: Frontend) -> None:
+        self._tracker = ToneTracker(self._band, frontend=frontend, min_snr_db=self.signature.min_snr_db)
+
+    def process(self, block: SpectralBlock) -> list[Detection]:
+        assert self._tracker is not None, "attach() first"
+        segments = self._tracker.process(block)
+        return self.update(segments, now_s=self._tracker.now_s, open_since_s=self._tracker.open_since_s)
+
+    def finish(self, block: SpectralBlock | None) -> list[Detection]:
+        assert self._tracker is not None, "attach() first"
+        segments = self._tracker.process(block) if block is not None else []
+        segments += self._tracker.flush()
+        return self.update(segments, now_s=float("inf"), open_since_s=None)
+
     def update(self, segments: list[ToneSegment], *, now_s: float, open_since_s: float | None) -> list[Detection]:
+        """Take closed segments (by start time) and the stream time analysed so far; judge finished sequences."""
         sig = self.signature
         tolerance = sig.tolerance_pct / 100.0
         detections: list[Detection] = []
@@ -91,7 +105,7 @@ class NonCriticalDetector(Detector):
                 sequence = _Sequence(frequency_hz=segment.frequency_hz)
                 self._open.append(sequence)
             sequence.beeps.append(segment)
-            if segment.duration_s > sig.beep_max_s:
+            if segment.duration_s > max(20.0, sig.beep_max_s):
                 sequence.steady_tone = True
         still_open = []
         for sequence in self._open:
@@ -113,21 +127,26 @@ class NonCriticalDetector(Detector):
         if sequence.steady_tone:
             self.counters["steady_tone"] += 1
             return None
-        if len(beeps) > sig.count_max:
-            self.counters["too_many_beeps"] += 1
-            return None
-        # The sequence proper: the longest run of beeps at most gap_max_s apart (a stray tone nearby may be
-        # counted in the group but not in the sequence).
-        best: list[ToneSegment] = []
-        run: list[ToneSegment] = []
+        # Sequences: beeps at most gap_max_s apart. Other tonal bits at this frequency nearby (music) do not spoil a
+        # good sequence; a device that keeps beeping the same beep (smoke alarm, oven timer) does.
+        sequences: list[list[ToneSegment]] = []
         for beep in beeps:
-            if run and beep.start_s - run[-1].end_s > sig.gap_max_s:
-                run = []
-            run.append(beep)
-            if len(run) > len(best):
-                best = list(run)
-        if len(best) < sig.count_min:
-            self.counters["too_few_beeps"] += 1
+            if sequences and beep.start_s - sequences[-1][-1].end_s <= sig.gap_max_s:
+                sequences[-1].append(beep)
+            else:
+                sequences.append([beep])
+        fitting = [seq for seq in sequences
+                   if sig.count_min <= len(seq) <= sig.count_max
+                   and all(sig.beep_min_s <= b.duration_s <= sig.beep_max_s for b in seq)]
+        if not fitting:
+            self.counters["too_many_beeps" if any(len(seq) > sig.count_max for seq in sequences)
+                          else "too_few_beeps"] += 1
+            return None
+        best = max(fitting, key=lambda seq: sum(b.snr_db * b.frames for b in seq))
+        typical = sorted(b.duration_s for b in best)[len(best) // 2]
+        alike = sum(1 for b in beeps if abs(b.duration_s - typical) <= 0.35 * typical + 0.04)
+        if alike > sig.count_max + 1:
+            self.counters["repeating_device"] += 1
             return None
         frames = sum(b.frames for b in best)
         snr_db = sum(b.snr_db * b.frames for b in best) / frames
