@@ -147,20 +147,27 @@ def score_recall(files: list[dict[str, Any]], detections: list[dict[str, Any]]) 
     for d in detections:
         by_file[d["file"]].append(d)
     cells: dict[str, dict[str, int]] = defaultdict(lambda: {"soundings": 0, "hits": 0, "wrong_kind": 0})
+    per_pump: dict[str, dict[str, int]] = defaultdict(lambda: {"soundings": 0, "hits": 0, "wrong_kind": 0})
+    misses = []
     spurious = 0
     for f in files:
         dets = by_file.get(f["path"], [])
         used = set()
         for ev in f["events"]:
-            cell = cells[f"{ev['kind']}@{round(ev['snr_db'])}"]
-            cell["soundings"] += 1
             hit = [i for i, d in enumerate(dets) if d["alarm"] == ev["kind"] and overlaps(d, ev["start"], ev["end"])]
             other = [i for i, d in enumerate(dets) if d["alarm"] != ev["kind"] and overlaps(d, ev["start"], ev["end"])]
-            cell["hits"] += bool(hit)
-            cell["wrong_kind"] += bool(other) and not hit
+            for cell in (cells[f"{ev['kind']}@{round(ev['snr_db'])}"], per_pump[f"pump{f['pump']} {ev['kind']}"]):
+                cell["soundings"] += 1
+                cell["hits"] += bool(hit)
+                cell["wrong_kind"] += bool(other) and not hit
+            if not hit:
+                near = [d for d in dets if overlaps(d, ev["start"], ev["end"], slack=5.0)]
+                misses.append({"file": f["path"], "sounding": ev, "background": f.get("background"),
+                               "detections_within_5_s": near})
             used.update(hit + other)
         spurious += len(dets) - len(used)
-    return {"cells": dict(cells), "spurious_in_recall_files": spurious}
+    return {"cells": dict(cells), "per_pump": dict(per_pump), "spurious_in_recall_files": spurious,
+            "misses": misses}
 
 
 def score_false(files: list[dict[str, Any]], detections: list[dict[str, Any]]) -> dict[str, Any]:
@@ -279,6 +286,8 @@ def measure_speed(python: str, profile: Path | None, path: str, seconds: float, 
                             "--hop-length", str(hop_length)], capture_output=True, text=True, env=child_env(),
                            preexec_fn=_pin_to_core0, check=True)
         stft.append(float(p.stdout.strip()))
+    # Context for the memory figure: what the interpreter with numpy, scipy.signal and soundfile costs by itself.
+    baseline = run_measured([python, "-c", "import numpy, scipy.signal, soundfile"])
     cpu = statistics.median(r["cpu_s"] for r in runs)
     wall = statistics.median(r["wall_s"] for r in runs)
     start_cpu = statistics.median(r["cpu_s"] for r in startup)
@@ -302,6 +311,7 @@ def measure_speed(python: str, profile: Path | None, path: str, seconds: float, 
         "stft_ratio_without_startup": (cpu - start_cpu) / stft_s,
         "rss_mb_median": statistics.median(r["rss_mb"] for r in runs),
         "rss_mb_max": max(r["rss_mb"] for r in runs),
+        "rss_mb_numpy_scipy_soundfile": baseline["rss_mb"],
     }
 
 
@@ -411,6 +421,7 @@ def build_tables(results: dict[str, Any]) -> str:
                      f"{sp['stft_realtime_factor']:.0f}× real time) | {sp['stft_ratio']:.2f}× (without start-up "
                      f"{sp['stft_ratio_without_startup']:.2f}×) | ≤ 3× | {verdict(c['stft_ratio']['ok'])} |")
         lines.append(f"| peak memory (max RSS) | {sp['rss_mb_median']:.0f} MB median, {sp['rss_mb_max']:.0f} MB max "
+                     f"(python + numpy + scipy.signal + soundfile alone: {sp['rss_mb_numpy_scipy_soundfile']:.0f} MB) "
                      f"| ≤ 100 MB | {verdict(c['rss_mb']['ok'])} |")
     elif sp:
         lines.append(f"| speed / memory | error: {sp['error'][:200]} | | **FAIL** |")
