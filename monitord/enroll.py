@@ -112,8 +112,8 @@ class EnrollmentResult:
         if self.harmonics_hz:
             lines.append("  harmonics seen: " + ", ".join(f"{f:.0f} Hz" for f in self.harmonics_hz))
         if isinstance(sig, BeepSignature):
-            lines.append(f"  beeps: {sig.beep_min_s:.2f}–{sig.beep_max_s:.2f} s accepted, {sig.count_min}–"
-                         f"{sig.count_max} per sounding, at most {sig.gap_max_s:.2f} s apart")
+            lines.append(f"  soundings of {sig.span_min_s:.2f}–{sig.span_max_s:.2f} s accepted (about "
+                         f"{sig.beeps_at_enrollment} beep(s) each, pauses ≤ {sig.gap_max_s:.2f} s)")
         else:
             lines.append(f"  tones: {sig.tone_min_s:.2f}–{sig.tone_max_s:.2f} s accepted, ≥ {sig.changes_min} "
                          f"changes per burst, bursts {sig.burst_min_s:.1f}–{sig.burst_max_s:.1f} s, gaps ≤ "
@@ -272,6 +272,11 @@ def _track(peaks: _Peaks, frequency_hz: float) -> _Track:
     on[frames[order]] = True
     frame_snr[frames[order]] = snr[order]
     frame_freq[frames[order]] = freq[order]
+    # The detector's reverberation gate (RunTracker): a frame well below the last half second's loudest is a tail.
+    window = 16
+    padded = np.concatenate([np.full(window - 1, -np.inf), np.where(on, frame_snr, -np.inf)])
+    recent_max = np.lib.stride_tricks.sliding_window_view(padded, window).max(axis=1)
+    on &= frame_snr >= recent_max - 10.0
     # Bridge single missing frames.
     bridge = ~on[1:-1] & on[:-2] & on[2:]
     on[1:-1] |= bridge
@@ -373,7 +378,7 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
         raise NoClearAlarmError(f"{name}: no clear tone found (nothing stands {_MIN_CLEAR_SNR_DB:.0f} dB over the "
                            "background as a steady tone)")
     if alarm is AlarmKind.NON_CRITICAL:
-        return _enroll_beep(name, clear, tracks, duration_s)
+        return _enroll_beep(name, clear, tracks, duration_s, peaks.hop_s, peaks.frame_center0_s)
     return _enroll_two_tone(name, clear, tracks, duration_s, peaks.hop_s, peaks.frame_center0_s)
 
 
@@ -382,28 +387,46 @@ def _score(track: _Track) -> float:
     return track.on_time_s * max(track.snr_db, 0.0) * track.concentration**2
 
 
-def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float) -> EnrollmentResult:
+def _activity_runs(on: NDArray[np.bool_], gap_frames: int) -> list[tuple[int, int]]:
+    """(first, end) frames of runs of `on`, bridging gaps of up to `gap_frames` (as RunTracker does)."""
+    active = np.flatnonzero(on)
+    if len(active) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(active) > gap_frames + 1)
+    starts = np.concatenate([[active[0]], active[breaks + 1]])
+    ends = np.concatenate([active[breaks], [active[-1]]]) + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
+                 hop_s: float, frame0_s: float) -> EnrollmentResult:
     best = _prefer_fundamental(max(clear, key=_score), clear)
-    segments = [s for s in best.segments if s.snr_db >= _MIN_CLEAR_SNR_DB - 2]
-    if not segments:
+    on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
+    # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
+    # demonstrations). Inside, the pauses and beeps the frontend saw.
+    runs = [(a, b) for a, b in _activity_runs(on, round(0.6 / hop_s)) if b - a >= 2]
+    if not runs:
         raise NoClearAlarmError(f"{name}: the strongest tone ({best.frequency_hz:.0f} Hz) is too weak to learn from")
-    durations = [s.duration_s for s in segments]
-    if min(durations) > 10.0:
+    spans = [(b - a) * hop_s for a, b in runs]
+    if min(spans) > 10.0:
         raise NoClearAlarmError(f"{name}: the strongest tone ({best.frequency_hz:.0f} Hz) is one long steady tone, "
-                           "not a beep")
-    # Soundings: beeps closer than the natural break in the gaps (a sequence's own gaps are short, the clinic's
-    # pauses between demonstrations long).
-    gaps = [b.start_s - a.end_s for a, b in itertools.pairwise(sorted(segments, key=lambda s: s.start_s))]
-    short = [g for g in gaps if g < 1.5]
-    soundings = _group(segments, min(_SOUNDING_GAP_S, max(0.8, 2.5 * max(short))) if short else 1.5)
-    counts = sorted(len(s.segments) for s in soundings)
-    typical_count = counts[len(counts) // 2]
-    inner_gaps = [b.start_s - a.end_s for s in soundings for a, b in zip(s.segments, s.segments[1:], strict=False)]
-    beep_typical = _percentile(durations, 50)
-    gap_max = 0.3 if not inner_gaps else max(inner_gaps) * 2 + beep_typical + 0.2
-    gap_max = min(gap_max, 5.0)
-    frequency = _weighted_frequency(segments)
-    snr_db = sum(s.snr_db * s.duration_s for s in segments) / sum(durations)
+                                "not a beep")
+    beeps_per_run = []
+    inner_gaps = []
+    fills = []
+    for a, b in runs:
+        beeps = _activity_runs(on[a:b], 0)
+        beeps_per_run.append(len(beeps))
+        inner_gaps += [(y0 - x1) * hop_s for (_, x1), (y0, _) in itertools.pairwise(beeps)]
+        fills.append(100.0 * np.count_nonzero(on[a:b]) / (b - a))
+    gap_max = min(0.6, max(0.25, (max(inner_gaps) if inner_gaps else 0.0) + 0.2))
+    mask = np.zeros_like(on)
+    for a, b in runs:
+        mask[a:b] = on[a:b]
+    frequency = _frame_weighted(best, mask)
+    snr_db = float(best.frame_snr_db[mask].mean())
+    soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
+                                   float(best.frame_snr_db[a:b][on[a:b]].mean()))]) for a, b in runs]
     harmonics = _harmonics_of(frequency, [t for t in tracks if t is not best], best)
     notes = []
     if len(soundings) == 1:
@@ -412,12 +435,14 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         frequency_hz=round(frequency, 1),
         tolerance_pct=_TOLERANCE_PCT,
         min_snr_db=_DETECT_SNR_DB,
-        beep_min_s=round(max(0.06, 0.4 * min(durations)), 3),
-        beep_max_s=round(min(30.0, 1.8 * max(durations) + 0.2), 3),
+        beep_min_s=0.06,
+        span_min_s=round(max(0.1, 0.55 * min(spans)), 3),
+        span_max_s=round(min(60.0, 1.5 * max(spans) + 0.4), 3),
         gap_max_s=round(gap_max, 3),
-        count_min=max(1, math.ceil(typical_count / 2)),
-        count_max=min(50, counts[-1] + 1),
-        quiet_after_s=round(max(2.5, gap_max + 0.5), 3),
+        fill_min_pct=round(0.45 * float(np.median(fills)), 1),
+        count_max=min(50, max(beeps_per_run) + 2),
+        quiet_after_s=2.5,
+        beeps_at_enrollment=int(np.median(beeps_per_run)),
         verified=True,
         enrolled_from=Path(name).name,
         snr_at_enrollment_db=round(snr_db, 1),

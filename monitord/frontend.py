@@ -162,7 +162,9 @@ class ToneSegment:
         return self.end_s - self.start_s
 
 
-_MAX_RUN_S = 20.0  # an open run longer than this is cut (a continuous tone); detectors reject such segments
+_MAX_RUN_S = 20.0
+_TAIL_GATE_DB = 10.0
+_TAIL_GATE_WINDOW_S = 0.5  # an open run longer than this is cut (a continuous tone); detectors reject such segments
 
 
 class ToneTracker:
@@ -368,7 +370,7 @@ class RunTracker:
     """
 
     def __init__(self, bands: list[Band], *, frontend: Frontend, min_snr_db: float, max_gap_s: float,
-                 max_run_s: float, tonal_db: float = 6.0) -> None:
+                 max_run_s: float, tonal_db: float = 6.0, tail_gate_db: float = _TAIL_GATE_DB) -> None:
         self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db)
                          for band in bands]
         self.fe = frontend
@@ -381,6 +383,9 @@ class RunTracker:
         self._freq = np.zeros((len(bands), 0), dtype=np.float32)
         self._discard_until = -1  # global frame: activity up to here belonged to a truncated run
         self.now_s = 0.0
+        self.tail_gate_db = tail_gate_db
+        self._gate_frames = max(2, round(_TAIL_GATE_WINDOW_S / frame_s))
+        self._recent_snr = np.full((len(bands), self._gate_frames - 1), -np.inf, dtype=np.float32)
 
     @property
     def open_since_s(self) -> float | None:
@@ -394,10 +399,19 @@ class RunTracker:
 
     def process(self, block: SpectralBlock) -> list[BandRun]:
         features = [tracker.frame_features(block) for tracker in self.trackers]
-        on = np.concatenate([self._on, np.stack([f[0] for f in features])], axis=1)
         freq = np.concatenate([self._freq, np.stack([f[1] for f in features])], axis=1)
         snr_lin = np.stack([f[2] for f in features])
-        snr = np.concatenate([self._snr, 10 * np.log10(np.maximum(snr_lin, np.float32(1e-6)))], axis=1)
+        snr_new = (10 * np.log10(np.maximum(snr_lin, np.float32(1e-6)))).astype(np.float32)
+        on_new = np.stack([f[0] for f in features])
+        # Reverberation gate: a frame more than tail_gate_db below the band's loudest tone of the last half second
+        # is that tone's fading tail (or a much weaker echo), not a tone of its own. Without this a room keeps
+        # every tone "on" through the pauses and through the other tone of a two-tone alarm.
+        history = np.concatenate([self._recent_snr, np.where(on_new, snr_new, -np.inf)], axis=1)
+        recent_max = sliding_window_view(history, self._gate_frames, axis=1).max(axis=2)
+        on_new &= snr_new >= recent_max - self.tail_gate_db
+        self._recent_snr = history[:, -(self._gate_frames - 1) :].astype(np.float32)
+        on = np.concatenate([self._on, on_new], axis=1)
+        snr = np.concatenate([self._snr, snr_new], axis=1)
         self.now_s = self.fe.frame_center_s(block.first_frame + block.frames - 1)
         return self._runs(on, snr, freq, final=False)
 

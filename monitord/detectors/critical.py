@@ -40,7 +40,7 @@ from monitord.detectors.base import Detection, Detector, confidence_from
 from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock, ToneSegment, ToneTracker
 from monitord.profiles import Profile, TwoToneSignature
 
-_REPEAT_MERGE_S = 4.0
+_REPEAT_MERGE_S = 2.5
 _ONSET_TOGETHER_S = 0.07  # two tones starting within this are sounding together
 _HANGOVER_S = 0.1  # beyond gap_max_s, so a tone starting right at the limit is not cut off
 MIN_SWING_DB = 6.0  # the low−high level difference must swing this much between the two tones' frames
@@ -174,8 +174,7 @@ class CriticalDetector(Detector):
                 changes: int) -> Detection | None:
         sig = self.signature
         if start_s < self._quiet_until_s:
-            self.counters["merged_repeat"] += 1
-            self._quiet_until_s = max(self._quiet_until_s, end_s + _REPEAT_MERGE_S)
+            self.counters["merged_repeat"] += 1  # not extended: a chain of clutter must not mute the next sounding
             return None
         self._quiet_until_s = end_s + _REPEAT_MERGE_S
         completeness = min(1.0, changes / max(1, sig.changes_min))
