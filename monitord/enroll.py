@@ -537,6 +537,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
         raise NoClearAlarmError(f"{name}: the tones {low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz never "
                                 "alternate within a burst")
     tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
+    inner_tones = [end - start for burst in bursts for _, start, end in burst.tones[1:-1]]
     burst_lengths = [(b.tones[-1][2] - b.tones[0][1]) * hop_s for b in bursts]
     fills = [100.0 * np.count_nonzero(b.labels[b.tones[0][1] : b.tones[-1][2]]) / max(1, b.tones[-1][2] - b.tones[0][1])
              for b in bursts]
@@ -565,7 +566,8 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
         tone_min_s=round(max(0.06, 0.4 * float(np.percentile(tone_frames, 10)) * hop_s), 3),
         tone_max_s=round(min(30.0, 2.0 * max(tone_frames) * hop_s + 0.3), 3),
         gap_max_s=round(gap_max, 3),
-        changes_min=max(1, min(2, min(b.changes for b in bursts))),
+        changes_min=max(min(2, min(b.changes for b in bursts)), min(b.changes for b in bursts) // 2),
+        tone_typical_s=round(float(np.median(inner_tones if inner_tones else tone_frames)) * hop_s, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         burst_min_s=round(max(0.2, 0.4 * min(burst_lengths)), 3),
         burst_max_s=round(min(120.0, 1.5 * max(burst_lengths) + 1.0), 3),

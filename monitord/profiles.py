@@ -130,6 +130,11 @@ class TwoToneSignature(_Signature):
     changes_min: int = Field(
         default=2, ge=1, le=100, description="fewest tone changes in a burst (hi→lo→hi is two changes)"
     )
+    tone_typical_s: float | None = Field(
+        default=None, gt=0.0, le=30.0,
+        description="with learned tones: the usual length of one tone (seconds); a burst whose tones are on "
+        "median 2.5× longer or shorter is another device",
+    )
     burst_min_s: float = Field(default=0.3, gt=0.0, le=60.0, description="shortest burst accepted (seconds)")
     burst_max_s: float = Field(
         default=8.0, gt=0.0, le=120.0,

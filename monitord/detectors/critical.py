@@ -6,7 +6,8 @@ lengths and gaps are not public: they come from the profile's `TwoToneSignature`
 or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each (or, unlearned, any two steady tones in
+  - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each per frame, their means over the burst within 40 %
+            of that; tones typically `tone_typical_s` long (×/÷ 2.5) (or, unlearned, any two steady tones in
             `search_min_hz`..`search_max_hz` whose ratio lies in `ratio_min`..`ratio_max`)
   - tone:   `tone_min_s` .. `tone_max_s` long, steady (a sweep is a siren's wail/yelp, not the pump)
   - burst:  tones at most `gap_max_s` apart, at least `changes_min` changes low↔high, `burst_min_s` .. `burst_max_s`
@@ -24,7 +25,7 @@ Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, 
 1.5 s of the end of the first burst; further bursts of the same sounding (within 4 s) are merged, not re-reported.
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
-too_long_burst, simultaneous, sparse, weak, merged_repeat.
+too_long_burst, simultaneous, sparse, wrong_rhythm, off_frequency, weak, merged_repeat.
 """
 
 from __future__ import annotations
@@ -162,13 +163,25 @@ class CriticalDetector(Detector):
         if fill_pct < sig.fill_min_pct:
             self.counters["sparse"] += 1  # scattered tonal bits (music), not a continuous alarm
             return None
+        if sig.tone_typical_s is not None and len(tones) >= 3:
+            inner = sorted(end - start for _, start, end in tones[1:-1])
+            typical = inner[len(inner) // 2] * frame_s
+            if not sig.tone_typical_s / 2.5 <= typical <= sig.tone_typical_s * 2.5:
+                self.counters["wrong_rhythm"] += 1
+                return None
+        assert sig.frequencies_hz is not None
+        low_hz, high_hz = sorted(sig.frequencies_hz)
+        measured = (float(run.frequency_hz[0][labels == 1].mean()), float(run.frequency_hz[1][labels == 2].mean()))
+        if abs(measured[0] / low_hz - 1) > sig.tolerance_pct / 250.0 or \
+                abs(measured[1] / high_hz - 1) > sig.tolerance_pct / 250.0:
+            self.counters["off_frequency"] += 1
+            return None
         tone_snr = np.where(labels == 1, snr_low, snr_high)[labels > 0]
         snr_db = float(tone_snr.mean())
         if snr_db < sig.min_snr_db:
             self.counters["weak"] += 1
             return None
-        frequencies = (float(run.frequency_hz[0][labels == 1].mean()), float(run.frequency_hz[1][labels == 2].mean()))
-        return self._report(start_s, end_s, snr_db, frequencies, changes)
+        return self._report(start_s, end_s, snr_db, measured, changes)
 
     def _report(self, start_s: float, end_s: float, snr_db: float, frequencies: tuple[float, float],
                 changes: int) -> Detection | None:

@@ -14,11 +14,13 @@ Timings and tolerances (from the signature):
               meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers) it is a device that keeps
               beeping, not the pump, and all of them are rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
+  - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
+              `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes
 
 Output: one `Detection` per sounding, `quiet_after_s` after it (no waiting for the hourly repeat): start/end,
 mean SNR, the beep frequency, confidence from the SNR margin.
 
-Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, repeating_device, sweep,
+Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, repeating_device, cluttered, sweep,
 too_many_beeps, merged_repeat, detected.
 """
 
@@ -34,6 +36,8 @@ from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock
 from monitord.profiles import BeepSignature, Profile
 
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
+_CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
+_CLUTTER_MAX = 1
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
 
 
@@ -212,6 +216,16 @@ class NonCriticalDetector(Detector):
                 still.append(candidate)
                 continue
             self._recent.append(candidate)
+            if candidate.ok and not candidate.repeated:
+                # A band busy with other tonal sounds about as loud (music, a voice) around this one: the pump's beep
+                # comes out of quiet. Count them before and after.
+                neighbours = sum(
+                    1 for other in self._recent[-40:] + still + self._pending
+                    if other is not candidate and other.snr_db >= candidate.snr_db - _CLUTTER_DB
+                    and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
+                )
+                if neighbours > _CLUTTER_MAX:
+                    candidate.ok, candidate.reason = False, "cluttered"
             detection = self._judge(candidate)
             if detection is not None:
                 detections.append(detection)
