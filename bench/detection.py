@@ -220,19 +220,33 @@ def _pin_to_core0() -> None:
     os.sched_setaffinity(0, {0})
 
 
+# The measured command runs under this tiny wrapper (no numpy): Linux carries a process's pre-exec peak RSS
+# into ru_maxrss, so forking straight from this benchmark (80+ MB) would charge our memory to `analyze`.
+_MEASURE = """
+import json, os, sys, time
+os.sched_setaffinity(0, {0})
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.perf_counter() - t0,
+                  "rss_mb": usage.ru_maxrss / 1024, "exit_code": os.waitstatus_to_exitcode(status)}))
+"""
+
+
 def run_measured(cmd: list[str]) -> dict[str, float]:
-    """Run pinned to core 0; return CPU seconds (user+sys), wall seconds and max RSS (MB) of the child."""
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=child_env(),
-                                preexec_fn=_pin_to_core0)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            err.seek(0)
-            raise RuntimeError(f"{cmd[:4]} exited {proc.returncode}: {err.read().decode(errors='replace')[-800:]}")
-    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "rss_mb": usage.ru_maxrss / 1024}
+    """Run pinned to core 0; return CPU seconds (user+sys), wall seconds and max RSS (MB) of the command."""
+    p = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, env=child_env(),
+                       check=False)
+    try:
+        out: dict[str, float] = json.loads(p.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        raise RuntimeError(f"measuring {cmd[:4]} failed: {p.stderr[-800:]}") from None
+    if out["exit_code"] != 0:
+        raise RuntimeError(f"{cmd[:4]} exited {out['exit_code']}: {p.stderr[-800:]}")
+    return out
 
 
 def pipeline_framing(profile: Path | None) -> tuple[int, int]:
