@@ -495,6 +495,12 @@ def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def code_version() -> str:
+    p = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True,
+                       check=False)
+    return p.stdout.strip() or "unknown"
+
+
 def machine_note() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -575,6 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         "profile_source": args.profile_source,
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_note(),
+        "code": code_version(),
         "corpus": {"key": manifest["key"], "spec": manifest["spec"], "sources": manifest["sources"]},
         "pumps": manifest["pumps"],
         "enrollment": enrollments,
