@@ -611,8 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         table += "\n\nerrors (recall and false-alarm figures are not valid):\n" + "\n".join(f"- {e}" for e in errors)
     source = "" if args.profile_source == "enroll" else f" --profile-source {args.profile_source}"
     header = (f"monitord detection benchmark — `bench/detection.py --{mode}{source}` (seed {args.seed}), "
-              f"{results['date_utc']}, {results['machine']}; {spec.pumps} synthetic pumps; run took "
-              f"{results['seconds']:.0f} s")
+              f"code {results['code']}, {results['date_utc']}, {results['machine']}; {spec.pumps} synthetic pumps; "
+              f"run took {results['seconds']:.0f} s")
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"detection-{mode}" + ("" if args.profile_source == "enroll" else f"-{args.profile_source}")
     (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str))
