@@ -136,7 +136,25 @@ def analyze(python: str, profile: Path | None, paths: list[str]) -> dict[str, An
     if p.returncode != 0:
         log(f"  analyze exit code {p.returncode}: {p.stderr.strip()[-500:]}")
     return {"exit_code": p.returncode, "detections": detections, "bad_lines": bad_lines,
+            "contract_problems": contract_problems(detections, paths, bad_lines)[:20],
             "stderr_tail": p.stderr[-2000:], "seconds": round(time.monotonic() - t0, 2)}
+
+
+def contract_problems(detections: list[dict[str, Any]], paths: list[str], bad_lines: int) -> list[str]:
+    """The `analyze --json` contract the independent evaluation relies on (issue 2, item 7)."""
+    problems = [f"{bad_lines} stdout line(s) are not JSON"] if bad_lines else []
+    given = set(paths)
+    for d in detections:
+        try:
+            ok = (d["file"] in given and d["alarm"] in ("critical", "non_critical")
+                  and isinstance(d["start"], int | float) and isinstance(d["end"], int | float)
+                  and 0 <= d["start"] <= d["end"] and isinstance(d["confidence"], int | float)
+                  and 0 <= d["confidence"] <= 1 and isinstance(d["snr_db"], int | float))
+        except KeyError as exc:
+            ok, d = False, {**d, "missing": str(exc)}
+        if not ok:
+            problems.append(f"bad detection line: {json.dumps(d)[:200]}")
+    return problems
 
 
 def overlaps(det: dict[str, Any], start: float, end: float, slack: float = SLACK_S) -> bool:
@@ -452,6 +470,9 @@ def build_tables(results: dict[str, Any]) -> str:
                      f"{verdict(c['latency_s']['ok'])} |")
     elif la:
         lines.append(f"| streaming latency | {la.get('error', 'nothing detected')[:200]} | ≤ 1.5 s | **FAIL** |")
+    n_bad = len(results["json_contract_problems"])
+    lines.append(f"| `analyze --json` output follows the contract | {n_bad or 'no'} problem(s) | none | "
+                 f"{verdict(c['json_contract']['ok'])} |")
     lines.append("")
     lines.append("| false detections by source | count | per hour | sounds played |")
     lines.append("|---|---|---|---|")
@@ -489,6 +510,8 @@ def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     else:
         for k in ("realtime_factor", "stft_ratio", "rss_mb"):
             out[k] = {"value": None, "ok": False}
+    out["json_contract"] = {"value": len(results["json_contract_problems"]),
+                            "ok": not results["json_contract_problems"]}
     la = results.get("latency") or {}
     ok = bool(la.get("detected")) and la.get("max_s") is not None and la["max_s"] <= TARGETS["latency_s"]
     out["latency_s"] = {"value": la.get("max_s"), "ok": ok}
@@ -550,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     all_dets: list[dict[str, Any]] = []
     analyze_runs = {}
     errors: list[str] = []
+    contract: list[str] = []
     for i in range(spec.pumps):
         pump_files = [f for f in files if f["pump"] == i]
         profile: Path | None = work / f"pump{i}.toml"
@@ -573,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
                 errors.append(f"pump{i}: enroll {alarm} exit {e['exit_code']}: {last_line(e['stderr'])}")
         if run["exit_code"] != 0:
             errors.append(f"pump{i}: analyze exit {run['exit_code']}: {last_line(run['stderr_tail'])}")
+        contract.extend(run["contract_problems"])
         all_dets.extend(run["detections"])
 
     results: dict[str, Any] = {
@@ -589,6 +614,7 @@ def main(argv: list[str] | None = None) -> int:
         "recall": score_recall([f for f in files if f["kind"] == "recall"], all_dets),
         "false": score_false([f for f in files if f["kind"] == "background"], all_dets),
         "errors": errors,
+        "json_contract_problems": contract,
     }
     if not args.skip_speed:
         log("speed: analyze vs bare STFT, pinned to core 0")

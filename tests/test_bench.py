@@ -103,3 +103,15 @@ def test_scoring_counts_kind_overlap_and_attributes_false_detections() -> None:
     assert false["per_kind"] == {"siren_hilo": 1, "background:music": 1}
     assert false["sirens_as_critical"] == 1
     assert false["false_per_hour"] == pytest.approx(2.0)
+
+
+def test_json_contract_check_flags_what_the_evaluation_would_choke_on() -> None:
+    good = {"type": "detection", "file": "a.wav", "alarm": "critical", "start": 1.0, "end": 2.5,
+            "confidence": 0.9, "snr_db": 12.0}
+    assert detection.contract_problems([good], ["a.wav"], bad_lines=0) == []
+    problems = detection.contract_problems(
+        [good | {"alarm": "Critical"}, good | {"file": "/abs/a.wav"}, good | {"confidence": 1.5},
+         {k: v for k, v in good.items() if k != "snr_db"}],
+        ["a.wav"], bad_lines=2,
+    )
+    assert len(problems) == 5
