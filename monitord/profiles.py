@@ -15,7 +15,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import tomlkit
 from pydantic import Field, ValidationError, model_validator
@@ -30,6 +30,9 @@ _DEFAULT_PROFILE_RESOURCE = "data/profiles/synchromed2-default.toml"
 # The analysis runs at 16 kHz (monitord.audio.INTERNAL_RATE_HZ): nothing above 7.8 kHz can be heard.
 _LOWEST_HZ = 100.0
 _HIGHEST_HZ = 7800.0
+
+
+_Hz = Annotated[float, Field(ge=_LOWEST_HZ, le=_HIGHEST_HZ)]
 
 
 class _Signature(ConfigModel):
@@ -114,7 +117,7 @@ class BeepSignature(_Signature):
 class TwoToneSignature(_Signature):
     """The critical alarm: two tones alternating (hi-lo, siren-like) in a burst of a few seconds."""
 
-    frequencies_hz: tuple[float, float] | None = Field(
+    frequencies_hz: tuple[_Hz, _Hz] | None = Field(
         default=None,
         description="the two tones (hertz); empty = any two tones in search_min_hz..search_max_hz (a guess)",
     )
