@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Self
 
-import tomlkit
 from pydantic import Field, ValidationError, model_validator
 
 from monitord.alarms import AlarmKind
@@ -249,7 +248,9 @@ def load_profile(path: Path | None) -> Profile:
     return profile_from_dict(data, path=path)
 
 
-def _signature_table(signature: TwoToneSignature | BeepSignature, comment: str | None) -> tomlkit.items.Table:
+def _signature_table(signature: TwoToneSignature | BeepSignature, comment: str | None) -> Any:
+    import tomlkit
+
     table = tomlkit.table()
     if comment:
         for line in comment.splitlines():
@@ -275,6 +276,8 @@ def save_profile(
 
     The file is validated before it is written (atomically), so a failed save leaves the old file intact.
     """
+    import tomlkit  # only enrollment writes profiles; keep `analyze` start-up light
+
     path = Path(path)
     if path.exists():
         try:

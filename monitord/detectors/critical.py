@@ -134,6 +134,9 @@ class CriticalDetector(Detector):
     def _judge_run(self, run: BandRun) -> Detection | None:
         """Find bursts (chains of the two tones in turn) inside a run of activity and judge each once."""
         sig = self.signature
+        if not run.truncated and run.end_s - run.start_s < sig.burst_min_s:
+            self.counters["too_short_burst"] += 1  # most runs are blips of clutter: cheap to turn away
+            return None
         split = split_two_tones(run.on[0], run.on[1], run.snr_db[0], run.snr_db[1])
         if split is None:
             self.counters["one_tone"] += 1

@@ -122,7 +122,9 @@ class NonCriticalDetector(Detector):
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
             tracker = self._run_tracker
-            candidates = [self._from_run(run) for run in tracker.process(block)]
+            # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
+            candidates = [self._from_run(run) for run in tracker.process(block)
+                          if run.truncated or int(run.on[0].sum()) >= _MIN_TONE_FRAMES - 1]
             return self._settle(candidates, now_s=tracker.now_s, open_since_s=tracker.open_since_s)
         assert self._segment_tracker is not None, "attach() first"
         segment_tracker = self._segment_tracker
