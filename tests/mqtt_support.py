@@ -71,6 +71,15 @@ class Recorder:
         assert found, f"nothing received on {topic}; got topics {sorted({m.topic for m in self.messages})}"
         return found[-1]
 
+    def payload(self, topic: str) -> bytes | None:
+        """The last payload on `topic`, or None if nothing came yet (for wait_for predicates)."""
+        found = self.on(topic)
+        return found[-1].payload if found else None
+
+    def json(self, topic: str) -> Any:
+        found = self.on(topic)
+        return found[-1].json() if found else {}
+
     async def wait_for(self, predicate: Callable[[Recorder], bool], timeout_s: float = 10.0) -> None:
         async with asyncio.timeout(timeout_s):
             while not predicate(self):
@@ -116,6 +125,15 @@ async def recording(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
             await task
+
+
+async def eventually(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Poll `predicate` until true (for state that has no event to wait on, e.g. the outbox size)."""
+    for _ in range(int(timeout_s / 0.01)):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached in time")
 
 
 async def publish(port: int, topic: str, payload: bytes | str, *, retain: bool = False) -> None:

@@ -6,6 +6,7 @@
 """
 
 from monitord.mqtt.config import MqttConfig, MqttTlsConfig
+from monitord.mqtt.service import MqttService
 from monitord.mqtt.source import MqttEventSource
 
-__all__ = ["MqttConfig", "MqttEventSource", "MqttTlsConfig"]
+__all__ = ["MqttConfig", "MqttEventSource", "MqttService", "MqttTlsConfig"]
