@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import ssl
 
 import aiomqtt
@@ -22,6 +23,10 @@ _PAHO_LOGGER.setLevel(logging.WARNING)
 # MQTT 3.1.1 CONNACK return codes 4 and 5 (spec §3.2.2.3) and their MQTT 5 reason codes 134, 135.
 _BAD_CREDENTIALS = {4, 134}
 _NOT_AUTHORIZED = {5, 135}
+
+
+MAX_INFLIGHT_MESSAGES = 64
+"""QoS 1 messages on the wire awaiting PUBACK (paho's default is 20; the outbox publishes in windows of 32)."""
 
 
 class MqttUnavailableError(UserError):
@@ -61,7 +66,7 @@ def make_client(
     tls: ssl.SSLContext | None = None,
 ) -> aiomqtt.Client:
     """One connection attempt's client (create a fresh one per attempt: no state leaks across reconnects)."""
-    return aiomqtt.Client(
+    client = aiomqtt.Client(
         hostname=config.host,
         port=config.port,
         username=config.username,
@@ -73,7 +78,14 @@ def make_client(
         timeout=config.connect_timeout_s,
         tls_context=tls,
         logger=_PAHO_LOGGER,
+        max_inflight_messages=MAX_INFLIGHT_MESSAGES,
+        # Small packets both ways (PUBLISH out, PUBACK back): without TCP_NODELAY, Nagle + delayed ACK stall a
+        # window of publishes ~40 ms.
+        socket_options=((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),),
     )
+    # aiomqtt warns above 10 pending calls; the service deliberately keeps a window of PUBLISH_WINDOW in flight.
+    client.pending_calls_threshold = 100
+    return client
 
 
 def _reason_value(rc: object) -> int | None:

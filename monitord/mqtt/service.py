@@ -192,30 +192,39 @@ class MqttService:
 
     async def _bus_loop(self) -> None:
         assert self._subscription is not None
-        async for event in self._subscription:
-            await self._take(event)
+        while True:
+            batch = [await self._subscription.get()]
+            # A burst (replayed episode, test flood) goes to disk in one transaction: one sync, not hundreds.
+            while len(batch) < 512 and not self._subscription.queue.empty():
+                batch.append(self._subscription.get_nowait())
+            await self._take(batch)
 
-    async def _take(self, event: Event) -> None:
-        if event.node_id != self._node_id:
-            return  # another monitor's event (e.g. read back by MqttEventSource): it publishes its own
-        try:
-            self._state.apply(event)
-        except Exception:
-            log.exception("mqtt state update failed", event_type=event.type, event_id=event.id)
+    async def _take(self, events: list[Event]) -> None:
+        ours = [event for event in events if event.node_id == self._node_id]
+        # Other monitors' events (e.g. read back by MqttEventSource) are published by those monitors themselves.
+        if not ours:
+            return
+        for event in ours:
+            try:
+                self._state.apply(event)
+            except Exception:
+                log.exception("mqtt state update failed", event_type=event.type, event_id=event.id)
         try:
             assert self._outbox is not None
-            await self._db(self._outbox.append, event)
+            await self._db(self._outbox.append_many, ours)
         except (sqlite3.Error, OSError) as exc:
-            log.error("mqtt outbox write failed: this event will not reach MQTT", event_type=event.type,
-                      event_id=event.id, error=str(exc))
+            log.error("mqtt outbox write failed: these events will not reach MQTT", events=len(ours),
+                      event_types=sorted({e.type for e in ours}), error=str(exc))
         self._wake.set()
 
     async def _save_unread_bus_events(self) -> None:
         """Events the bus handed us but we had not stored yet: keep them for the next start."""
         if self._subscription is None:
             return
+        unread: list[Event] = []
         while not self._subscription.queue.empty():
-            await self._take(self._subscription.get_nowait())
+            unread.append(self._subscription.get_nowait())
+        await self._take(unread)
 
     # --- connection --------------------------------------------------------------------------------------------
 
