@@ -315,8 +315,8 @@ class MqttService:
                                     bool(message.retain))
 
     async def _command(self, client: aiomqtt.Client, name: str, payload: bytes, retained: bool) -> None:
-        if retained and not payload:
-            return  # someone clearing a retained command: nothing to do, nothing to answer
+        if not payload:
+            return  # an empty message clears a retained command: nothing to do, nothing to answer
         outcome = self._commands.handle(name, payload, retained=retained)
         if outcome.event is not None:
             self._bus.publish(outcome.event)
