@@ -5,6 +5,7 @@ Shared by `MqttService` (publishes one monitor's events) and `MqttEventSource` (
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import socket
@@ -132,3 +133,15 @@ def backoff_delay_s(attempt: int, *, base_s: float, cap_s: float, rng: random.Ra
     """Full-jitter capped exponential backoff: uniform(0, min(cap, base × 1.5^attempt))."""
     bound = min(cap_s, base_s * 1.5 ** min(attempt, 64))
     return (rng or random).uniform(0.0, bound)
+
+
+def forget_disconnect_error(client: aiomqtt.Client) -> None:
+    """Mark the client's "unexpected disconnection" as seen.
+
+    aiomqtt 2.x stores it in a future that only its message iterator reads; when another task notices the
+    broken connection first, asyncio later logs "Future exception was never retrieved". We have already reported
+    the disconnect, so read it here (a private attribute, hence the defensive getattr).
+    """
+    future = getattr(client, "_disconnected", None)
+    if isinstance(future, asyncio.Future) and future.done() and not future.cancelled():
+        future.exception()

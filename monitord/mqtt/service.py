@@ -38,7 +38,13 @@ from monitord.clock import Clock
 from monitord.events import Event
 from monitord.mqtt.commands import CommandHandler
 from monitord.mqtt.config import MqttConfig, check_node_id
-from monitord.mqtt.connection import backoff_delay_s, describe_connect_error, make_client, tls_context
+from monitord.mqtt.connection import (
+    backoff_delay_s,
+    describe_connect_error,
+    forget_disconnect_error,
+    make_client,
+    tls_context,
+)
 from monitord.mqtt.discovery import DiscoveryMessage, discovery_messages
 from monitord.mqtt.outbox import Outbox, OutboxRow
 from monitord.mqtt.state import StateTracker
@@ -236,9 +242,12 @@ class MqttService:
                     self._config, client_id=self._client_id, password=self._password, tls=self._tls,
                     will=aiomqtt.Will(self._topics.availability, OFFLINE, qos=1, retain=True),
                 )
-                async with client:
-                    attempt = 0
-                    await self._session(client)
+                try:
+                    async with client:
+                        attempt = 0
+                        await self._session(client)
+                finally:
+                    forget_disconnect_error(client)
             except* aiomqtt.MqttError as group:
                 self._report(group.exceptions[0])
             except* Exception:
