@@ -89,6 +89,18 @@ def make_client(
     return client
 
 
+async def check_broker(config: MqttConfig, *, client_id: str) -> None:
+    """Connect once and disconnect: for a CLI self-test. Raises MqttUnavailableError saying what is wrong."""
+    client = make_client(config, client_id=client_id, password=config.resolved_password(), tls=tls_context(config))
+    try:
+        async with client:
+            pass
+    except aiomqtt.MqttError as exc:
+        raise describe_connect_error(exc, config) from exc
+    finally:
+        forget_disconnect_error(client)
+
+
 def _reason_value(rc: object) -> int | None:
     if isinstance(rc, ReasonCode):
         return int(rc.value)
@@ -109,10 +121,12 @@ def describe_connect_error(exc: BaseException, config: MqttConfig) -> MqttUnavai
                 hint="check mqtt.username and mqtt.password_file against the broker's password file",
             )
         if code in _NOT_AUTHORIZED:
+            # Mosquitto answers "not authorized" (5) to a wrong password too, so name both causes.
             return MqttUnavailableError(
-                f"the MQTT broker at {where} refused the connection: not authorized (user {config.username!r})",
-                hint="the broker requires a username/password or a client certificate: set mqtt.username and "
-                "mqtt.password_file, or mqtt.tls.certfile/keyfile",
+                f"the MQTT broker at {where} refused the connection: not authorized — wrong username or password, "
+                f"or credentials required (user {config.username!r})",
+                hint="check mqtt.username and mqtt.password_file against the broker's password file "
+                "(mosquitto_passwd), or set mqtt.tls.certfile/keyfile if it wants a client certificate",
             )
         return MqttUnavailableError(f"the MQTT broker at {where} refused the connection: {exc}")
     text = str(exc)
@@ -123,10 +137,15 @@ def describe_connect_error(exc: BaseException, config: MqttConfig) -> MqttUnavai
             hint="does mqtt.tls.ca_file hold the CA that signed the broker's certificate, and does the "
             "certificate name mqtt.host?",
         )
-    return MqttUnavailableError(
-        f"cannot reach the MQTT broker at {where}: {text or type(exc).__name__}",
-        hint="is the broker running and reachable? monitord keeps working and retries; events wait in the outbox",
-    )
+    hint = "is the broker running and reachable? monitord keeps working and retries; events wait in the outbox"
+    if "timed out" in text:
+        # A TLS listener answering a plain client, or rejecting a missing client certificate, looks like silence.
+        hint = (
+            "no answer from the broker: if it requires a client certificate, set mqtt.tls.certfile and keyfile"
+            if config.tls is not None
+            else "no answer from the broker: if this port is a TLS listener (often 8883), add an [mqtt.tls] table"
+        )
+    return MqttUnavailableError(f"cannot reach the MQTT broker at {where}: {text or type(exc).__name__}", hint=hint)
 
 
 def backoff_delay_s(attempt: int, *, base_s: float, cap_s: float, rng: random.Random | None = None) -> float:
