@@ -123,8 +123,6 @@ def schema_errors(message: DiscoveryMessage) -> list[str]:
             errors.append(f"event device_class {device_class!r} is not documented")
         if not isinstance(config.get("event_types"), list) or not config["event_types"]:
             errors.append("event_types must be a non-empty list")
-    if "unique_id" in config and match["object_id"] != config["unique_id"]:
-        errors.append("best practice: object_id in the topic = unique_id")
     return errors
 
 
@@ -161,6 +159,8 @@ def test_the_required_entities_are_there_with_availability_and_one_device() -> N
     assert all(m.config["availability"][0]["topic"] == "monitord/bedroom/availability" for m in MESSAGES)
     assert len({json.dumps(m.config["device"], sort_keys=True) for m in MESSAGES}) == 1
     assert len({m.config["unique_id"] for m in MESSAGES}) == len(MESSAGES)
+    assert len({m.topic for m in MESSAGES}) == len(MESSAGES)
+    assert all(m.topic.startswith(f"homeassistant/{m.component}/monitord_bedroom/") for m in MESSAGES)
 
 
 def test_state_topics_carry_what_the_entities_expect() -> None:
