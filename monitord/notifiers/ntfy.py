@@ -162,8 +162,10 @@ class NtfyNotifier(Notifier):
         if n.evidence_url:
             message["click"] = n.evidence_url
             message["attach"] = n.evidence_url
-            filename = PurePosixPath(urlsplit(n.evidence_url).path).name
-            if filename:
+            # The phone shows `filename` on the attachment; an evidence URL may end in an opaque token.
+            url_name = PurePosixPath(urlsplit(n.evidence_url).path).name
+            filename = n.attachment_path.name if n.attachment_path else url_name
+            if PurePosixPath(filename).suffix:
                 message["filename"] = filename
         if n.ack_url and n.kind in (NotificationKind.TRIGGER, NotificationKind.REMINDER, NotificationKind.TEST):
             # `clear` removes the notification once the POST succeeded: the tap itself is the confirmation.
