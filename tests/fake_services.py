@@ -310,6 +310,11 @@ class FakeNtfy(FakeService):
             raise bad("url is required and must be http(s)")
         if action["action"] == "http" and action.get("method", "POST") not in self.HTTP_METHODS:
             raise bad("invalid method")
+        headers = action.get("headers", {})
+        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+            raise bad("headers must be an object of strings")
+        if "body" in action and not isinstance(action["body"], str):
+            raise bad("body must be a string")
         if "clear" in action and not isinstance(action["clear"], bool):
             raise bad("clear must be a boolean")
 

@@ -60,6 +60,7 @@ async def test_critical_trigger_is_an_urgent_json_publish_with_an_acknowledge_bu
             "label": "Acknowledge",
             "url": "https://monitor.example.org/ack/2Kx9vQ",
             "method": "POST",
+            "headers": {"X-Monitord-By": "ntfy:family"},
             "clear": True,
         }
     ]

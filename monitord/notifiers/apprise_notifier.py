@@ -28,7 +28,6 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import apprise
 import structlog
 from pydantic import Field, SecretStr, model_validator
 
@@ -45,6 +44,7 @@ from monitord.notifiers.base import (
 
 if TYPE_CHECKING:
     import aiohttp
+    import apprise
 
 log = structlog.get_logger(__name__)
 
@@ -67,6 +67,8 @@ class AppriseConfig(NotifierConfigBase):
 
 
 def notify_type_for(n: Notification) -> apprise.NotifyType:
+    import apprise
+
     if n.kind in (NotificationKind.ACKNOWLEDGED, NotificationKind.RESOLVED):
         return apprise.NotifyType.SUCCESS
     if n.urgency is Urgency.CRITICAL:
@@ -94,6 +96,8 @@ class AppriseNotifier(Notifier):
     Config = AppriseConfig
 
     def __init__(self, *, name: str, urls: list[str], timeout_s: float = 30.0, attach_clip: bool = True) -> None:
+        import apprise  # imported when used: loading it costs ~0.3 s, and config parsing must stay light
+
         super().__init__(name=name)
         self._apprise = apprise.Apprise()
         for number, url in enumerate(urls, start=1):
@@ -123,6 +127,8 @@ class AppriseNotifier(Notifier):
         if not n.attachment_path.is_file():
             log.warning("audio clip missing, sending without it", notifier=self.name, clip=str(n.attachment_path))
             return None
+        import apprise
+
         attachment = apprise.AppriseAttachment()
         attachment.add(str(n.attachment_path))
         return attachment
