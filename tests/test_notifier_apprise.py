@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import wave
@@ -96,3 +97,24 @@ def test_an_invalid_apprise_url_is_a_config_error_without_the_secret() -> None:
 def test_a_secret_in_a_url_stays_out_of_the_target() -> None:
     notifier = AppriseNotifier(name="x", urls=["json://user:hunter2@127.0.0.1:9/hook"])
     assert "hunter2" not in notifier.target
+
+
+async def test_a_hanging_target_ends_in_a_retryable_timeout_without_blocking_the_loop(receiver: FakeWebhook) -> None:
+    notifier = _notifier(receiver, timeout_s=0.5)
+    receiver.stall_next()
+    ticks = 0
+
+    async def count_ticks() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    async with asyncio.TaskGroup() as group:
+        ticker = group.create_task(count_ticks(), name="ticker")
+        with pytest.raises(NotifierError) as info:
+            await notifier.send(critical_trigger())
+        ticker.cancel()
+    assert info.value.retryable is True
+    assert ticks >= 5  # the event loop kept running while Apprise waited in its thread
+    await notifier.aclose()
