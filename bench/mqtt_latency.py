@@ -92,6 +92,7 @@ async def _run(host: str, port: int, events: int, burst: int, state_dir: Path) -
             arrived.clear()
         burst_s = time.perf_counter() - start
     latencies_ms.sort()
+    print("command: PYTHONPATH=$PWD .venv/bin/python " + " ".join(sys.argv))
     print(f"event → PUBACK latency over {events} events: median {statistics.median(latencies_ms):.2f} ms, "
           f"p90 {latencies_ms[int(0.9 * len(latencies_ms)) - 1]:.2f} ms, max {latencies_ms[-1]:.2f} ms")
     print(f"burst of {burst} events: all PUBACKed in {burst_s:.2f} s ({burst / burst_s:.0f} events/s)")
