@@ -47,8 +47,9 @@ async def test_broker_restart_mid_burst_loses_nothing_and_replays_in_order(
             if index == 400:
                 await eventually(lambda: mqtt.delivered >= 300)
                 await asyncio.to_thread(mosquitto.stop)
-                acked_before_outage = mqtt.delivered  # events 0..acked-1 got their PUBACK before the outage
         await eventually(lambda: not mqtt.connected)
+        # The session is over (its PUBACKed rows are deleted): events 0..acked-1 got their PUBACK before the outage.
+        acked_before_outage = mqtt.delivered
         assert mqtt.outbox_size > 0, "the stop should have left events waiting in the outbox"
         waiting_while_down = mqtt.outbox_size
         await asyncio.to_thread(mosquitto.start)

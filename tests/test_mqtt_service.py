@@ -127,13 +127,11 @@ async def test_discovery_is_published_again_when_home_assistant_comes_online(
 
 
 async def test_service_keeps_working_without_a_broker_and_delivers_once_it_appears(
-    tmp_path: Path, unique_node: str, broker_factory: object
+    tmp_path: Path, unique_node: str
 ) -> None:
     """1. no broker at all: entering the service does not fail or block, bus.publish never waits;
     2. the broker appears on that port; 3. the queued events arrive in order with their original timestamps."""
-    from tests.mqtt_broker import MosquittoBroker as Broker
-
-    broker = Broker(tmp_path / "late-broker")
+    broker = MosquittoBroker(tmp_path / "late-broker")
     bus = EventBus()
     events = [heard(unique_node, n=i) for i in range(20)]
     async with service(broker, unique_node, bus, tmp_path / "state") as mqtt:
