@@ -112,8 +112,12 @@ class MqttService:
         self._stopping = asyncio.Event()
         self._session_over = asyncio.Event()
         self._connected = asyncio.Event()
+        self._unconfirmed: set[int] = set()  # outbox rows published without a PUBACK (connection lost)
         self.last_error: str | None = None
         self.delivered = 0
+        """Events PUBACKed by the broker (and deleted from the outbox)."""
+        self.resent = 0
+        """Events published again after their PUBACK was lost in a disconnect (QoS 1 duplicates we caused)."""
 
     # --- status ------------------------------------------------------------------------------------------------
 
@@ -289,7 +293,7 @@ class MqttService:
         self._connected.set()
         self.last_error = None
         log.info("mqtt connected", broker=self._broker, client_id=self._client_id, node_id=self._node_id,
-                 outbox_events=self.outbox_size)
+                 outbox_events=self.outbox_size, unconfirmed_events=len(self._unconfirmed))
         async with asyncio.TaskGroup() as tasks:
             receiver = tasks.create_task(self._receive_loop(client), name="mqtt-receive")
             publisher = tasks.create_task(self._publish_loop(client), name="mqtt-publish")
@@ -365,8 +369,15 @@ class MqttService:
         acknowledged: list[OutboxRow] = []
 
         async def publish(row: OutboxRow) -> None:
+            if row.seq in self._unconfirmed:
+                self.resent += 1  # sent before, PUBACK lost with the connection: the consumer may see it twice
+                self._unconfirmed.discard(row.seq)
             topic = Topics(self._config.base_topic, row.node_id).event(row.event_type)
-            await client.publish(topic, row.payload, qos=1, timeout=self._config.publish_timeout_s)
+            try:
+                await client.publish(topic, row.payload, qos=1, timeout=self._config.publish_timeout_s)
+            except BaseException:
+                self._unconfirmed.add(row.seq)
+                raise
             acknowledged.append(row)
 
         try:
