@@ -147,3 +147,27 @@ async def test_service_keeps_working_without_a_broker_and_delivers_once_it_appea
             assert [Event.from_payload(m.payload) for m in rec.messages] == events
         finally:
             broker.stop()
+
+
+async def test_clean_shutdown_sends_what_is_queued_then_says_offline(
+    mosquitto: MosquittoBroker, unique_node: str, tmp_path: Path
+) -> None:
+    """1. events are published and the service is closed at once; 2. they all arrive, then "offline";
+    3. nothing is left in the outbox file."""
+    from monitord.mqtt.outbox import Outbox
+    from monitord.mqtt.service import OUTBOX_FILENAME
+
+    root = f"monitord/{unique_node}"
+    bus = EventBus()
+    events = [heard(unique_node, n=i) for i in range(50)]
+    async with recording(mosquitto.port, f"{root}/event/#", f"{root}/availability") as rec:
+        async with service(mosquitto, unique_node, bus, tmp_path) as mqtt:
+            async with asyncio.timeout(10):
+                await mqtt.wait_connected()
+            for event in events:
+                bus.publish(event)
+        await rec.wait_for(lambda r: r.payload(f"{root}/availability") == b"offline")
+        got = [Event.from_payload(m.payload) for m in rec.messages if "/event/" in m.topic]
+        assert got == events
+        assert rec.messages[-1].topic == f"{root}/availability"
+    assert len(Outbox(path=tmp_path / OUTBOX_FILENAME, max_events=100)) == 0

@@ -305,7 +305,12 @@ class MqttService:
         await self._stopping.wait()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(SHUTDOWN_DRAIN_S):
-                await self._idle.wait()  # the publisher found nothing left to send
+                while True:
+                    await self._idle.wait()  # the publisher found nothing left to send ...
+                    if not self.outbox_size and not self._state.has_dirty:
+                        break
+                    self._idle.clear()  # ... but the bus loop stored more since: let it go round again
+                    self._wake.set()
         receiver.cancel()
         publisher.cancel()
         await client.publish(self._topics.availability, OFFLINE, qos=1, retain=True)
