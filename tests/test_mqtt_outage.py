@@ -141,3 +141,31 @@ def test_full_outbox_drops_snapshots_first_then_the_oldest_event(tmp_path: Path)
     assert [row.event_id for row in reopened.peek(100)] == kept  # survives a restart of monitord
     reopened.delete([row.seq for row in reopened.peek(4)])
     assert len(reopened) == 6
+
+
+async def test_events_stored_while_the_broker_was_down_survive_a_restart_of_monitord(
+    tmp_path: Path, unique_node: str
+) -> None:
+    """1. monitord runs without a broker and stores events; 2. monitord stops; 3. the broker appears;
+    4. the next monitord (same state directory) delivers them, oldest first."""
+    broker = MosquittoBroker(tmp_path / "broker")
+    state_dir = tmp_path / "state"
+    events = [heard(unique_node, n=i) for i in range(10)]
+    bus = EventBus()
+    async with MqttService(config=broker.mqtt_config(), bus=bus, node_id=unique_node, state_dir=state_dir,
+                           clock=SystemClock(), microphone="bedroom") as first:
+        for event in events:
+            bus.publish(event)
+        await eventually(lambda: first.outbox_size == len(events))
+    broker.start()
+    try:
+        async with (
+            recording(broker.port, f"monitord/{unique_node}/event/#") as rec,
+            MqttService(config=broker.mqtt_config(), bus=EventBus(), node_id=unique_node, state_dir=state_dir,
+                        clock=SystemClock(), microphone="bedroom") as second,
+        ):
+            await rec.wait_for(lambda r: len(r.messages) == len(events))
+            assert [Event.from_payload(m.payload) for m in rec.messages] == events
+            await eventually(lambda: second.outbox_size == 0)
+    finally:
+        broker.stop()
