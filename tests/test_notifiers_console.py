@@ -11,7 +11,14 @@ from pydantic import TypeAdapter, ValidationError
 from monitord.alarms import AlarmKind
 from monitord.errors import ConfigError
 from monitord.notifiers import NOTIFIERS, NotifierConfig, build_notifier
-from monitord.notifiers.base import Notification, NotificationKind, NotifierError, Urgency, read_secret
+from monitord.notifiers.base import (
+    Notification,
+    NotificationKind,
+    NotifierError,
+    Urgency,
+    read_optional_secret,
+    read_secret,
+)
 from monitord.notifiers.console import ConsoleConfig, ConsoleNotifier
 
 
@@ -75,7 +82,7 @@ def test_read_secret_inline_file_and_errors(tmp_path: Path) -> None:
     secret_file.write_text("tk_abc\n")
     assert read_secret(None, secret_file, what="ntfy token") == "tk_abc"
     assert read_secret(SecretStr("inline"), None, what="t") == "inline"
-    assert read_secret(None, None, what="t", required=False) is None
+    assert read_optional_secret(None, None, what="t") is None
     with pytest.raises(ConfigError, match="not both"):
         read_secret(SecretStr("x"), secret_file, what="t")
     with pytest.raises(ConfigError, match="cannot read"):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import Field
 
+from monitord.notifiers.apprise_notifier import AppriseNotifier
 from monitord.notifiers.base import (
     Acknowledgement,
     DeliveryReceipt,
@@ -22,6 +23,10 @@ from monitord.notifiers.base import (
     Urgency,
 )
 from monitord.notifiers.console import ConsoleNotifier
+from monitord.notifiers.ntfy import NtfyNotifier
+from monitord.notifiers.pagerduty import PagerDutyNotifier
+from monitord.notifiers.pushover import PushoverNotifier
+from monitord.notifiers.webhook import WebhookNotifier
 
 if TYPE_CHECKING:
     import aiohttp
@@ -30,6 +35,11 @@ NOTIFIERS: dict[str, type[Notifier]] = {
     cls.TYPE: cls
     for cls in (
         ConsoleNotifier,
+        NtfyNotifier,
+        PushoverNotifier,
+        PagerDutyNotifier,
+        AppriseNotifier,
+        WebhookNotifier,
     )
 }
 

@@ -152,23 +152,29 @@ class NotifierConfigBase(ConfigModel):
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="per-request timeout (seconds)")
 
 
-def read_secret(value: SecretStr | None, path: Path | None, *, what: str, required: bool = True) -> str | None:
-    """The secret given inline or in a file (first line, stripped). Raises ConfigError if unreadable."""
+def read_optional_secret(value: SecretStr | None, path: Path | None, *, what: str) -> str | None:
+    """The secret given inline or in a file (first line, stripped), or None. Raises ConfigError if unreadable."""
     if value is not None and path is not None:
         raise ConfigError(f"{what}: give the secret inline or as a file, not both")
     if value is not None:
         return value.get_secret_value()
-    if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"{what}: cannot read secret file {path}: {exc.strerror}") from exc
-        if not text:
-            raise ConfigError(f"{what}: secret file {path} is empty")
-        return text.splitlines()[0].strip()
-    if required:
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot read secret file {path}: {exc.strerror}") from exc
+    if not text:
+        raise ConfigError(f"{what}: secret file {path} is empty")
+    return text.splitlines()[0].strip()
+
+
+def read_secret(value: SecretStr | None, path: Path | None, *, what: str) -> str:
+    """Like read_optional_secret(), but the secret is required."""
+    secret = read_optional_secret(value, path, what=what)
+    if secret is None:
         raise ConfigError(f"{what}: a secret is required (inline or as a *_file path)")
-    return None
+    return secret
 
 
 class Notifier(ABC):
