@@ -18,6 +18,10 @@ from monitord.events import MonitorHealth
 from monitord.notifiers.base import Notification, NotificationKind, Urgency
 
 UNVERIFIED_LABEL = "UNVERIFIED default profile — a guess (enroll your pump's alarms to verify)"
+_REFILL_CONTEXT = (
+    "Refill context: the low-reservoir alarm comes before the reservoir is empty; clinics refill 3-7 days before "
+    "the alarm date on the last refill printout. Log the refill in monitord to stop these reminders."
+)
 TEST_BANNER = "TEST — this is a drill, not a real alarm. No action needed."
 
 
@@ -82,16 +86,17 @@ def render_incident(
         f"{incident.soundings} time{'s' if incident.soundings != 1 else ''}."
     )
     lines.append(confidence_line(incident))
-    if kind in (NotificationKind.TRIGGER, NotificationKind.REMINDER):
-        lines.append(f"Means: {alarm.meaning}")
+    # Most urgent first: some channels cut long texts (Pushover at 1024 characters), so what to do and whom to
+    # call come before the explanation.
+    active = kind in (NotificationKind.TRIGGER, NotificationKind.REMINDER)
+    if active:
         lines.append(f"Do now: {alarm.what_to_do}")
-        if alarm is AlarmKind.CRITICAL:
-            lines.append(OVERDOSE_SIGNS)
-        else:
-            lines.append("Refill: book it with the pump team now; the reservoir must never run empty.")
     lines.extend(contacts_lines(contacts))
     if evidence_url:
         lines.append(f"Audio evidence: {evidence_url}")
+    if active:
+        lines.append(f"Means: {alarm.meaning}")
+        lines.append(OVERDOSE_SIGNS if alarm is AlarmKind.CRITICAL else _REFILL_CONTEXT)
     lines.append(SECOND_CHANNEL_DISCLAIMER)
 
     tags = ["monitord", alarm.value]
