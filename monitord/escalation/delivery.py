@@ -88,6 +88,8 @@ class Dispatcher:
         }
         self._next_send_at: dict[str, float] = dict.fromkeys(notifiers, 0.0)
         self.in_flight: dict[str, DeliveryJob | None] = dict.fromkeys(notifiers)
+        self.waiting_s: dict[str, float | None] = dict.fromkeys(notifiers)
+        """Per notifier: how long it is waiting before its next attempt (rate limit or backoff), else None."""
 
     def submit(
         self,
@@ -149,7 +151,7 @@ class Dispatcher:
         for attempt in range(max_attempts):
             wait_s = self._next_send_at[job.notifier] - self._clock.monotonic()
             if wait_s > 0:
-                await self._clock.sleep(wait_s)  # rate limit: wait for the slot, never drop
+                await self._wait(job.notifier, wait_s)  # rate limit: wait for the slot, never drop
             self._next_send_at[job.notifier] = self._clock.monotonic() + interval_s
             retry_after_s: float | None = None
             try:
@@ -180,10 +182,18 @@ class Dispatcher:
                 delay_s = retry_after_s + self._rand(0.0, cfg.backoff_base_s)
                 self._next_send_at[job.notifier] = self._clock.monotonic() + delay_s
             else:
-                await self._clock.sleep(
-                    backoff_s(attempt, base_s=cfg.backoff_base_s, cap_s=cfg.backoff_cap_s, rand=self._rand)
+                await self._wait(
+                    job.notifier,
+                    backoff_s(attempt, base_s=cfg.backoff_base_s, cap_s=cfg.backoff_cap_s, rand=self._rand),
                 )
         return DeliveryOutcome(job, None, error, max_attempts)
+
+    async def _wait(self, notifier: str, seconds: float) -> None:
+        self.waiting_s[notifier] = seconds
+        try:
+            await self._clock.sleep(seconds)
+        finally:
+            self.waiting_s[notifier] = None
 
     @staticmethod
     async def _attempt(notifier: Notifier, job: DeliveryJob) -> DeliveryReceipt:
