@@ -31,14 +31,17 @@ morning.
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from monitord.alarms import AlarmKind
 from monitord.configbase import ConfigModel
+from monitord.errors import ConfigError
 from monitord.notifiers import NotifierConfig
 from monitord.notifiers.base import Urgency
 
@@ -331,3 +334,34 @@ class EscalationConfig(ConfigModel):
                 names = [ref]
             out.extend(n for n in names if n not in out)
         return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The whole config file as a dict (ConfigError if unreadable or not TOML)."""
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}",
+                          hint="pass --config with the path of your monitord.toml") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def validation_message(exc: ValidationError, *, section: str) -> str:
+    lines = []
+    for error in exc.errors()[:8]:
+        where = ".".join(str(part) for part in (section, *error["loc"]))
+        lines.append(f"{where}: {error['msg']}")
+    return "; ".join(lines)
+
+
+def escalation_config_from(data: dict[str, Any], *, source: str = "config") -> EscalationConfig:
+    """The `[escalation]` table of a parsed config file as an EscalationConfig (ConfigError on mistakes)."""
+    section = data.get("escalation", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: [escalation] must be a table")
+    try:
+        return EscalationConfig.model_validate(section)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {validation_message(exc, section='escalation')}") from exc

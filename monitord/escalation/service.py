@@ -249,6 +249,26 @@ class EscalationService:
 
     # --- public API --------------------------------------------------------------------------------------------
 
+    def idle(self) -> bool:
+        """Nothing to do right now: every bus event handled, no delivery queued or in flight."""
+        d = self.dispatcher
+        return (
+            (self._sub is None or self._sub.queue.empty())
+            and all(d.queued(n) == 0 and d.in_flight[n] is None for n in d.notifiers)
+        )
+
+    async def wait_idle(self, *, timeout_s: float) -> bool:
+        """Wait (real time) until `idle()` holds on several consecutive checks; False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        calm = 0
+        while calm < 3:
+            if loop.time() > deadline:
+                return False
+            calm = calm + 1 if self.idle() else 0
+            await asyncio.sleep(0.02)
+        return True
+
     def open_incidents(self) -> list[Incident]:
         return [i.model_copy(deep=True) for i in self._open.values()]
 
