@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest_asyncio
 
+from monitord.alarms import AlarmKind
 from monitord.escalation.incidents import IncidentStore
-from monitord.events import EpisodeStarted, IncidentState
+from monitord.events import Acknowledged, EpisodeStarted, IncidentState
 from tests.escalation_support import episode
 from tests.fake_services import NTFY_TOKEN, PUSHOVER_APP_TOKEN, PUSHOVER_USER_KEY, FakeNtfy, FakePushover
+from tests.mqtt_broker import MosquittoBroker
+from tests.mqtt_support import publish, recording
 
 
 @pytest_asyncio.fixture
@@ -126,3 +132,51 @@ async def test_escalate_reads_events_as_json_lines_and_keeps_the_incident(
         assert incident.escalation_level == 1
     finally:
         store.close()
+
+
+async def test_escalate_as_its_own_process_consumes_mqtt_and_publishes_incidents_back(
+    tmp_path: Path, fake_ntfy: FakeNtfy, mosquitto: MosquittoBroker, unique_node: str,
+) -> None:
+    """1. `monitord escalate` connects to a real Mosquitto; 2. a bedroom monitor publishes EpisodeStarted;
+    3. the phone (ntfy) gets the critical alert; 4. IncidentChanged comes back on the escalation node's topic;
+    5. an acknowledgement published by the monitor's command path (Acknowledged event) stops it; 6. SIGTERM → 0."""
+    cfg = write_config(tmp_path / "monitord.toml", ntfy_url=fake_ntfy.url)
+    cfg.write_text(cfg.read_text() + f'\n[mqtt]\nhost = "127.0.0.1"\nport = {mosquitto.port}\nkeepalive_s = 5\n'
+                   'reconnect_backoff_base_s = 0.05\nreconnect_backoff_cap_s = 0.3\ndiscovery = false\n')
+    escalator, bedroom = f"{unique_node}-esc", f"{unique_node}-bed"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitord", "--log-json", "escalate", "--config", str(cfg), "--state-dir",
+        str(tmp_path / "state"), "--node-id", escalator,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with recording(mosquitto.port, f"monitord/{escalator}/event/+") as recorder:
+            started = episode(EpisodeStarted, node=bedroom)
+            # Until escalate has subscribed, the broker keeps nothing for it: repeat the same event (same id,
+            # deduplicated) until the phone buzzes.
+            async with asyncio.timeout(20):
+                while not fake_ntfy.messages:
+                    await publish(mosquitto.port, f"monitord/{bedroom}/event/episode_started", started.to_payload())
+                    await asyncio.sleep(0.3)
+            await recorder.wait_for(lambda r: bool(r.on(f"monitord/{escalator}/event/incident_changed")))
+            opened = r_json(recorder.last(f"monitord/{escalator}/event/incident_changed").payload)
+            assert (opened["state"], opened["alarm"]) == ("triggered", "critical")
+            ack = Acknowledged(node_id=bedroom, time=started.time, alarm=AlarmKind.CRITICAL, by="mum",
+                               channel="mqtt")
+            await publish(mosquitto.port, f"monitord/{bedroom}/event/acknowledged", ack.to_payload())
+            await recorder.wait_for(lambda r: any(
+                r_json(m.payload)["state"] == "acknowledged"
+                for m in r.on(f"monitord/{escalator}/event/incident_changed")
+            ))
+        assert len([m for m in fake_ntfy.messages if m["priority"] == 5]) == 1
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 0, err.decode()[-2000:]
+
+
+def r_json(payload: bytes) -> dict[str, Any]:
+    value = json.loads(payload)
+    assert isinstance(value, dict)
+    return value
