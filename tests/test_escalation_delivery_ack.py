@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest_asyncio
 
+from monitord.alarms import AlarmKind
 from monitord.bus import EventBus
 from monitord.clock import FakeClock
 from monitord.escalation.config import EscalationConfig
 from monitord.escalation.service import EscalationService
 from monitord.events import (
+    EpisodeConfirmed,
     EpisodeStarted,
     HealthStatus,
     IncidentState,
@@ -183,6 +186,22 @@ async def test_http_ack_link_acknowledges_and_refuses_wrong_or_expired_tokens(
 
         async with session.post(second_url) as response:  # a second tap (the other parent) is harmless
             assert "Already acknowledged by Mum" in await response.text()
+
+        # The non-critical alarm: the phone's ntfy button (a bare POST naming itself) acknowledges; snooze works.
+        bus.publish(episode(EpisodeConfirmed, alarm=AlarmKind.NON_CRITICAL, episode_id="beep"))
+        await eventually(lambda: any(m["priority"] == 4 for m in fake_ntfy.messages))
+        beep = next(m for m in fake_ntfy.messages if m["priority"] == 4)
+        [button] = beep["actions"]
+        async with session.post(button["url"], headers=button.get("headers", {})) as response:
+            assert response.status == 200
+        non_critical = next(i for i in svc.open_incidents() if i.alarm is AlarmKind.NON_CRITICAL)
+        assert (non_critical.acknowledged_by, non_critical.acknowledged_channel) == ("ntfy:mum_ntfy", "ntfy")
+        async with session.post(button["url"], data={"action": "snooze", "snooze_h": "6", "by": "Dad"}) as response:
+            assert response.status == 200
+        non_critical = next(i for i in svc.open_incidents() if i.alarm is AlarmKind.NON_CRITICAL)
+        assert non_critical.snoozed_until == clock.now() + timedelta(hours=6)
+        async with session.post(second_url, data={"action": "snooze"}) as response:
+            assert response.status == 409  # never for the critical alarm
 
         hashes = [row[0] for row in svc.store._db.execute("SELECT token_hash FROM ack_tokens")]
         assert hashes

@@ -651,20 +651,20 @@ class EscalationService:
             can_snooze=incident.alarm is AlarmKind.NON_CRITICAL and incident.is_open, clip_path=clip,
         ), expires_at
 
-    async def _on_http_action(self, incident_id: str, action: str, by: str, snooze_h: float) -> str:
+    async def _on_http_action(self, incident_id: str, action: str, by: str, channel: str, snooze_h: float) -> str:
         incident = self._open.get(incident_id)
         if incident is None:
             old = self.store.get(incident_id)
             who = f" by {old.resolved_by}" if old and old.resolved_by else ""
             return f"Already resolved{who}. Nothing to do."
         if action == "resolve":
-            self.resolve(incident_id, by=by, channel="http", reason="resolved from the phone link")
+            self.resolve(incident_id, by=by, channel=channel, reason="resolved from the phone link")
             return f"Resolved. Thank you, {by}."
         if action == "snooze":
             until = self._clock.now() + timedelta(hours=snooze_h)
-            self.snooze(incident_id, until=until, by=by, channel="http")
+            self.snooze(incident_id, until=until, by=by, channel=channel)
             return f"Reminders snoozed for {snooze_h:g} h. Please book the refill."
-        if self.acknowledge(incident_id, by=by, channel="http"):
+        if self.acknowledge(incident_id, by=by, channel=channel):
             return f"Acknowledged. Thank you, {by}: the others are told you are on it."
         return f"Already acknowledged by {incident.acknowledged_by} via {incident.acknowledged_channel}."
 
