@@ -132,3 +132,23 @@ def test_a_drill_says_test_everywhere() -> None:
     t = render_test(node_id="pi", at=T0 + timedelta(hours=1), contacts=CONTACTS, tz=UTC)
     assert t.title.startswith("TEST")
     assert t.is_test
+
+
+def test_the_readme_example_config_is_valid() -> None:
+    import re
+    import tomllib
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("<!-- escalation-example-begin -->")[1].split("<!-- escalation-example-end -->")[0]
+    toml_text = re.search(r"```toml\n(.*?)```", block, re.DOTALL)
+    assert toml_text is not None
+    cfg = EscalationConfig.model_validate(tomllib.loads(toml_text.group(1))["escalation"])
+    assert cfg.expand(["caregivers", "oncall"]) == ["mum_phone", "dad_phone", "oncall"]
+    assert cfg.delivery.fallbacks == {"mum_phone": "family_telegram"}
+    assert cfg.ack_server.public_url == "https://monitord.example.net"
+    policy = readme.split("To replace the\ncritical default")[1]
+    policy_toml = re.search(r"```toml\n(.*?)```", policy, re.DOTALL)
+    assert policy_toml is not None
+    custom = EscalationConfig.model_validate(tomllib.loads(policy_toml.group(1))["escalation"])
+    assert [s.action for s in custom.critical.steps] == ["notify", "wait", "page", "repeat"]
