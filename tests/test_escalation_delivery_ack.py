@@ -135,7 +135,10 @@ async def test_rate_limit_answer_is_honoured_and_the_message_still_goes_out(
         await eventually(lambda: len(fake_ntfy.messages) == 1)
         await settled(svc)
         [incident] = svc.open_incidents()
-        assert svc.store.delivery_counts(incident.id) == {("mum_ntfy", "trigger", "sent"): 1}
+        assert svc.store.delivery_counts(incident.id) == {
+            ("mum_ntfy", "trigger", "sent"): 1,
+            ("console", "trigger", "sent"): 1,  # always on: every alert is in the journal too
+        }
 
 
 async def test_http_ack_link_acknowledges_and_refuses_wrong_or_expired_tokens(
@@ -274,3 +277,51 @@ async def test_a_short_dropout_is_not_reported(
         await clock.advance(3600)
         await settled(svc)
         assert fake_ntfy.messages == []
+
+
+async def test_a_monitor_that_stops_reporting_altogether_is_reported_and_its_return_too(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    clock, bus = FakeClock(start=T0), EventBus()
+    cfg = config(ntfy_url=fake_ntfy.url, monitor_health={"silent_node_after_s": 600})
+    async with make(cfg, clock, bus, tmp_path, session) as svc:
+        bus.publish(MonitorHealth(node_id="pi-bedroom", time=clock.now(), status=HealthStatus.OK,
+                                  microphone="bedroom"))
+        await settled(svc)
+        await clock.advance(540)
+        await settled(svc)
+        assert fake_ntfy.messages == []
+        await clock.advance(120)
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        assert fake_ntfy.messages[0]["title"] == "Monitor pi-bedroom SILENT — Alex"
+        await clock.advance(3600)
+        await settled(svc)
+        assert len(fake_ntfy.messages) == 1  # told once, not every check
+        bus.publish(MonitorHealth(node_id="pi-bedroom", time=clock.now(), status=HealthStatus.OK,
+                                  microphone="bedroom"))
+        await eventually(lambda: len(fake_ntfy.messages) == 2)
+        assert fake_ntfy.messages[1]["title"].startswith("Monitor pi-bedroom is reporting again")
+
+
+async def test_calendar_reminder_reaches_the_primary_caregiver_after_quiet_hours(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy, fake_pushover: FakePushover,
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from monitord.events import CalendarReminder, ReminderKind
+
+    night = datetime(2026, 11, 21, 23, 30, tzinfo=UTC)
+    clock, bus = FakeClock(start=night), EventBus()
+    cfg = config(ntfy_url=fake_ntfy.url, pushover_url=fake_pushover.url)
+    async with make(cfg, clock, bus, tmp_path, session) as svc:
+        bus.publish(CalendarReminder(node_id="pi", time=night, kind=ReminderKind.RESERVOIR,
+                                     due_date=date(2026, 11, 28), days_until=7))
+        await settled(svc)
+        assert fake_ntfy.messages == []
+        await clock.advance(7.5 * 3600)  # 07:00 UTC: quiet hours are over
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        message = fake_ntfy.messages[0]
+        assert message["title"] == "Pump refill due — Alex"
+        assert "2026-11-28 (in 7 days)" in message["message"]
+        await settled(svc)
+        assert fake_pushover.messages == []  # the primary caregiver only

@@ -189,6 +189,20 @@ class MonitorHealthAlert(ConfigModel):
     targets: list[str] = Field(default_factory=lambda: ["caregivers"], min_length=1)
     urgency: Urgency = Urgency.HIGH
     notify_recovery: bool = Field(default=True, description="also tell when the monitor can hear again")
+    silent_node_after_s: float | None = Field(
+        default=None, gt=0,
+        description="a monitor that sends no event at all for this long (crashed, powered off, off the network) "
+        "counts as cannot hear (seconds; for `monitord escalate`, set it above the monitors' health interval)",
+    )
+
+
+class CalendarReminderAlert(ConfigModel):
+    """CalendarReminder events (N days before the low-reservoir or replacement date) as a push."""
+
+    enabled: bool = True
+    targets: list[str] = Field(default_factory=lambda: ["primary_caregiver"], min_length=1)
+    urgency: Urgency = Urgency.NORMAL
+    quiet_hours_apply: bool = Field(default=True, description="hold the reminder until quiet hours end")
 
 
 class DeliveryConfig(ConfigModel):
@@ -250,6 +264,7 @@ class EscalationConfig(ConfigModel):
     non_critical: EscalationPolicy = Field(default_factory=_default_non_critical)
     quiet_hours: QuietHours | None = Field(default_factory=QuietHours, description="none: never quiet")
     monitor_health: MonitorHealthAlert = Field(default_factory=MonitorHealthAlert)
+    calendar_reminders: CalendarReminderAlert = Field(default_factory=CalendarReminderAlert)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     ack_server: AckServerConfig = Field(default_factory=AckServerConfig)
     ack_poll_interval_s: float = Field(
@@ -298,9 +313,9 @@ class EscalationConfig(ConfigModel):
                 for ref in step.targets:
                     if ref not in GROUPS:
                         check(ref, f"{kind.value} policy")
-        for ref in self.monitor_health.targets:
+        for ref in self.monitor_health.targets + self.calendar_reminders.targets:
             if ref not in GROUPS:
-                check(ref, "monitor_health.targets")
+                check(ref, "monitor_health/calendar_reminders targets")
         if self.critical.quiet_hours_apply:
             raise ValueError("quiet hours never apply to the critical alarm (the drug is not flowing)")
         return self

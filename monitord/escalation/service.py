@@ -44,10 +44,17 @@ from monitord.escalation.config import (
 )
 from monitord.escalation.delivery import DeliveryOutcome, Dispatcher
 from monitord.escalation.incidents import Incident, IncidentStore
-from monitord.escalation.messages import render_channel_failure, render_health, render_incident
+from monitord.escalation.messages import (
+    render_calendar,
+    render_channel_failure,
+    render_health,
+    render_incident,
+    render_silent_node,
+)
 from monitord.events import (
     Acknowledged,
     AlarmHeard,
+    CalendarReminder,
     EpisodeConfirmed,
     EpisodeEnded,
     EpisodeStarted,
@@ -116,6 +123,8 @@ class EscalationService:
         self._escalations: dict[str, asyncio.Task[None]] = {}
         self._health: dict[tuple[str, str], _HealthWatch] = {}
         self._last_failure_report: dict[str, float] = {}
+        self._last_seen: dict[str, datetime] = {}
+        self._silent_nodes: set[str] = set()
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -216,6 +225,8 @@ class EscalationService:
             self._resume()
             tg.create_task(self._consume(), name="escalation.consume")
             tg.create_task(self._poll_acknowledgements(), name="escalation.ack_poll")
+            if self.config.monitor_health.enabled and self.config.monitor_health.silent_node_after_s:
+                tg.create_task(self._watch_silent_nodes(), name="escalation.watchdog")
             self._ready.set()
 
     def _resume(self) -> None:
@@ -276,6 +287,8 @@ class EscalationService:
         """Process one event (what the consumer task does for each bus event)."""
         if isinstance(event, IncidentChanged | NotificationFailed):
             return  # our own output
+        if event.node_id != self.node_id:
+            self._saw_node(event.node_id)
         once_only = EpisodeStarted | EpisodeConfirmed | EpisodeEnded | Acknowledged | Snoozed | RefillLogged
         if isinstance(event, once_only) and not self.store.mark_seen(event.id, at=self._clock.now()):
             log.debug("event already processed", event_id=event.id, type=event.type)
@@ -297,6 +310,8 @@ class EscalationService:
                              reason=f"refill logged ({event.refilled_on.isoformat()})")
         elif isinstance(event, MonitorHealth):
             self._on_health(event)
+        elif isinstance(event, CalendarReminder):
+            self._on_calendar(event)
 
     def acknowledge(self, incident_id: str, *, by: str, channel: str) -> bool:
         """Acknowledge an open incident. False if it is not open or already acknowledged."""
@@ -510,8 +525,13 @@ class EscalationService:
                 continue
             self._send_step(incident, step, now)
 
+    def _targets(self, targets: list[str]) -> list[str]:
+        """Expanded notifier names, plus the console: always on, so every alert is in the journal too."""
+        names = [n for n in self.config.expand(targets) if n in self.notifiers]
+        return names if "console" in names else [*names, "console"]
+
     def _send_step(self, incident: Incident, step: NotifyStep | PageStep | RepeatStep, now: datetime) -> None:
-        names = self.config.expand(step.targets)
+        names = self._targets(step.targets)
         with self.store.transaction():
             jobs = []
             for name in names:
@@ -556,9 +576,10 @@ class EscalationService:
         """Tell the notified people (ACKNOWLEDGED/RESOLVED message) and the channels' incident APIs."""
         n = self._render(incident, kind, Urgency.NORMAL)
         receipts = self.store.receipts(incident.id)
-        people = set(self.config.caregivers) | {
-            x for x in (self.config.primary_caregiver, self.config.local_speaker) if x
-        }
+        # The people who were told (not the local speaker: an all-clear should not sound in the room).
+        people = {*self.config.caregivers, "console"} | (
+            {self.config.primary_caregiver} if self.config.primary_caregiver else set()
+        )
         now = self._clock.now()
         for name in incident.notified:
             if name not in self.notifiers:
@@ -628,8 +649,8 @@ class EscalationService:
             notifier=notifier, target=notifier, error=error, incident_id=incident_id, at=self._clock.now(),
             contacts=self.config.contacts, tz=self.config.tz,
         )
-        for name in self.config.expand(["caregivers"]):
-            if name != notifier and name not in exclude and name in self.notifiers:
+        for name in self._targets(["caregivers"]):
+            if name != notifier and name not in exclude:
                 self.dispatcher.submit(name, n)
 
     # --- acknowledgement paths -----------------------------------------------------------------------------------
@@ -712,7 +733,7 @@ class EscalationService:
         if watch.alerted and cfg.notify_recovery:
             n = render_health(event, down_since=watch.down_since, recovered=True, urgency=cfg.urgency,
                               contacts=self.config.contacts, tz=self.config.tz)
-            for name in self.config.expand(cfg.targets):
+            for name in self._targets(cfg.targets):
                 self.dispatcher.submit(name, n)
 
     async def _health_timer(self, key: tuple[str, str]) -> None:
@@ -727,7 +748,57 @@ class EscalationService:
         log.warning("monitor cannot hear", node=key[0], microphone=key[1], status=watch.last_event.status.value)
         n = render_health(watch.last_event, down_since=watch.down_since, recovered=False, urgency=cfg.urgency,
                           contacts=self.config.contacts, tz=self.config.tz)
-        for name in self.config.expand(cfg.targets):
+        for name in self._targets(cfg.targets):
+            self.dispatcher.submit(name, n)
+
+    # --- a monitor that went quiet altogether (Alertmanager's Watchdog) ------------------------------------------
+
+    def _saw_node(self, node_id: str) -> None:
+        self._last_seen[node_id] = self._clock.now()
+        if node_id in self._silent_nodes:
+            self._silent_nodes.discard(node_id)
+            cfg = self.config.monitor_health
+            log.info("monitor reporting again", node=node_id)
+            if cfg.notify_recovery:
+                n = render_silent_node(node_id=node_id, last_seen=self._last_seen[node_id], recovered=True,
+                                       at=self._clock.now(), urgency=cfg.urgency, contacts=self.config.contacts,
+                                       tz=self.config.tz)
+                for name in self._targets(cfg.targets):
+                    self.dispatcher.submit(name, n)
+
+    async def _watch_silent_nodes(self) -> None:
+        cfg = self.config.monitor_health
+        assert cfg.silent_node_after_s is not None
+        limit = timedelta(seconds=cfg.silent_node_after_s)
+        while True:
+            await self._clock.sleep(min(60.0, cfg.silent_node_after_s / 4))
+            now = self._clock.now()
+            for node_id, last_seen in self._last_seen.items():
+                if node_id in self._silent_nodes or now - last_seen < limit:
+                    continue
+                self._silent_nodes.add(node_id)
+                log.warning("monitor silent", node=node_id, last_seen=last_seen)
+                n = render_silent_node(node_id=node_id, last_seen=last_seen, recovered=False, at=now,
+                                       urgency=cfg.urgency, contacts=self.config.contacts, tz=self.config.tz)
+                for name in self._targets(cfg.targets):
+                    self.dispatcher.submit(name, n)
+
+    # --- refill / replacement calendar ---------------------------------------------------------------------------
+
+    def _on_calendar(self, event: CalendarReminder) -> None:
+        cfg = self.config.calendar_reminders
+        if not cfg.enabled:
+            return
+        self._spawn(self._send_calendar(event), name=f"escalation.calendar.{event.id}")
+
+    async def _send_calendar(self, event: CalendarReminder) -> None:
+        cfg = self.config.calendar_reminders
+        quiet = self.config.quiet_hours
+        now = self._clock.now()
+        if cfg.quiet_hours_apply and quiet is not None and quiet.contains(now, self.config.tz):
+            await self._sleep_until(quiet.ends_after(now, self.config.tz))
+        n = render_calendar(event, urgency=cfg.urgency, contacts=self.config.contacts)
+        for name in self._targets(cfg.targets):
             self.dispatcher.submit(name, n)
 
     async def _consume(self) -> None:
