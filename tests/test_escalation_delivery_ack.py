@@ -25,6 +25,7 @@ from monitord.events import (
     NotificationFailed,
 )
 from monitord.notifiers import build_notifier
+from monitord.notifiers.base import DeliveryReceipt, Notification, Notifier, NotifierConfigBase
 from monitord.notifiers.pushover import PushoverNotifier
 from tests.escalation_support import T0, config, drain, episode, eventually, settled
 from tests.fake_services import (
@@ -325,3 +326,38 @@ async def test_calendar_reminder_reaches_the_primary_caregiver_after_quiet_hours
         assert "2026-11-28 (in 7 days)" in message["message"]
         await settled(svc)
         assert fake_pushover.messages == []  # the primary caregiver only
+
+
+class _BuggyNotifier(Notifier):
+    """A channel with a bug (raises something that is not a NotifierError)."""
+
+    TYPE = "buggy"
+    Config = NotifierConfigBase
+
+    @classmethod
+    def from_config(cls, cfg: NotifierConfigBase, *, session: aiohttp.ClientSession) -> Notifier:
+        raise NotImplementedError
+
+    async def send(self, n: Notification) -> DeliveryReceipt:
+        raise RuntimeError("a bug in a channel")
+
+
+async def test_a_channel_with_a_bug_is_reported_and_the_others_still_deliver(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    clock, bus = FakeClock(start=T0), EventBus()
+    watch = bus.subscribe("test")
+    cfg = config(ntfy_url=fake_ntfy.url)
+    cfg = cfg.model_copy(update={"caregivers": ["buggy", "mum_ntfy"]})
+    notifiers = [build_notifier(c, session=session) for c in cfg.notifiers]
+    notifiers.append(_BuggyNotifier(name="buggy"))
+    async with EscalationService(config=cfg, bus=bus, clock=clock, state_dir=tmp_path, node_id="escalator",
+                                 notifiers=notifiers) as svc:
+        bus.publish(episode(EpisodeStarted))
+        await eventually(lambda: len(fake_ntfy.messages) == 2)  # the alert, then "channel failing: buggy"
+        assert fake_ntfy.messages[1]["title"].startswith("Alert channel failing: buggy")
+        await settled(svc)
+        [failed] = [e for e in drain(watch) if isinstance(e, NotificationFailed)]
+        assert failed.notifier == "buggy"
+        assert "RuntimeError: a bug in a channel" in failed.error
+        assert len(svc.open_incidents()) == 1

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -75,6 +76,11 @@ log = structlog.get_logger(__name__)
 
 BUS_QUEUE_SIZE = 10_000
 """The escalation subscriber's queue: large, because dropping an episode event here could lose a page."""
+
+
+def _task_name() -> str:
+    task = asyncio.current_task()
+    return task.get_name() if task is not None else "?"
 
 
 @dataclass
@@ -221,12 +227,13 @@ class EscalationService:
         async with asyncio.TaskGroup() as tg:
             self._tg = tg
             for name in self.notifiers:
-                tg.create_task(self.dispatcher.run_worker(name), name=f"escalation.deliver.{name}")
+                tg.create_task(self._supervise(functools.partial(self.dispatcher.run_worker, name)),
+                               name=f"escalation.deliver.{name}")
             self._resume()
-            tg.create_task(self._consume(), name="escalation.consume")
-            tg.create_task(self._poll_acknowledgements(), name="escalation.ack_poll")
+            tg.create_task(self._supervise(self._consume), name="escalation.consume")
+            tg.create_task(self._supervise(self._poll_acknowledgements), name="escalation.ack_poll")
             if self.config.monitor_health.enabled and self.config.monitor_health.silent_node_after_s:
-                tg.create_task(self._watch_silent_nodes(), name="escalation.watchdog")
+                tg.create_task(self._supervise(self._watch_silent_nodes), name="escalation.watchdog")
             self._ready.set()
 
     def _resume(self) -> None:
@@ -253,10 +260,33 @@ class EscalationService:
                 delivery.notifier, n, delivery_id=delivery.id, is_fallback=delivery.is_fallback
             )
 
-    def _spawn(self, coro: object, name: str) -> asyncio.Task[None]:
+    async def _supervise(self, loop_body: Callable[[], Awaitable[None]]) -> None:
+        """Run a long-lived loop; if a bug or a disk error ends it, log and restart it (jittered, capped backoff)
+        instead of letting the TaskGroup cancel every other escalation task."""
+        attempt = 0
+        while True:
+            try:
+                await loop_body()
+                return
+            except Exception:
+                delay_s = self._rand(0.0, min(30.0, 1.5**attempt))
+                log.exception("escalation task failed; restarting", task=_task_name(), retry_in_s=round(delay_s, 2))
+                attempt += 1
+                await self._clock.sleep(delay_s)
+
+    def _spawn(self, body: Callable[[], Coroutine[Any, Any, None]], name: str) -> asyncio.Task[None]:
+        """A one-shot child task running `body()`; its failure is logged, never propagated to the TaskGroup.
+        (A factory, not a coroutine: a task cancelled before it starts then leaves no un-awaited coroutine.)"""
         if self._tg is None:
             raise RuntimeError("EscalationService is not running")
-        return self._tg.create_task(coro, name=name)  # type: ignore[arg-type]
+        return self._tg.create_task(self._guarded(body), name=name)
+
+    @staticmethod
+    async def _guarded(body: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        try:
+            await body()
+        except Exception:
+            log.exception("escalation task failed", task=_task_name())
 
     # --- public API --------------------------------------------------------------------------------------------
 
@@ -436,7 +466,7 @@ class EscalationService:
     def _start_escalation(self, incident: Incident) -> None:
         self._cancel_escalation(incident.id)
         self._escalations[incident.id] = self._spawn(
-            self._escalate(incident.id), name=f"escalation.incident.{incident.id}"
+            functools.partial(self._escalate, incident.id), name=f"escalation.incident.{incident.id}"
         )
 
     def _cancel_escalation(self, incident_id: str) -> None:
@@ -721,7 +751,9 @@ class EscalationService:
         if not event.can_hear:
             if watch is None:
                 watch = self._health[key] = _HealthWatch(down_since=event.time, last_event=event)
-                watch.task = self._spawn(self._health_timer(key), name=f"escalation.health.{key[0]}.{key[1]}")
+                watch.task = self._spawn(
+                    functools.partial(self._health_timer, key), name=f"escalation.health.{key[0]}.{key[1]}"
+                )
             else:
                 watch.last_event = event
             return
@@ -789,7 +821,7 @@ class EscalationService:
         cfg = self.config.calendar_reminders
         if not cfg.enabled:
             return
-        self._spawn(self._send_calendar(event), name=f"escalation.calendar.{event.id}")
+        self._spawn(functools.partial(self._send_calendar, event), name=f"escalation.calendar.{event.id}")
 
     async def _send_calendar(self, event: CalendarReminder) -> None:
         cfg = self.config.calendar_reminders
