@@ -361,3 +361,33 @@ async def test_a_channel_with_a_bug_is_reported_and_the_others_still_deliver(
         assert failed.notifier == "buggy"
         assert "RuntimeError: a bug in a channel" in failed.error
         assert len(svc.open_incidents()) == 1
+
+
+async def test_a_broken_optional_part_does_not_stop_the_alerts(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    """A channel whose secret file is missing and an ack port already in use: monitord still starts, says what is
+    missing through the working channel, and a critical alarm still reaches the phone."""
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    clock, bus = FakeClock(start=T0), EventBus()
+    broken = {"type": "pushover", "name": "dad_pushover", "app_token_file": str(tmp_path / "missing"),
+              "user_key": PUSHOVER_USER_KEY}
+    cfg = config(ntfy_url=fake_ntfy.url, ack_server={"enabled": True, "bind_port": busy.getsockname()[1]},
+                 extra_notifiers=(broken,), caregivers=["mum_ntfy", "dad_pushover"])
+    try:
+        async with make(cfg, clock, bus, tmp_path, session) as svc:
+            await eventually(lambda: len(fake_ntfy.messages) == 1)
+            problem = fake_ntfy.messages[0]
+            assert problem["title"] == "Alert setup problem — Alex"
+            assert "notifier dad_pushover" in problem["message"]
+            assert "acknowledgement endpoint" in problem["message"]
+            assert svc.ack_base_url is None
+            bus.publish(episode(EpisodeStarted))
+            await eventually(lambda: len(fake_ntfy.messages) == 2)
+            assert fake_ntfy.messages[1]["priority"] == 5
+    finally:
+        busy.close()

@@ -252,3 +252,18 @@ def render_calendar(event: CalendarReminder, *, urgency: Urgency, contacts: Cont
         title=("TEST " if event.is_test else "") + title, body="\n".join(body), is_test=event.is_test,
         tags=("monitord", "calendar", event.kind.value),
     )
+
+
+def render_startup_problems(problems: list[str], *, at: datetime, contacts: ContactsConfig, tz: tzinfo) -> Notification:
+    key = "monitord-startup"
+    body = [
+        f"monitord started at {_clock(at, tz)} without some of its alert paths:",
+        *(f"- {p}" for p in problems),
+        "Alerts still go out through the other channels. Fix the configuration, then run `monitord test-alert`.",
+        SECOND_CHANNEL_DISCLAIMER,
+    ]
+    return Notification(
+        incident_id=key, dedup_key=key, kind=NotificationKind.INFO, urgency=Urgency.HIGH, alarm=None,
+        title=f"Alert setup problem — {contacts.patient_name}", body="\n".join(body),
+        tags=("monitord", "channel_failure"),
+    )

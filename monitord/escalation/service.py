@@ -34,6 +34,7 @@ import structlog
 from monitord.alarms import AlarmKind
 from monitord.bus import EventBus, Subscription
 from monitord.clock import Clock
+from monitord.errors import UserError
 from monitord.escalation.ack_server import AckServer, TokenInfo
 from monitord.escalation.config import (
     EscalationConfig,
@@ -51,6 +52,7 @@ from monitord.escalation.messages import (
     render_health,
     render_incident,
     render_silent_node,
+    render_startup_problems,
 )
 from monitord.events import (
     Acknowledged,
@@ -130,6 +132,8 @@ class EscalationService:
         self._health: dict[tuple[str, str], _HealthWatch] = {}
         self._last_failure_report: dict[str, float] = {}
         self._last_seen: dict[str, datetime] = {}
+        self.startup_problems: list[tuple[str, str]] = []
+        """Optional parts that could not start (a channel's secret file, the ack endpoint's port)."""
         self._silent_nodes: set[str] = set()
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
@@ -143,11 +147,17 @@ class EscalationService:
                 on_result=self._on_delivery_result, rand=self._rand,
             )
             if self.config.ack_server.enabled:
-                self._ack_server = AckServer(
+                ack_server = AckServer(
                     config=self.config.ack_server, lookup=self._lookup_token, on_action=self._on_http_action,
                     now=self._clock.now,
                 )
-                await self._ack_server.start()
+                try:
+                    await ack_server.start()
+                    self._ack_server = ack_server
+                except UserError as exc:
+                    # Optional: without it the phones still buzz (no Acknowledge button). Refusing to start would
+                    # leave no monitoring at all, so say it loudly and go on.
+                    self.startup_problems.append(("ack_server", f"acknowledgement endpoint: {exc.message}"))
             self._sub = self._bus.subscribe("escalation", maxsize=BUS_QUEUE_SIZE)
             self._runner = asyncio.create_task(self._run(), name="escalation")
             ready = asyncio.create_task(self._ready.wait())
@@ -201,7 +211,14 @@ class EscalationService:
                 import aiohttp
 
                 self._own_session = session = aiohttp.ClientSession()
-            built = [build_notifier(c, session=session) for c in self.config.notifiers]  # type: ignore[arg-type]
+            built = []
+            for cfg in self.config.notifiers:
+                try:
+                    built.append(build_notifier(cfg, session=session))  # type: ignore[arg-type]
+                except UserError as exc:
+                    # One channel's unreadable secret must not silence the others: run without it, report it
+                    # (sends to it fail visibly and go to its fallback).
+                    self.startup_problems.append((cfg.name, f"notifier {cfg.name}: {exc.message}"))
         if not any(n.name == "console" for n in built):
             # Always on: even with every network channel down, the alert is in the journal.
             built.insert(0, ConsoleNotifier(name="console"))
@@ -231,10 +248,23 @@ class EscalationService:
                                name=f"escalation.deliver.{name}")
             self._resume()
             tg.create_task(self._supervise(self._consume), name="escalation.consume")
+            self._report_startup_problems()
             tg.create_task(self._supervise(self._poll_acknowledgements), name="escalation.ack_poll")
             if self.config.monitor_health.enabled and self.config.monitor_health.silent_node_after_s:
                 tg.create_task(self._supervise(self._watch_silent_nodes), name="escalation.watchdog")
             self._ready.set()
+
+    def _report_startup_problems(self) -> None:
+        for part, problem in self.startup_problems:
+            log.error("escalation started without a part", part=part, problem=problem)
+            self._bus.publish(NotificationFailed(
+                node_id=self.node_id, time=self._clock.now(), notifier=part, target="startup", error=problem,
+            ))
+        if self.startup_problems:
+            n = render_startup_problems([p for _, p in self.startup_problems], at=self._clock.now(),
+                                        contacts=self.config.contacts, tz=self.config.tz)
+            for name in self._targets(["caregivers"]):
+                self.dispatcher.submit(name, n)
 
     def _resume(self) -> None:
         """After a restart: open incidents continue from their persisted step; pending deliveries are re-sent."""
