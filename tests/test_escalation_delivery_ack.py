@@ -106,18 +106,34 @@ async def test_a_failing_channel_delays_nobody_then_falls_back_and_is_reported(
         await clock.advance(1.0)
         await eventually(lambda: svc.dispatcher.waiting_s["mum_ntfy"] == 1.5, what="500, then backoff")
         assert len(fake_ntfy.requests) == 2
-        await clock.advance(1.5)
+        # Two failures of a CRITICAL message: the fallback carries it now, while ntfy keeps trying.
         await eventually(lambda: len(fake_webhook.bodies) == 1)
-        assert len(fake_ntfy.requests) == 3
+        await clock.advance(1.5)
+        await eventually(lambda: len(fake_ntfy.requests) == 3)
         assert fake_ntfy.messages == []
         hook = fake_webhook.bodies[0]
         assert "CRITICAL pump alarm" in str(hook)
         await eventually(lambda: len(fake_pushover.messages) == 2)
         assert fake_pushover.messages[1]["title"].startswith("Alert channel failing: mum_ntfy")
         await settled(svc)
+        assert len(fake_webhook.bodies) == 1  # the fallback got it once, not again at the final failure
         [failed] = [e for e in drain(watch) if isinstance(e, NotificationFailed)]
         assert failed.notifier == "mum_ntfy"
         assert "500" in failed.error
+
+
+async def test_a_quota_that_resets_in_days_fails_over_at_once(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_pushover: FakePushover, fake_webhook: FakeWebhook,
+) -> None:
+    clock, bus = FakeClock(start=T0), EventBus()
+    fake_pushover.remaining = 0  # the application's monthly messages are used up (HTTP 429 until the reset)
+    cfg = config(pushover_url=fake_pushover.url, webhook_url=f"{fake_webhook.url}/hook",
+                 delivery={"fallbacks": {"dad_pushover": "hook"}, "min_send_interval_s": 0})
+    async with make(cfg, clock, bus, tmp_path, session) as svc:
+        bus.publish(episode(EpisodeStarted))
+        await eventually(lambda: len(fake_webhook.bodies) == 1)
+        await settled(svc)
+        assert len(fake_pushover.requests) == 1  # not retried for days: failed over
 
 
 async def test_rate_limit_answer_is_honoured_and_the_message_still_goes_out(

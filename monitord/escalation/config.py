@@ -219,6 +219,15 @@ class DeliveryConfig(ConfigModel):
     min_send_interval_s_by_notifier: dict[str, float] = Field(
         default_factory=dict, description="per-notifier override of min_send_interval_s (seconds)"
     )
+    max_retry_after_s: float = Field(
+        default=300.0, gt=0,
+        description="honour a server's Retry-After up to this long (seconds); longer (e.g. a monthly quota) "
+        "counts as failed now, so the fallback takes over",
+    )
+    fallback_after_attempts: int = Field(
+        default=2, ge=1,
+        description="after this many failed attempts the message also goes to the fallback (retries go on)",
+    )
     fallbacks: dict[str, str] = Field(
         default_factory=dict,
         description="notifier name -> notifier to use when it failed after its retries, e.g. {mum_phone = 'sms'}",

@@ -44,7 +44,7 @@ from monitord.escalation.config import (
     RepeatStep,
     WaitStep,
 )
-from monitord.escalation.delivery import DeliveryOutcome, Dispatcher
+from monitord.escalation.delivery import DeliveryJob, DeliveryOutcome, Dispatcher
 from monitord.escalation.incidents import Incident, IncidentStore
 from monitord.escalation.messages import (
     render_calendar,
@@ -144,7 +144,7 @@ class EscalationService:
             self.notifiers = await self._build_notifiers()
             self._dispatcher = Dispatcher(
                 notifiers=self.notifiers, config=self.config.delivery, clock=self._clock,
-                on_result=self._on_delivery_result, rand=self._rand,
+                on_result=self._on_delivery_result, on_struggling=self._on_delivery_struggling, rand=self._rand,
             )
             if self.config.ack_server.enabled:
                 ack_server = AckServer(
@@ -685,17 +685,32 @@ class EscalationService:
         ))
         if job.action != "send":
             return
-        fallback = self.config.delivery.fallbacks.get(job.notifier)
-        if fallback and not job.is_fallback and fallback in self.notifiers:
-            log.warning("sending through fallback channel", notifier=job.notifier, fallback=fallback)
-            delivery_id = None
-            if job.delivery_id is not None:
-                delivery_id = store.add_delivery(
-                    n.incident_id, fallback, n.kind, n.urgency, at=self._clock.now(), is_fallback=True
-                ).id
-            self.dispatcher.submit(fallback, n, delivery_id=delivery_id, is_fallback=True)
+        fallback = self._fall_back(job, error)
         if n.kind is not NotificationKind.INFO:
             self._report_channel_failure(job.notifier, error, n.incident_id, exclude={fallback or ""})
+
+    def _on_delivery_struggling(self, job: DeliveryJob, error: str) -> None:
+        """A channel failed a few times and keeps retrying: a CRITICAL message goes to its fallback now."""
+        if job.action == "send" and job.notification.urgency is Urgency.CRITICAL:
+            self._fall_back(job, error)
+
+    def _fall_back(self, job: DeliveryJob, error: str) -> str | None:
+        """Send the job's message through its notifier's fallback channel (once). Returns the fallback's name."""
+        fallback = self.config.delivery.fallbacks.get(job.notifier)
+        if not fallback or job.is_fallback or fallback not in self.notifiers:
+            return None
+        if job.fell_back:
+            return fallback
+        job.fell_back = True
+        n = job.notification
+        log.warning("sending through fallback channel", notifier=job.notifier, fallback=fallback, error=error)
+        delivery_id = None
+        if job.delivery_id is not None:
+            delivery_id = self.store.add_delivery(
+                n.incident_id, fallback, n.kind, n.urgency, at=self._clock.now(), is_fallback=True
+            ).id
+        self.dispatcher.submit(fallback, n, delivery_id=delivery_id, is_fallback=True)
+        return fallback
 
     def _report_channel_failure(self, notifier: str, error: str, incident_id: str, *, exclude: set[str]) -> None:
         """Tell the caregivers through their other channels that one channel is broken (throttled)."""
