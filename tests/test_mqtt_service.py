@@ -118,10 +118,10 @@ async def test_discovery_is_published_again_when_home_assistant_comes_online(
         assert count == 7
         await rec.wait_for(lambda r: len(r.messages) >= count)
         topics = {m.topic for m in rec.messages}
-        assert f"{prefix}/binary_sensor/monitord_{unique_node}_critical_alarm/config" in topics
+        assert f"{prefix}/binary_sensor/monitord_{unique_node}/critical_alarm/config" in topics
         await publish(mosquitto.port, f"{prefix}/status", "online")
         await rec.wait_for(lambda r: len([m for m in r.messages if m.topic.endswith("/config")]) >= 2 * count)
-        config = json.loads(rec.last(f"{prefix}/binary_sensor/monitord_{unique_node}_critical_alarm/config")
+        config = json.loads(rec.last(f"{prefix}/binary_sensor/monitord_{unique_node}/critical_alarm/config")
                             .payload)
         assert config["device_class"] == "safety"
 

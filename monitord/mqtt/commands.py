@@ -13,6 +13,7 @@ sends it) and an optional `request_id` echoed in the reply. Per command:
 | `discovery`   | `action` ("publish" / "remove")                          | re-publishes or removes HA discovery  |
 
 Anything malformed, oversized, unknown, retained or stale gets a log line and an error reply, never an exception.
+An empty payload is ignored without a reply: it is how a retained message is cleared.
 Who may send commands is the broker's business: protect `<base>/+/cmd/#` with an ACL (config/mosquitto/acl).
 """
 

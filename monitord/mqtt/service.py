@@ -38,7 +38,13 @@ from monitord.clock import Clock
 from monitord.events import Event
 from monitord.mqtt.commands import CommandHandler
 from monitord.mqtt.config import MqttConfig, check_node_id
-from monitord.mqtt.connection import backoff_delay_s, describe_connect_error, make_client, tls_context
+from monitord.mqtt.connection import (
+    backoff_delay_s,
+    describe_connect_error,
+    forget_disconnect_error,
+    make_client,
+    tls_context,
+)
 from monitord.mqtt.discovery import DiscoveryMessage, discovery_messages
 from monitord.mqtt.outbox import Outbox, OutboxRow
 from monitord.mqtt.state import StateTracker
@@ -192,30 +198,39 @@ class MqttService:
 
     async def _bus_loop(self) -> None:
         assert self._subscription is not None
-        async for event in self._subscription:
-            await self._take(event)
+        while True:
+            batch = [await self._subscription.get()]
+            # A burst (replayed episode, test flood) goes to disk in one transaction: one sync, not hundreds.
+            while len(batch) < 512 and not self._subscription.queue.empty():
+                batch.append(self._subscription.get_nowait())
+            await self._take(batch)
 
-    async def _take(self, event: Event) -> None:
-        if event.node_id != self._node_id:
-            return  # another monitor's event (e.g. read back by MqttEventSource): it publishes its own
-        try:
-            self._state.apply(event)
-        except Exception:
-            log.exception("mqtt state update failed", event_type=event.type, event_id=event.id)
+    async def _take(self, events: list[Event]) -> None:
+        ours = [event for event in events if event.node_id == self._node_id]
+        # Other monitors' events (e.g. read back by MqttEventSource) are published by those monitors themselves.
+        if not ours:
+            return
+        for event in ours:
+            try:
+                self._state.apply(event)
+            except Exception:
+                log.exception("mqtt state update failed", event_type=event.type, event_id=event.id)
         try:
             assert self._outbox is not None
-            await self._db(self._outbox.append, event)
+            await self._db(self._outbox.append_many, ours)
         except (sqlite3.Error, OSError) as exc:
-            log.error("mqtt outbox write failed: this event will not reach MQTT", event_type=event.type,
-                      event_id=event.id, error=str(exc))
+            log.error("mqtt outbox write failed: these events will not reach MQTT", events=len(ours),
+                      event_types=sorted({e.type for e in ours}), error=str(exc))
         self._wake.set()
 
     async def _save_unread_bus_events(self) -> None:
         """Events the bus handed us but we had not stored yet: keep them for the next start."""
         if self._subscription is None:
             return
+        unread: list[Event] = []
         while not self._subscription.queue.empty():
-            await self._take(self._subscription.get_nowait())
+            unread.append(self._subscription.get_nowait())
+        await self._take(unread)
 
     # --- connection --------------------------------------------------------------------------------------------
 
@@ -227,9 +242,12 @@ class MqttService:
                     self._config, client_id=self._client_id, password=self._password, tls=self._tls,
                     will=aiomqtt.Will(self._topics.availability, OFFLINE, qos=1, retain=True),
                 )
-                async with client:
-                    attempt = 0
-                    await self._session(client)
+                try:
+                    async with client:
+                        attempt = 0
+                        await self._session(client)
+                finally:
+                    forget_disconnect_error(client)
             except* aiomqtt.MqttError as group:
                 self._report(group.exceptions[0])
             except* Exception:
@@ -306,8 +324,8 @@ class MqttService:
                                     bool(message.retain))
 
     async def _command(self, client: aiomqtt.Client, name: str, payload: bytes, retained: bool) -> None:
-        if retained and not payload:
-            return  # someone clearing a retained command: nothing to do, nothing to answer
+        if not payload:
+            return  # an empty message clears a retained command: nothing to do, nothing to answer
         outcome = self._commands.handle(name, payload, retained=retained)
         if outcome.event is not None:
             self._bus.publish(outcome.event)
