@@ -152,3 +152,14 @@ def test_the_readme_example_config_is_valid() -> None:
     assert policy_toml is not None
     custom = EscalationConfig.model_validate(tomllib.loads(policy_toml.group(1))["escalation"])
     assert [s.action for s in custom.critical.steps] == ["notify", "wait", "page", "repeat"]
+
+
+def test_a_late_out_of_order_update_does_not_reopen_an_ended_episode() -> None:
+    from monitord.events import EpisodeConfirmed, EpisodeEnded
+
+    incident = Incident.new(AlarmKind.CRITICAL, at=T0, is_test=False)
+    incident.apply_episode(episode(EpisodeStarted))
+    incident.apply_episode(episode(EpisodeEnded, soundings=3))
+    incident.apply_episode(episode(EpisodeConfirmed, soundings=2))  # replayed late over MQTT
+    assert incident.all_episodes_ended
+    assert incident.soundings == 3

@@ -76,6 +76,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
+WAKE_CHECK_S = 60.0
+"""Longest single sleep before re-reading the wall clock (see `_sleep_until`)."""
+
 BUS_QUEUE_SIZE = 10_000
 """The escalation subscriber's queue: large, because dropping an episode event here could lose a page."""
 
@@ -518,9 +521,11 @@ class EscalationService:
         )
 
     async def _sleep_until(self, when: datetime) -> None:
-        delay_s = (when - self._clock.now()).total_seconds()
-        if delay_s > 0:
-            await self._clock.sleep(delay_s)
+        """Sleep until the wall-clock time `when`, in chunks of at most WAKE_CHECK_S: a Raspberry Pi has no
+        real-time clock, so after a reboot its clock may be hours behind until NTP corrects it — a deadline
+        computed from that stale time once would be hours late."""
+        while (delay_s := (when - self._clock.now()).total_seconds()) > 0:
+            await self._clock.sleep(min(delay_s, WAKE_CHECK_S))
 
     def _hold_until(self, incident: Incident, policy: EscalationPolicy, now: datetime) -> datetime | None:
         """A later time the next send must wait for: snooze, or quiet hours (non-critical only)."""
