@@ -407,3 +407,36 @@ async def test_a_broken_optional_part_does_not_stop_the_alerts(
             assert fake_ntfy.messages[1]["priority"] == 5
     finally:
         busy.close()
+
+
+async def test_the_alert_links_the_audio_clip_of_the_sounding(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    """The AlarmHeard with the clip comes before the episode opens the incident; the very first alert links it,
+    served by the ack endpoint behind the same unguessable token."""
+    from datetime import timedelta
+
+    import numpy as np
+    import soundfile
+
+    from monitord.events import AlarmHeard
+
+    clip = tmp_path / "critical-0001.wav"
+    soundfile.write(clip, np.zeros(1600, dtype=np.float32), 16000)
+    clock, bus = FakeClock(start=T0), EventBus()
+    cfg = config(ntfy_url=fake_ntfy.url, ack_server={"enabled": True, "bind_port": 0})
+    async with make(cfg, clock, bus, tmp_path / "state", session):
+        bus.publish(AlarmHeard(
+            node_id="pi-bedroom", time=T0, alarm=AlarmKind.CRITICAL, confidence=0.9, snr_db=12.0,
+            frequencies_hz=(1000.0, 1500.0), started_at=T0 - timedelta(seconds=3), ended_at=T0,
+            microphone="bedroom", profile="default", profile_verified=False, clip_path=str(clip),
+        ))
+        bus.publish(episode(EpisodeStarted))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        message = fake_ntfy.messages[0]
+        assert "/evidence/" in message["attach"]
+        assert message["click"] == message["attach"]
+        async with session.get(message["attach"]) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "audio/wav"
+            assert await response.read() == clip.read_bytes()

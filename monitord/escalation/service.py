@@ -135,6 +135,8 @@ class EscalationService:
         self._health: dict[tuple[str, str], _HealthWatch] = {}
         self._last_failure_report: dict[str, float] = {}
         self._last_seen: dict[str, datetime] = {}
+        self._latest_clip: dict[tuple[AlarmKind, bool], tuple[str, datetime]] = {}
+        """Per (alarm, is_test): the newest sounding's clip — it arrives before the episode opens the incident."""
         self.startup_problems: list[tuple[str, str]] = []
         """Optional parts that could not start (a channel's secret file, the ack endpoint's port)."""
         self._silent_nodes: set[str] = set()
@@ -450,6 +452,9 @@ class EscalationService:
             return
         incident = Incident.new(event.alarm, at=self._clock.now(), is_test=event.is_test)
         incident.apply_episode(event)
+        clip = self._latest_clip.get((event.alarm, event.is_test))
+        if clip is not None and clip[1] >= event.first_heard - timedelta(minutes=1):
+            incident.clip_path = clip[0]
         self._open[incident.id] = incident
         self.store.save(incident)
         log.info("incident opened", incident=incident.id, alarm=incident.alarm.value, microphone=event.microphone,
@@ -477,6 +482,7 @@ class EscalationService:
     def _on_alarm_heard(self, event: AlarmHeard) -> None:
         if event.clip_path is None:
             return
+        self._latest_clip[(event.alarm, event.is_test)] = (event.clip_path, event.ended_at)
         for incident in self._find(alarm=event.alarm, is_test=event.is_test):
             incident.clip_path = event.clip_path
             self.store.save(incident)
