@@ -171,3 +171,25 @@ async def test_clean_shutdown_sends_what_is_queued_then_says_offline(
         assert got == events
         assert rec.messages[-1].topic == f"{root}/availability"
     assert len(Outbox(path=tmp_path / OUTBOX_FILENAME, max_events=100)) == 0
+
+
+async def test_a_process_without_microphone_publishes_no_discovery_and_no_state(
+    mosquitto: MosquittoBroker, unique_node: str, tmp_path: Path
+) -> None:
+    """`monitord escalate` runs an MqttService for its own events: no phantom HA monitor whose alarm reads OFF."""
+    root = f"monitord/{unique_node}"
+    prefix = f"ha-{unique_node}"
+    bus = EventBus()
+    mqtt = MqttService(config=mosquitto.mqtt_config(discovery_prefix=prefix), bus=bus, node_id=unique_node,
+                       state_dir=tmp_path, clock=SystemClock(), microphone="escalation", has_microphone=False)
+    async with recording(mosquitto.port, f"{root}/#", f"{prefix}/#") as rec, mqtt:
+        async with asyncio.timeout(10):
+            await mqtt.wait_connected()
+        bus.publish(episode_started(unique_node))
+        await rec.wait_for(lambda r: bool(r.on(f"{root}/event/episode_started")))
+        await publish(mosquitto.port, f"{prefix}/status", "online")
+        await asyncio.sleep(0.2)
+        assert mqtt.discovery == []
+        assert {m.topic for m in rec.messages} == {
+            f"{root}/availability", f"{root}/event/episode_started", f"{prefix}/status"  # (the birth we sent)
+        }

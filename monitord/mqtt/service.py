@@ -71,6 +71,7 @@ class MqttService:
         state_dir: Path,
         clock: Clock,
         microphone: str,
+        has_microphone: bool = True,
         bus_queue_max_events: int = 10_000,
         on_delivered: Callable[[str], None] | None = None,
     ) -> None:
@@ -79,6 +80,9 @@ class MqttService:
             node_id: this monitor's id: one topic level, `[A-Za-z0-9_-]` (ConfigError otherwise).
             state_dir: where the outbox lives (`mqtt-outbox.sqlite3`); created if missing.
             microphone: human name of the microphone/room, e.g. "bedroom" (HA device name, drills).
+            has_microphone: False for a process that hears nothing itself (`monitord escalate`): it then publishes
+                no HA discovery and no state topics — a phantom "pump alarm monitor" whose critical alarm always
+                reads OFF would mislead — only availability, its own events, and command replies.
             bus_queue_max_events: size of this service's bus subscription queue.
             on_delivered: called with each event id after its PUBACK (benchmarks and tests).
         Raises:
@@ -90,13 +94,18 @@ class MqttService:
         self._state_dir = state_dir
         self._clock = clock
         self._microphone = microphone
+        self._has_microphone = has_microphone
         self._bus_queue_max_events = bus_queue_max_events
         self._on_delivered = on_delivered
         self._topics = Topics(config.base_topic, node_id)
         self._state = StateTracker(self._topics)
+        if not has_microphone:
+            self._state.take_dirty()  # nothing to report: its initial OFF/None states are never published
         self._commands = CommandHandler(config=config, node_id=node_id, microphone=microphone, clock=clock)
-        self._discovery = discovery_messages(
-            topics=self._topics, discovery_prefix=config.discovery_prefix, microphone=microphone
+        self._discovery = (
+            discovery_messages(topics=self._topics, discovery_prefix=config.discovery_prefix, microphone=microphone)
+            if has_microphone and config.discovery
+            else []
         )
         self._ha_status_topic = f"{config.discovery_prefix}/status"
         self._password = config.resolved_password()
@@ -214,7 +223,7 @@ class MqttService:
         # Other monitors' events (e.g. read back by MqttEventSource) are published by those monitors themselves.
         if not ours:
             return
-        for event in ours:
+        for event in ours if self._has_microphone else ():
             try:
                 self._state.apply(event)
             except Exception:
@@ -284,12 +293,13 @@ class MqttService:
         self._session_over.clear()
         self._idle.clear()
         await client.subscribe(self._topics.command_filter, qos=1)
-        if self._config.discovery:
+        if self._discovery:
             await client.subscribe(self._ha_status_topic, qos=1)
         await client.publish(self._topics.availability, ONLINE, qos=1, retain=True)
-        if self._config.discovery and not self._discovery_removed:
+        if not self._discovery_removed:
             await self._publish_discovery(client)
-        self._state.mark_all_dirty()
+        if self._has_microphone:
+            self._state.mark_all_dirty()
         self._connected.set()
         self.last_error = None
         log.info("mqtt connected", broker=self._broker, client_id=self._client_id, node_id=self._node_id,
@@ -323,7 +333,7 @@ class MqttService:
             topic = str(message.topic)
             payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
             if topic == self._ha_status_topic:
-                if payload.strip() == b"online" and self._config.discovery and not self._discovery_removed:
+                if payload.strip() == b"online" and self._discovery and not self._discovery_removed:
                     log.info("home assistant is online: re-publishing discovery and state")
                     await self._publish_discovery(client)
                     self._state.mark_all_dirty()
