@@ -99,7 +99,7 @@ async def _main(args: argparse.Namespace) -> int:
             mqtt_config = _mqtt_config(data, source=str(args.config))
             await stack.enter_async_context(MqttService(
                 config=mqtt_config, bus=bus, node_id=node_id, state_dir=state_dir, clock=clock,
-                microphone="escalation",
+                microphone="escalation", has_microphone=False,  # no phantom HA monitor for this process
             ))
             await stack.enter_async_context(MqttEventSource(
                 config=mqtt_config, bus=bus, clock=clock, client_id=f"monitord-events-{node_id}",
