@@ -1,4 +1,5 @@
-"""Shared fixtures: synthetic recordings written as real audio files, and how to run the CLI."""
+"""Shared pytest setup: the real Mosquitto broker fixtures (tests/mqtt_broker.py); synthetic recordings written as
+real audio files, and how to run the CLI."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from tests import synth
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+pytest_plugins = ("tests.mqtt_broker",)
 
 PUMP_LOW_HZ, PUMP_HIGH_HZ, PUMP_TONE_S = 1100.0, 1480.0, 0.2
 PUMP_BEEP_HZ, PUMP_BEEP_S = 3150.0, 0.3
