@@ -12,7 +12,6 @@ from math import gcd
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import signal
 
 
 class Resampler:
@@ -33,6 +32,8 @@ class Resampler:
         self.passthrough = self.up == self.down == 1
         max_rate = max(self.up, self.down)
         half_length = 0 if self.passthrough else 10 * max_rate
+        if not self.passthrough:
+            from scipy import signal  # imported here: a 16 kHz input never needs it, and it is slow to import
         taps = np.ones(1) if self.passthrough else signal.firwin(
             2 * half_length + 1, 1.0 / max_rate, window=("kaiser", 5.0))
         self._taps = (taps * self.up).astype(np.float64)
@@ -54,6 +55,8 @@ class Resampler:
         last_complete = ((self._inputs_seen - 1) * up) // down if self._inputs_seen else -1
         if last_complete < self._next_out:
             return np.zeros(0, dtype=np.float32)
+        from scipy import signal
+
         produced = signal.upfirdn(taps, self._history, up, down)
         # produced[m] is global output (history_start*up/down + m)
         first_global = self._history_start * up // down

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 NAME = "analyze"
 HELP = "detect pump alarms in recordings (table, or JSON lines with --json)"
 
-_BLOCK_S = 4.0
+_BLOCK_S = 16.0  # long blocks: numpy works on many frames per call (the pipeline streams either way)
 _CLIP_PRE_S = 1.5
 _CLIP_POST_S = 1.5
 _HISTORY_S = 90.0  # audio kept for clips: the longest burst/sequence plus its reporting delay and margins

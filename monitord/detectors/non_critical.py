@@ -5,7 +5,7 @@ about once an hour while the condition lasts. Frequency, beep length and gaps ar
 profile's `BeepSignature` (learned by `monitord enroll`, or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean frequency within 40 % of that
+  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean frequency within 70 % of that
               (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
               `span_max_s` long, heard during at least `fill_min_pct` of that span. Beep *count* is not required:
@@ -14,13 +14,16 @@ Timings and tolerances (from the signature):
               meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers) it is a device that keeps
               beeping, not the pump, and all of them are rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
+  - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
+              chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
   - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
               `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes
 
 Output: one `Detection` per sounding, `quiet_after_s` after it (no waiting for the hourly repeat): start/end,
 mean SNR, the beep frequency, confidence from the SNR margin.
 
-Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, repeating_device, cluttered, sweep,
+Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, repeating_device,
+cluttered, sweep,
 too_many_beeps, merged_repeat, detected.
 """
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
 from monitord.detectors.base import Detection, Detector, confidence_from
@@ -36,9 +40,18 @@ from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock
 from monitord.profiles import BeepSignature, Profile
 
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
+_MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much louder than the last third
+_MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
+_MIN_TONE_FRAMES = 4  # a sounding holds at least this many frames with the tone (~0.13 s): noise can fake fewer
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
+
+
+def _decay_db(snr_db: NDArray[np.float32]) -> float:
+    """How much louder the first third of a sounding's tone frames is than the last third (dB)."""
+    third = max(1, len(snr_db) // 3)
+    return float(snr_db[:third].mean() - snr_db[-third:].mean())
 
 
 @dataclass
@@ -49,6 +62,7 @@ class _Candidate:
     snr_db: float
     ok: bool  # passed every test on its own; may still be rejected as a repeating device
     reason: str = ""
+    tone_frames: int = 0
     repeated: bool = False
 
     @property
@@ -85,6 +99,7 @@ class NonCriticalDetector(Detector):
         self._quiet_until_s = float("-inf")
         self._run_tracker: RunTracker | None = None
         self._segment_tracker: ToneTracker | None = None
+        self._bin_hz = 1.0
         self._groups: list[_Group] = []  # open sequences (default guess)
 
     @classmethod
@@ -97,6 +112,7 @@ class NonCriticalDetector(Detector):
 
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
+        self._bin_hz = frontend.bin_hz
         if sig.frequency_hz is not None:
             self._run_tracker = RunTracker([self._band], frontend=frontend, min_snr_db=sig.min_snr_db,
                                            max_gap_s=sig.gap_max_s, max_run_s=sig.span_max_s + 1.0)
@@ -106,7 +122,9 @@ class NonCriticalDetector(Detector):
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
             tracker = self._run_tracker
-            candidates = [self._from_run(run) for run in tracker.process(block)]
+            # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
+            candidates = [self._from_run(run) for run in tracker.process(block)
+                          if run.truncated or int(run.on[0].sum()) >= _MIN_TONE_FRAMES - 1]
             return self._settle(candidates, now_s=tracker.now_s, open_since_s=tracker.open_since_s)
         assert self._segment_tracker is not None, "attach() first"
         segment_tracker = self._segment_tracker
@@ -135,18 +153,22 @@ class NonCriticalDetector(Detector):
         snr = run.snr_db[0][on]
         weights = np.maximum(snr, 0.1)
         frequency = float(np.sum(run.frequency_hz[0][on] * weights) / np.sum(weights))
-        candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False)
+        candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames))
         assert sig.frequency_hz is not None
         if run.truncated or candidate.span_s > sig.span_max_s:
             candidate.reason = "too_long"
-        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s):
+        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < _MIN_TONE_FRAMES:
             candidate.reason = "too_short"
-        elif abs(frequency / sig.frequency_hz - 1) > sig.tolerance_pct / 250.0:
+        elif abs(frequency / sig.frequency_hz - 1) > sig.tolerance_pct * 0.7 / 100.0:
             candidate.reason = "off_frequency"
         elif 100.0 * len(frames) / (last - first) < sig.fill_min_pct:
             candidate.reason = "sparse"
         elif candidate.snr_db < sig.min_snr_db:
             candidate.reason = "weak"
+        elif _decay_db(snr) > _MAX_DECAY_DB:
+            candidate.reason = "decaying"  # a bell, chime or plucked note fades; the pump's beep holds its level
+        elif float(np.std(run.frequency_hz[0][on])) > max(_MAX_WOBBLE * frequency, 0.6 * self._bin_hz):
+            candidate.reason = "wobble"  # a voice or a vibrato glides; the pump's beep holds its pitch
         else:
             candidate.ok = True
         return candidate
@@ -169,7 +191,7 @@ class NonCriticalDetector(Detector):
                           and abs(segment.frequency_hz / g.sounding.frequency_hz - 1) <= tolerance), None)
             if group is None:
                 self._groups.append(_Group(_Candidate(segment.start_s, segment.end_s, segment.frequency_hz,
-                                                      segment.snr_db, ok=True), 1))
+                                                      segment.snr_db, ok=True, tone_frames=segment.frames), 1))
             else:
                 sounding = group.sounding
                 sounding.snr_db = (sounding.snr_db * group.beeps + segment.snr_db) / (group.beeps + 1)
@@ -222,6 +244,7 @@ class NonCriticalDetector(Detector):
                 neighbours = sum(
                     1 for other in self._recent[-40:] + still + self._pending
                     if other is not candidate and other.snr_db >= candidate.snr_db - _CLUTTER_DB
+                    and other.tone_frames >= _MIN_TONE_FRAMES - 1
                     and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
                 )
                 if neighbours > _CLUTTER_MAX:
