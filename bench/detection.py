@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -544,7 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--quick", dest="mode", action="store_const", const="quick", help="(default) a few minutes")
     g.add_argument("--full", dest="mode", action="store_const", const="full", help="≤ 30 minutes")
     p.add_argument("--seed", type=int, default=2024)
-    p.add_argument("--jobs", type=int, default=1, help="parallel corpus builders/analyzers (2 cores, shared)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="corpus builders and concurrent enroll/analyze runs (shared machine: keep it small)")
     p.add_argument("--repeats", type=int, default=5, help="speed measurement repeats (median)")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs `-m monitord`")
     p.add_argument("--out", type=Path, default=HERE / "out")
@@ -574,25 +576,33 @@ def main(argv: list[str] | None = None) -> int:
     analyze_runs = {}
     errors: list[str] = []
     contract: list[str] = []
-    for i in range(spec.pumps):
+    def one_pump(i: int) -> tuple[int, Path | None, dict[str, Any], dict[str, Any]]:
+        """Enroll (or write) pump i's profile and analyze its files: independent of the other pumps."""
         pump_files = [f for f in files if f["pump"] == i]
         profile: Path | None = work / f"pump{i}.toml"
         assert profile is not None
         profile.unlink(missing_ok=True)
+        enrolled: dict[str, Any] = {}
         if args.profile_source == "enroll":
             log(f"pump{i}: enroll")
-            enrollments[i] = enroll(args.python, profile, pump_files)
+            enrolled = enroll(args.python, profile, pump_files)
         elif args.profile_source == "oracle":
             oracle_profile(profile, manifest["pumps"][i])
-            enrollments[i] = {"profile": profile.read_text()}
+            enrolled = {"profile": profile.read_text()}
         else:
             profile = None
-        profiles[i] = profile
         targets = [f["path"] for f in pump_files if f["kind"] in ("recall", "background")]
         log(f"pump{i}: analyze {len(targets)} files")
-        run = analyze(args.python, profile, targets)
+        return i, profile, enrolled, analyze(args.python, profile, targets)
+
+    # Each pump is two short enroll processes and one analyze process: threads just wait on them.
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        outcomes = list(pool.map(one_pump, range(spec.pumps)))
+    for i, profile, enrolled, run in outcomes:
+        profiles[i] = profile
+        enrollments[i] = enrolled
         analyze_runs[i] = {k: v for k, v in run.items() if k != "detections"}
-        for alarm, e in enrollments[i].items():
+        for alarm, e in enrolled.items():
             if isinstance(e, dict) and e["exit_code"] != 0:
                 errors.append(f"pump{i}: enroll {alarm} exit {e['exit_code']}: {last_line(e['stderr'])}")
         if run["exit_code"] != 0:
