@@ -659,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [k for k, v in results["checks"].items() if not v["ok"]]
     print()
     print("targets: " + ("all PASS" if not failed else "FAIL: " + ", ".join(failed)))
+    print(f"written: {args.out / (stem + '.json')} (every miss and false detection), {args.out / (stem + '.md')}")
     return 0
 
 
