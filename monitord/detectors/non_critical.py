@@ -42,6 +42,7 @@ from monitord.profiles import BeepSignature, Profile
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
 _MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much louder than the last third
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
+_PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
 _MIN_TONE_FRAMES = 4  # a sounding holds at least this many frames with the tone (~0.13 s): noise can fake fewer
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
@@ -49,7 +50,10 @@ _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 6
 
 
 def _decay_db(snr_db: NDArray[np.float32]) -> float:
-    """How much louder the first third of a sounding's tone frames is than the last third (dB)."""
+    """How much louder the first third of a sounding's tone frames is than the last third (dB). The last two
+    frames are left out: every beep ends in its release and the room's echo."""
+    if len(snr_db) >= 6:
+        snr_db = snr_db[:-2]
     third = max(1, len(snr_db) // 3)
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
 
@@ -123,8 +127,9 @@ class NonCriticalDetector(Detector):
         if self._run_tracker is not None:
             tracker = self._run_tracker
             # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
-            candidates = [self._from_run(run) for run in tracker.process(block)
-                          if run.truncated or int(run.on[0].sum()) >= _MIN_TONE_FRAMES - 1]
+            candidates = [candidate for run in tracker.process(block)
+                          if run.truncated or int(run.on[0].sum()) >= _MIN_TONE_FRAMES - 1
+                          for candidate in self._from_run(run)]
             return self._settle(candidates, now_s=tracker.now_s, open_since_s=tracker.open_since_s)
         assert self._segment_tracker is not None, "attach() first"
         segment_tracker = self._segment_tracker
@@ -134,7 +139,7 @@ class NonCriticalDetector(Detector):
     def finish(self, block: SpectralBlock | None) -> list[Detection]:
         if self._run_tracker is not None:
             runs = self._run_tracker.process(block) if block is not None else []
-            candidates = [self._from_run(run) for run in runs + self._run_tracker.flush()]
+            candidates = [candidate for run in runs + self._run_tracker.flush() for candidate in self._from_run(run)]
         else:
             assert self._segment_tracker is not None, "attach() first"
             segments = self._segment_tracker.process(block) if block is not None else []
@@ -143,19 +148,41 @@ class NonCriticalDetector(Detector):
 
     # --- learned tone: runs of frames in the narrow band --------------------------------------------------
 
-    def _from_run(self, run: BandRun) -> _Candidate:
+    def _from_run(self, run: BandRun) -> list[_Candidate]:
+        """The sounding in a run of frames, or, when the run is longer than a sounding (the beep ran into other
+        tonal sounds at this frequency), the pieces of it that could each be one."""
         sig = self.signature
-        on = run.on[0]
-        frames = np.flatnonzero(on)
         frame_s = (run.end_s - run.start_s) / run.frames
-        first, last = int(frames[0]), int(frames[-1]) + 1
+        on_frames = np.flatnonzero(run.on[0])
+        first, last = int(on_frames[0]), int(on_frames[-1]) + 1
+        if not run.truncated and (last - first) * frame_s <= sig.span_max_s:
+            return [self._candidate(run, first, last, frame_s)]
+        # Pieces: stretches of the tone separated by at least _PIECE_GAP_FRAMES off frames; neighbours are joined
+        # while the result still fits in a sounding.
+        gaps = np.flatnonzero(np.diff(on_frames) > _PIECE_GAP_FRAMES)
+        starts = [int(on_frames[0])] + [int(on_frames[g + 1]) for g in gaps]
+        ends = [int(on_frames[g]) + 1 for g in gaps] + [int(on_frames[-1]) + 1]
+        groups: list[tuple[int, int]] = []
+        for a, b in zip(starts, ends, strict=True):
+            if groups and (b - groups[-1][0]) * frame_s <= sig.span_max_s and \
+                    (a - groups[-1][1]) * frame_s <= sig.gap_max_s:
+                groups[-1] = (groups[-1][0], b)
+            else:
+                groups.append((a, b))
+        return [self._candidate(run, a, b, frame_s) for a, b in groups]
+
+    def _candidate(self, run: BandRun, first: int, last: int, frame_s: float) -> _Candidate:
+        sig = self.signature
+        on = np.zeros_like(run.on[0])
+        on[first:last] = run.on[0][first:last]
+        frames = np.flatnonzero(on)
         start_s, end_s = run.start_s + first * frame_s, run.start_s + last * frame_s
         snr = run.snr_db[0][on]
         weights = np.maximum(snr, 0.1)
         frequency = float(np.sum(run.frequency_hz[0][on] * weights) / np.sum(weights))
         candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames))
         assert sig.frequency_hz is not None
-        if run.truncated or candidate.span_s > sig.span_max_s:
+        if candidate.span_s > sig.span_max_s or (run.truncated and last >= run.frames - 1):
             candidate.reason = "too_long"
         elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < _MIN_TONE_FRAMES:
             candidate.reason = "too_short"
