@@ -25,7 +25,7 @@ Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, 
 1.5 s of the end of the first burst; further bursts of the same sounding (within 4 s) are merged, not re-reported.
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
-too_long_burst, simultaneous, sparse, wrong_rhythm, off_frequency, weak, merged_repeat.
+too_long_burst, simultaneous, sparse, wrong_rhythm, sweep, inconsistent, off_frequency, weak, merged_repeat.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from monitord.profiles import Profile, TwoToneSignature
 
 _REPEAT_MERGE_S = 2.5
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within one tone
+_MAX_SCATTER = 0.006  # the tones' own mean frequencies may differ this much (standard deviation, fraction)
 _MAX_TOGETHER = 0.75  # share of a burst's frames in which both tones may be heard at once (reverberant turns)
 _ONSET_TOGETHER_S = 0.07  # two tones starting within this are sounding together
 _HANGOVER_S = 0.1  # beyond gap_max_s, so a tone starting right at the limit is not cut off
@@ -235,10 +236,19 @@ class CriticalDetector(Detector):
                 self.counters["wrong_rhythm"] += 1
                 return None
         gliding = 0
+        tone_pitch: dict[int, list[float]] = {1: [], 2: []}
         for label, start, end in chain:
             pitch = run.frequency_hz[label - 1][start:end][run.on[label - 1][start:end]]
+            if len(pitch):
+                tone_pitch[label].append(float(np.mean(pitch)))
             if len(pitch) >= 3 and float(np.std(pitch)) > max(_MAX_WOBBLE * float(np.mean(pitch)), 0.6 * self._bin_hz):
                 gliding += 1
+        # The pump plays the same two notes every time; tonal bits of music and noise that happen to fall in the
+        # bands scatter from one "tone" to the next.
+        for means in tone_pitch.values():
+            if len(means) >= 2 and float(np.std(means)) > max(_MAX_SCATTER * float(np.mean(means)), 0.4 * self._bin_hz):
+                self.counters["inconsistent"] += 1
+                return None
         if gliding >= max(2, 0.3 * len(chain)):
             self.counters["sweep"] += 1  # a siren's wail or yelp glides through the bands; the pump's tones hold
             return None
