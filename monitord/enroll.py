@@ -577,6 +577,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
         tone_typical_s=round(float(np.median(inner_tones if inner_tones else tone_frames)) * hop_s, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         burst_min_s=round(max(0.2, 0.4 * min(burst_lengths)), 3),
+        burst_typical_s=round(float(np.median(burst_lengths)), 3),
         burst_max_s=round(min(120.0, 1.5 * max(burst_lengths) + 1.0), 3),
         verified=True,
         enrolled_from=Path(name).name,

@@ -138,6 +138,11 @@ class TwoToneSignature(_Signature):
         "median 2.5× longer or shorter is another device",
     )
     burst_min_s: float = Field(default=0.3, gt=0.0, le=60.0, description="shortest burst accepted (seconds)")
+    burst_typical_s: float | None = Field(
+        default=None, gt=0.0, le=60.0,
+        description="with learned tones: the usual length of one burst (seconds); a burst still going on is "
+        "judged once it has lasted this long, so the alarm is reported without waiting for the sounding to end",
+    )
     burst_max_s: float = Field(
         default=8.0, gt=0.0, le=120.0,
         description="longest burst accepted (seconds); sirens alternate for much longer than the pump's ~3 s",

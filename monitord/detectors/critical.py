@@ -108,7 +108,13 @@ class CriticalDetector(Detector):
 
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
-            return self._judge_runs(self._run_tracker.process(block))
+            detections = self._judge_runs(self._run_tracker.process(block))
+            # Do not wait for activity to stop (a busy band, or the second burst of the sounding): a burst that is
+            # complete inside the run still going on is reported now.
+            still_open = self._run_tracker.open_run()
+            if still_open is not None:
+                detections += self._judge_runs([still_open])
+            return detections
         assert self._segment_tracker is not None, "attach() first"
         tracker = self._segment_tracker
         return self.update(tracker.process(block), now_s=tracker.now_s, open_since_s=tracker.open_since_s)
@@ -169,6 +175,17 @@ class CriticalDetector(Detector):
                     and chain[0][1] * frame_s <= sig.gap_max_s + _HANGOVER_S:
                 origin = min(origin, self._open_chain_start)  # the chain began in an earlier window
             if run.truncated and (run.frames - chain[-1][2]) * frame_s <= sig.gap_max_s + _HANGOVER_S:
+                # May go on. Once it has lasted as long as one of the pump's bursts, judge that much now: a second
+                # burst (or clutter) that runs on must not delay the alarm.
+                typical = sig.burst_typical_s or sig.burst_max_s
+                grown = (chain[-1][2] - chain[0][1]) * frame_s
+                if origin == run.first_frame + chain[0][1] and grown >= typical \
+                        and run.first_frame + chain[0][1] > self._judged_until_frame:
+                    prefix = [tone for tone in chain if (tone[2] - chain[0][1]) * frame_s <= typical * 1.15]
+                    self._judged_until_frame = run.first_frame + chain[-1][2]
+                    found = self._judge_chain(run, labels, prefix, frame_s, origin_frame=origin)
+                    detection = detection or found
+                    continue
                 open_chain_start = origin
                 continue  # may go on in the next window
             if run.first_frame + chain[0][1] <= self._judged_until_frame:
@@ -246,7 +263,9 @@ class CriticalDetector(Detector):
         # The pump plays the same two notes every time; tonal bits of music and noise that happen to fall in the
         # bands scatter from one "tone" to the next.
         for means in tone_pitch.values():
-            if len(means) >= 2 and float(np.std(means)) > max(_MAX_SCATTER * float(np.mean(means)), 0.4 * self._bin_hz):
+            centre = float(np.median(means)) if means else 0.0
+            scatter = 1.48 * float(np.median(np.abs(np.array(means) - centre))) if means else 0.0  # robust std
+            if len(means) >= 3 and scatter > max(_MAX_SCATTER * centre, 0.4 * self._bin_hz):
                 self.counters["inconsistent"] += 1
                 return None
         if gliding >= max(2, 0.3 * len(chain)):
