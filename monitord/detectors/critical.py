@@ -7,7 +7,8 @@ or the broad default guess).
 
 Timings and tolerances (from the signature):
   - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each per frame, their means over the burst within 70 %
-            of that; tones typically `tone_typical_s` long (×/÷ 2.5) (or, unlearned, any two steady tones in
+            of that, their ratio within 0.9 % of the learned one (one oscillator: a drifting clock moves both);
+            tones typically `tone_typical_s` long (×/÷ 2.5) (or, unlearned, any two steady tones in
             `search_min_hz`..`search_max_hz` whose ratio lies in `ratio_min`..`ratio_max`)
   - tone:   `tone_min_s` .. `tone_max_s` long, steady (a sweep is a siren's wail/yelp, not the pump)
   - burst:  tones at most `gap_max_s` apart, at least `changes_min` changes low↔high, `burst_min_s` .. `burst_max_s`
@@ -44,6 +45,7 @@ from monitord.profiles import Profile, TwoToneSignature
 
 _REPEAT_MERGE_S = 2.5
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within one tone
+_MAX_RATIO_DRIFT = 0.009  # the two tones' ratio may differ this much from the learned one (fraction)
 _MAX_SCATTER = 0.006  # the tones' own mean frequencies may differ this much (standard deviation, fraction)
 _MAX_TOGETHER = 0.75  # share of a burst's frames in which both tones may be heard at once (reverberant turns)
 _ONSET_TOGETHER_S = 0.07  # two tones starting within this are sounding together
@@ -277,6 +279,10 @@ class CriticalDetector(Detector):
                     float(run.frequency_hz[1][first:last][high_frames].mean()))
         if abs(measured[0] / low_hz - 1) > sig.tolerance_pct * 0.7 / 100.0 or \
                 abs(measured[1] / high_hz - 1) > sig.tolerance_pct * 0.7 / 100.0:
+            self.counters["off_frequency"] += 1
+            return None
+        # One oscillator makes both tones: if the pump's clock drifts, both move together, and their ratio stays.
+        if abs((measured[1] / measured[0]) / (high_hz / low_hz) - 1) > _MAX_RATIO_DRIFT:
             self.counters["off_frequency"] += 1
             return None
         tone_snr = np.where(low_frames, run.snr_db[0][first:last], run.snr_db[1][first:last])[span > 0]
