@@ -46,7 +46,8 @@ _BURSTS_OF_ONE_SOUNDING_S = 1.6  # bursts closer than this belong to one soundin
 _MIN_CLEAR_SNR_DB = 14.0  # a demonstration recorded a metre away gives 25–40 dB; below 14 it is guesswork
 _MIN_CONCENTRATION = 0.6  # a beeper holds its pitch: most of its peaks lie within ±0.4 % of the centre
 _MAX_SEGMENT_WOBBLE = 0.006  # a steady tone's per-frame frequency varies less than 0.6 % (std)
-# Per frame; a sounding's mean must lie within 70 % of it (±1.75 %): DTMF practice accepts ±1.5 %, rejects ±3.5 %.
+# Per frame. A sounding's mean must lie within ±1.75 % (critical; and both tones move together) or ±1.0 % (a
+# beep): DTMF practice accepts ±1.5 %, rejects ±3.5 %.
 _TOLERANCE_PCT = 2.5
 _DETECT_SNR_DB = 8.0
 _MAX_DUTY = 0.6  # a "tone" on for more than 60 % of the recording is a hum or a whistle, not an alarm
@@ -438,9 +439,14 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     signature = BeepSignature(
         frequency_hz=round(frequency, 1),
         tolerance_pct=_TOLERANCE_PCT,
+        # The pump's beeps come back within ±0.5 % of the learned frequency (benchmark corpus); tonal clutter
+        # spreads over the whole band, so a beep's own tolerance is tighter than a two-tone burst's (whose ratio
+        # is checked too).
+        mean_tolerance_pct=1.0,
         min_snr_db=_DETECT_SNR_DB,
         beep_min_s=0.06,
-        span_min_s=round(max(0.1, 0.4 * min(spans)), 3),
+        # A sequence may be heard in part (a lost beep); a single beep is about its own length, echo or not.
+        span_min_s=round(max(0.1, (0.35 if max(beeps_per_run) > 1 else 0.65) * min(spans)), 3),
         span_max_s=round(min(60.0, 1.5 * max(spans) + 0.4), 3),
         gap_max_s=round(gap_max, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
@@ -568,6 +574,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     signature = TwoToneSignature(
         frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
         tolerance_pct=_TOLERANCE_PCT,
+        mean_tolerance_pct=1.75,
         min_snr_db=_DETECT_SNR_DB,
         tone_min_s=round(max(0.06, 0.4 * float(np.percentile(tone_frames, 10)) * hop_s), 3),
         tone_max_s=round(min(30.0, 2.0 * max(tone_frames) * hop_s + 0.3), 3),

@@ -48,6 +48,11 @@ class _Signature(ConfigModel):
         description="accepted deviation of a tone from its learned frequency (percent); DTMF practice accepts "
         "±1.5 % and rejects ±3.5 %",
     )
+    mean_tolerance_pct: float = Field(
+        default=1.75, ge=0.2, le=10.0,
+        description="with a learned frequency: accepted deviation of a sounding's mean frequency (percent); the "
+        "per-frame band is tolerance_pct",
+    )
     min_snr_db: float = Field(
         default=8.0, ge=0.0, le=40.0, description="a tone must stand this far above the local noise floor (dB)"
     )

@@ -6,9 +6,9 @@ lengths and gaps are not public: they come from the profile's `TwoToneSignature`
 or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each per frame, their means over the burst within 70 %
-            of that, their ratio within 0.9 % of the learned one (one oscillator: a drifting clock moves both);
-            tones typically `tone_typical_s` long (×/÷ 2.5) (or, unlearned, any two steady tones in
+  - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each per frame, their means over the burst within
+            `mean_tolerance_pct`, their ratio within 0.9 % of the learned one (one oscillator: a drifting clock
+            moves both); tones typically `tone_typical_s` long (×/÷ 2.5) (or, unlearned, any two steady tones in
             `search_min_hz`..`search_max_hz` whose ratio lies in `ratio_min`..`ratio_max`)
   - tone:   `tone_min_s` .. `tone_max_s` long, steady (a sweep is a siren's wail/yelp, not the pump)
   - burst:  tones at most `gap_max_s` apart, at least `changes_min` changes low↔high, `burst_min_s` .. `burst_max_s`
@@ -277,8 +277,8 @@ class CriticalDetector(Detector):
         low_hz, high_hz = sorted(sig.frequencies_hz)
         measured = (float(run.frequency_hz[0][first:last][low_frames].mean()),
                     float(run.frequency_hz[1][first:last][high_frames].mean()))
-        if abs(measured[0] / low_hz - 1) > sig.tolerance_pct * 0.7 / 100.0 or \
-                abs(measured[1] / high_hz - 1) > sig.tolerance_pct * 0.7 / 100.0:
+        if abs(measured[0] / low_hz - 1) > sig.mean_tolerance_pct / 100.0 or \
+                abs(measured[1] / high_hz - 1) > sig.mean_tolerance_pct / 100.0:
             self.counters["off_frequency"] += 1
             return None
         # One oscillator makes both tones: if the pump's clock drifts, both move together, and their ratio stays.
