@@ -42,6 +42,7 @@ from monitord.profiles import BeepSignature, Profile
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
 _MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much louder than the last third
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
+_CORE_DB = 12.0  # frames this far under a sounding's loudest are clutter around it, not the beep
 _PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
 _MIN_TONE_FRAMES = 4  # a sounding holds at least this many frames with the tone (~0.13 s): noise can fake fewer
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
@@ -104,6 +105,7 @@ class NonCriticalDetector(Detector):
         self._run_tracker: RunTracker | None = None
         self._segment_tracker: ToneTracker | None = None
         self._bin_hz = 1.0
+        self._judged_until_frame = -1  # global frame up to which overlapping windows were already looked at
         self._groups: list[_Group] = []  # open sequences (default guess)
 
     @classmethod
@@ -118,8 +120,10 @@ class NonCriticalDetector(Detector):
         sig = self.signature
         self._bin_hz = frontend.bin_hz
         if sig.frequency_hz is not None:
+            # Busy activity is handed over in windows overlapping by a sounding, so none is cut in two.
             self._run_tracker = RunTracker([self._band], frontend=frontend, min_snr_db=sig.min_snr_db,
-                                           max_gap_s=sig.gap_max_s, max_run_s=sig.span_max_s + 1.0)
+                                           max_gap_s=sig.gap_max_s, max_run_s=sig.span_max_s + 2.0,
+                                           window_hop_s=1.0)
         else:
             self._segment_tracker = ToneTracker(self._band, frontend=frontend, min_snr_db=sig.min_snr_db)
 
@@ -155,7 +159,7 @@ class NonCriticalDetector(Detector):
         frame_s = (run.end_s - run.start_s) / run.frames
         on_frames = np.flatnonzero(run.on[0])
         first, last = int(on_frames[0]), int(on_frames[-1]) + 1
-        if not run.truncated and (last - first) * frame_s <= sig.span_max_s:
+        if not run.truncated and not run.continued and (last - first) * frame_s <= sig.span_max_s:
             return [self._candidate(run, first, last, frame_s)]
         # Pieces: stretches of the tone separated by at least _PIECE_GAP_FRAMES off frames; neighbours are joined
         # while the result still fits in a sounding.
@@ -164,25 +168,38 @@ class NonCriticalDetector(Detector):
         ends = [int(on_frames[g]) + 1 for g in gaps] + [int(on_frames[-1]) + 1]
         groups: list[tuple[int, int]] = []
         for a, b in zip(starts, ends, strict=True):
+            if run.first_frame + a <= self._judged_until_frame:
+                continue  # seen in an earlier, overlapping window
             if groups and (b - groups[-1][0]) * frame_s <= sig.span_max_s and \
                     (a - groups[-1][1]) * frame_s <= sig.gap_max_s:
                 groups[-1] = (groups[-1][0], b)
             else:
                 groups.append((a, b))
-        return [self._candidate(run, a, b, frame_s) for a, b in groups]
+        candidates = []
+        for a, b in groups:
+            if run.truncated and (run.frames - b) * frame_s <= sig.gap_max_s:
+                break  # may go on in the next window
+            self._judged_until_frame = run.first_frame + b - 1
+            candidates.append(self._candidate(run, a, b, frame_s))
+        return candidates
 
     def _candidate(self, run: BandRun, first: int, last: int, frame_s: float) -> _Candidate:
         sig = self.signature
         on = np.zeros_like(run.on[0])
         on[first:last] = run.on[0][first:last]
+        # The sounding is what stands near its own loudest: much weaker tonal bits that the run picked up before
+        # or after it (music at this frequency) are not part of the beep.
+        loudest = float(run.snr_db[0][on].max())
+        on &= run.snr_db[0] >= loudest - _CORE_DB
         frames = np.flatnonzero(on)
+        first, last = int(frames[0]), int(frames[-1]) + 1
         start_s, end_s = run.start_s + first * frame_s, run.start_s + last * frame_s
         snr = run.snr_db[0][on]
         weights = np.maximum(snr, 0.1)
         frequency = float(np.sum(run.frequency_hz[0][on] * weights) / np.sum(weights))
         candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames))
         assert sig.frequency_hz is not None
-        if candidate.span_s > sig.span_max_s or (run.truncated and last >= run.frames - 1):
+        if candidate.span_s > sig.span_max_s:
             candidate.reason = "too_long"
         elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < _MIN_TONE_FRAMES:
             candidate.reason = "too_short"
@@ -271,7 +288,7 @@ class NonCriticalDetector(Detector):
                 neighbours = sum(
                     1 for other in self._recent[-40:] + still + self._pending
                     if other is not candidate and other.snr_db >= candidate.snr_db - _CLUTTER_DB
-                    and other.tone_frames >= _MIN_TONE_FRAMES - 1
+                    and other.tone_frames >= _MIN_TONE_FRAMES - 1 and other.span_s >= 0.4 * candidate.span_s
                     and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
                 )
                 if neighbours > _CLUTTER_MAX:
