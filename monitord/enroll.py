@@ -349,16 +349,17 @@ def _coincident(a: _Track, b: _Track) -> float:
     return hits / len(a.segments)
 
 
-def _prefer_fundamental(best: _Track, tracks: list[_Track]) -> _Track:
-    """If a clear sub-harmonic (f/2, f/3) sounds together with `best` every time, the pump's fundamental is that
-    one (a piezo's harmonics are strong; skin and clothing muffle them first)."""
+def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
+    """If a sub-harmonic (f/3, f/2) sounds together with `best` every time, the pump's fundamental is that one (a
+    piezo's harmonics can be louder than its fundamental; skin and clothing muffle the harmonics first)."""
     for divisor in (3, 2):
-        for track in tracks:
-            if track is best or track.snr_db < _MIN_CLEAR_SNR_DB or track.concentration < 0.5:
-                continue
-            if abs(track.frequency_hz * divisor / best.frequency_hz - 1) <= 0.01 and \
-                    _coincident(best, track) >= 0.8 and _coincident(track, best) >= 0.6:
-                return track
+        frequency = best.frequency_hz / divisor
+        if frequency < _MIN_HZ:
+            continue
+        track = _track(peaks, frequency)
+        if track.segments and track.snr_db >= _MIN_CLEAR_SNR_DB - 4 and \
+                _coincident(best, track) >= 0.8 and _coincident(track, best) >= 0.5:
+            return track
     return best
 
 
@@ -383,8 +384,8 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
         raise NoClearAlarmError(f"{name}: no clear tone found (nothing stands {_MIN_CLEAR_SNR_DB:.0f} dB over the "
                            "background as a steady tone)")
     if alarm is AlarmKind.NON_CRITICAL:
-        return _enroll_beep(name, clear, tracks, duration_s, peaks.hop_s, peaks.frame_center0_s)
-    return _enroll_two_tone(name, clear, tracks, duration_s, peaks.hop_s, peaks.frame_center0_s)
+        return _enroll_beep(name, clear, tracks, duration_s, peaks)
+    return _enroll_two_tone(name, clear, tracks, duration_s, peaks)
 
 
 def _score(track: _Track) -> float:
@@ -404,8 +405,9 @@ def _activity_runs(on: NDArray[np.bool_], gap_frames: int) -> list[tuple[int, in
 
 
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                 hop_s: float, frame0_s: float) -> EnrollmentResult:
-    best = _prefer_fundamental(max(clear, key=_score), clear)
+                 peaks: _Peaks) -> EnrollmentResult:
+    hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
+    best = _prefer_fundamental(max(clear, key=_score), peaks)
     on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
     # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
     # demonstrations). Inside, the pauses and beeps the frontend saw.
@@ -500,12 +502,13 @@ def _two_tone_bursts(low: _Track, high: _Track, gap_frames: int) -> list[_Burst]
 
 
 def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                     hop_s: float, frame0_s: float) -> EnrollmentResult:
+                     peaks: _Peaks) -> EnrollmentResult:
+    hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     # Each candidate stands for its fundamental (a harmonic sounding with a clear sub-harmonic is not a tone).
     fundamentals: list[_Track] = []
     for track in sorted(clear, key=_score, reverse=True):
-        fundamental = _prefer_fundamental(track, clear)
-        if all(fundamental is not other for other in fundamentals):
+        fundamental = _prefer_fundamental(track, peaks)
+        if all(abs(fundamental.frequency_hz / other.frequency_hz - 1) > 0.01 for other in fundamentals):
             fundamentals.append(fundamental)
     candidates = fundamentals[:8]
     split_gap = max(1, round(0.3 / hop_s))

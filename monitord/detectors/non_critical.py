@@ -44,7 +44,8 @@ _MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much l
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
 _CORE_DB = 12.0  # frames this far under a sounding's loudest are clutter around it, not the beep
 _PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
-_MIN_TONE_FRAMES = 4  # a sounding holds at least this many frames with the tone (~0.13 s): noise can fake fewer
+_MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s; noise can fake fewer), unless the
+# learned beep itself is shorter
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
@@ -106,6 +107,7 @@ class NonCriticalDetector(Detector):
         self._segment_tracker: ToneTracker | None = None
         self._bin_hz = 1.0
         self._judged_until_frame = -1  # global frame up to which overlapping windows were already looked at
+        self._min_frames = _MIN_TONE_FRAMES
         self._groups: list[_Group] = []  # open sequences (default guess)
 
     @classmethod
@@ -119,6 +121,8 @@ class NonCriticalDetector(Detector):
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
         self._bin_hz = frontend.bin_hz
+        frame_s = frontend.hop_length / frontend.rate_hz
+        self._min_frames = max(2, min(_MIN_TONE_FRAMES, int(sig.span_min_s / frame_s)))
         if sig.frequency_hz is not None:
             # Busy activity is handed over in windows overlapping by a sounding, so none is cut in two.
             self._run_tracker = RunTracker([self._band], frontend=frontend, min_snr_db=sig.min_snr_db,
@@ -132,7 +136,7 @@ class NonCriticalDetector(Detector):
             tracker = self._run_tracker
             # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
             candidates = [candidate for run in tracker.process(block)
-                          if run.truncated or int(run.on[0].sum()) >= _MIN_TONE_FRAMES - 1
+                          if run.truncated or int(run.on[0].sum()) >= self._min_frames - 1
                           for candidate in self._from_run(run)]
             return self._settle(candidates, now_s=tracker.now_s, open_since_s=tracker.open_since_s)
         assert self._segment_tracker is not None, "attach() first"
@@ -201,7 +205,7 @@ class NonCriticalDetector(Detector):
         assert sig.frequency_hz is not None
         if candidate.span_s > sig.span_max_s:
             candidate.reason = "too_long"
-        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < _MIN_TONE_FRAMES:
+        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < self._min_frames:
             candidate.reason = "too_short"
         elif abs(frequency / sig.frequency_hz - 1) > sig.mean_tolerance_pct / 100.0:
             candidate.reason = "off_frequency"
@@ -288,7 +292,7 @@ class NonCriticalDetector(Detector):
                 neighbours = sum(
                     1 for other in self._recent[-40:] + still + self._pending
                     if other is not candidate and other.snr_db >= candidate.snr_db - _CLUTTER_DB
-                    and other.tone_frames >= _MIN_TONE_FRAMES - 1 and other.span_s >= 0.4 * candidate.span_s
+                    and other.tone_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
                     and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
                 )
                 if neighbours > _CLUTTER_MAX:
