@@ -342,10 +342,14 @@ def _harmonics_of(fundamental: float, others: list[_Track], base: _Track) -> lis
 
 
 def _coincident(a: _Track, b: _Track) -> float:
-    """Share of a's segments that start together (±0.15 s) with one of b's."""
+    """Share of a's segments that sound together with one of b's for at least half the shorter of the two."""
     if not a.segments:
         return 0.0
-    hits = sum(1 for s in a.segments if any(abs(s.start_s - t.start_s) < 0.15 for t in b.segments))
+    hits = sum(
+        1 for s in a.segments
+        if any(min(s.end_s, t.end_s) - max(s.start_s, t.start_s) >= 0.5 * min(s.duration_s, t.duration_s)
+               for t in b.segments)
+    )
     return hits / len(a.segments)
 
 
