@@ -333,6 +333,8 @@ class CriticalDetector(Detector):
             self._burst.tones.append(segment)
             if segment.duration_s > sig.tone_max_s:
                 self._burst.steady_tone = True
+            if segment.end_s - self._burst.tones[0].start_s > 2 * sig.burst_max_s:
+                detections += self._close()  # music that never pauses: judge (too long) and start afresh
         if self._burst is not None:
             last_end = self._burst.last_end_s
             waiting = now_s - last_end <= sig.gap_max_s + _HANGOVER_S or (

@@ -48,6 +48,7 @@ _MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s
 # learned beep itself is shorter
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
+_CLUTTER_DB_GUESS = 20.0
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
 
 
@@ -289,13 +290,17 @@ class NonCriticalDetector(Detector):
             if candidate.ok and not candidate.repeated:
                 # A band busy with other tonal sounds about as loud (music, a voice) around this one: the pump's beep
                 # comes out of quiet. Count them before and after.
+                # Without a learned frequency (the default guess) any tonal sound nearby counts, at any frequency:
+                # the guess only trusts a lone beep in a quiet room.
+                learned = sig.frequency_hz is not None
+                margin_db, allowed = (_CLUTTER_DB, _CLUTTER_MAX) if learned else (_CLUTTER_DB_GUESS, 0)
                 neighbours = sum(
                     1 for other in self._recent[-40:] + still + self._pending
-                    if other is not candidate and other.snr_db >= candidate.snr_db - _CLUTTER_DB
+                    if other is not candidate and other.snr_db >= candidate.snr_db - margin_db
                     and other.tone_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
                     and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
                 )
-                if neighbours > _CLUTTER_MAX:
+                if neighbours > allowed:
                     candidate.ok, candidate.reason = False, "cluttered"
             detection = self._judge(candidate)
             if detection is not None:
