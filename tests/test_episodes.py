@@ -1,0 +1,169 @@
+"""Episode tracking: hours of pump cadence, driven in milliseconds."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from monitord.alarms import AlarmKind
+from monitord.bus import EventBus
+from monitord.clock import FakeClock
+from monitord.episodes import EpisodeService, EpisodeTracker
+from monitord.events import (
+    AlarmHeard,
+    EpisodeConfirmed,
+    EpisodeEnded,
+    EpisodeEndReason,
+    EpisodeStarted,
+    RefillLogged,
+)
+
+T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+MIN = 60.0
+
+
+def heard(at_s: float, alarm: AlarmKind = AlarmKind.CRITICAL, *, node: str = "bedroom", test: bool = False,
+          confidence: float = 0.8) -> AlarmHeard:
+    start = T0 + timedelta(seconds=at_s)
+    return AlarmHeard(
+        node_id=node, time=start + timedelta(seconds=3), alarm=alarm, confidence=confidence, snr_db=10.0,
+        frequencies_hz=(900.0, 1200.0), started_at=start, ended_at=start + timedelta(seconds=3),
+        microphone=node, profile="p", profile_verified=True, is_test=test,
+    )
+
+
+def tracker() -> EpisodeTracker:
+    return EpisodeTracker(node_id="bedroom", microphone="bedroom")
+
+
+def test_critical_alarm_every_ten_minutes_starts_then_confirms_one_episode() -> None:
+    t = tracker()
+    started = t.observe(heard(0))
+    assert [type(e) for e in started] == [EpisodeStarted]
+    assert started[0].next_expected_at == T0 + timedelta(minutes=10)
+
+    confirmed = t.observe(heard(10 * MIN + 7))
+    assert [type(e) for e in confirmed] == [EpisodeConfirmed]
+    assert confirmed[0].episode_id == started[0].episode_id
+    assert confirmed[0].soundings == 2
+
+    for k in range(2, 7):  # an hour of further repeats: no new events, one episode
+        assert t.observe(heard(k * 10 * MIN + 7 * k)) == []
+    assert len(t.active) == 1
+    assert t.active[0].soundings == 7
+    # The period was refined to what the pump really does (10 min 7 s), so the prediction follows it.
+    assert t.active[0].next_expected_at == T0 + timedelta(seconds=7 * (10 * MIN + 7))
+
+
+def test_two_reports_of_one_sounding_count_once() -> None:
+    t = tracker()
+    t.observe(heard(0))
+    assert t.observe(heard(4)) == []
+    assert t.active[0].soundings == 1
+    assert not t.active[0].confirmed
+
+
+def test_off_cadence_repeat_keeps_episode_but_does_not_confirm() -> None:
+    t = tracker()
+    t.observe(heard(0))
+    assert t.observe(heard(4 * MIN)) == []  # 4 min is not ~10 min
+    assert t.active[0].soundings == 2
+    assert not t.active[0].confirmed
+
+
+def test_a_missed_repeat_still_confirms_on_the_second_period() -> None:
+    t = tracker()
+    t.observe(heard(0))
+    events = t.observe(heard(20 * MIN + 30))  # the 10-minute one was drowned by the TV
+    assert [type(e) for e in events] == [EpisodeConfirmed]
+    assert t.active[0].period_s == (20 * MIN + 30) / 2
+
+
+def test_episode_ends_when_expected_repeats_stop() -> None:
+    t = tracker()
+    t.observe(heard(0))
+    t.observe(heard(10 * MIN))
+    assert t.advance(T0 + timedelta(minutes=40)) == []  # 2 missed repeats are allowed (+25 % grace)
+    ended = t.advance(T0 + timedelta(minutes=43))
+    assert [type(e) for e in ended] == [EpisodeEnded]
+    assert ended[0].reason is EpisodeEndReason.REPEATS_STOPPED
+    assert ended[0].soundings == 2
+    assert ended[0].time == T0 + timedelta(minutes=10 + 32.5)  # when the last allowed repeat was overdue
+    assert t.active == []
+
+
+def test_a_sounding_long_after_the_end_starts_a_new_episode() -> None:
+    t = tracker()
+    first = t.observe(heard(0))[0]
+    events = t.observe(heard(5 * 60 * MIN))
+    assert [type(e) for e in events] == [EpisodeEnded, EpisodeStarted]
+    assert events[1].episode_id != first.episode_id
+
+
+def test_non_critical_cadence_is_hourly_and_independent_of_critical() -> None:
+    t = tracker()
+    t.observe(heard(0, AlarmKind.NON_CRITICAL))
+    assert t.observe(heard(10 * MIN, AlarmKind.NON_CRITICAL)) == []  # 10 min is off an hourly cadence
+    t.observe(heard(20 * MIN, AlarmKind.CRITICAL))
+    # An hour after the last beep the non-critical episode is confirmed; the lone critical sounding at 20 min
+    # had no repeat within 3 periods (+ grace), so its episode ended at 52.5 min.
+    events = t.observe(heard(70 * MIN, AlarmKind.NON_CRITICAL))
+    assert [(type(e), e.alarm) for e in events] == [
+        (EpisodeEnded, AlarmKind.CRITICAL),
+        (EpisodeConfirmed, AlarmKind.NON_CRITICAL),
+    ]
+    assert events[0].time == T0 + timedelta(minutes=52.5)
+    assert [e.alarm for e in t.active] == [AlarmKind.NON_CRITICAL]
+
+
+def test_test_soundings_never_mix_with_real_ones() -> None:
+    t = tracker()
+    t.observe(heard(0))
+    events = t.observe(heard(10 * MIN, test=True))
+    assert [type(e) for e in events] == [EpisodeStarted]
+    assert events[0].is_test
+
+
+async def test_service_drives_hours_of_cadence_with_a_fake_clock() -> None:
+    """1. the alarm sounds three times on a 10-minute cadence; 2. it stops; 3. the episode ends ~32 min later."""
+    clock = FakeClock(start=T0)
+    bus = EventBus()
+    out = bus.subscribe("test", maxsize=100)
+    async with EpisodeService(tracker=tracker(), bus=bus, clock=clock):
+        for k in range(3):
+            await clock.advance(10 * MIN if k else 0)
+            bus.publish(heard(k * 10 * MIN))
+            await clock.advance(5)
+        await clock.advance(3 * 60 * MIN)
+        seen = []
+        while not out.queue.empty():
+            event = out.get_nowait()
+            if not isinstance(event, AlarmHeard):
+                seen.append(event)
+    assert [type(e) for e in seen] == [EpisodeStarted, EpisodeConfirmed, EpisodeEnded]
+    assert seen[-1].time == T0 + timedelta(minutes=20 + 32.5)
+
+
+async def test_refill_ends_the_non_critical_episode() -> None:
+    clock = FakeClock(start=T0)
+    bus = EventBus()
+    out = bus.subscribe("test", maxsize=100)
+    async with EpisodeService(tracker=tracker(), bus=bus, clock=clock):
+        bus.publish(heard(0, AlarmKind.NON_CRITICAL))
+        await clock.advance(600)
+        bus.publish(RefillLogged(node_id="bedroom", time=clock.now(), refilled_on=clock.now().date(),
+                                 by="nurse", channel="cli"))
+        await clock.advance(1)
+    kinds = [type(e) for e in (out.get_nowait() for _ in range(out.queue.qsize()))]
+    assert kinds == [AlarmHeard, EpisodeStarted, RefillLogged, EpisodeEnded]
+
+
+async def test_service_ignores_other_nodes_soundings() -> None:
+    clock = FakeClock(start=T0)
+    bus = EventBus()
+    out = bus.subscribe("test", maxsize=100)
+    async with EpisodeService(tracker=tracker(), bus=bus, clock=clock):
+        bus.publish(heard(0, node="living-room"))
+        await asyncio.sleep(0)
+        await clock.advance(1)
+    assert out.queue.qsize() == 1
