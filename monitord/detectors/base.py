@@ -1,0 +1,76 @@
+"""What every detector shares: the `Detection` it reports and the `Detector` interface.
+
+A detector is pure and synchronous: it receives tone segments (from monitord.frontend.ToneTracker) and the
+stream time, and returns detections — no I/O, no clock reads. It names the frequency bands it wants tracked and
+keeps its own counters of why candidates were rejected (rtl_433 style reason codes).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass
+from typing import ClassVar
+
+from monitord.alarms import AlarmKind
+from monitord.frontend import Band, ToneSegment
+from monitord.profiles import Profile
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One sounding of a pump alarm, heard."""
+
+    alarm: AlarmKind
+    start_s: float  # stream seconds (from the start of the file / stream)
+    end_s: float  # stream seconds
+    confidence: float  # 0..1: how sure we are this was the pump's alarm
+    snr_db: float  # tone power over the local noise floor, mean over the sounding
+    frequencies_hz: tuple[float, ...]  # the tone(s) heard
+    detector: str
+
+
+def confidence_from(snr_db: float, *, min_snr_db: float, completeness: float, verified: bool) -> float:
+    """Map SNR margin and pattern completeness (0..1) to a 0..1 confidence.
+
+    A tone just at the threshold gives 0.5 × completeness, 15 dB more gives ~0.97. An unverified (guessed)
+    signature caps confidence at 0.6: the shape matched, but nobody confirmed this pump sounds like that.
+    """
+    margin = max(0.0, min(1.0, (snr_db - min_snr_db) / 15.0))
+    value = (0.5 + 0.47 * margin) * max(0.0, min(1.0, completeness))
+    if not verified:
+        value = min(value, 0.6)
+    return round(max(0.01, min(0.99, value)), 3)
+
+
+class Detector(ABC):
+    """A signature matcher for one alarm."""
+
+    alarm: ClassVar[AlarmKind]
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.counters: Counter[str] = Counter()
+
+    @classmethod
+    @abstractmethod
+    def from_profile(cls, profile: Profile) -> Detector | None:
+        """This alarm's detector for `profile`, or None when the profile has no signature for it."""
+
+    @property
+    @abstractmethod
+    def min_snr_db(self) -> float:
+        """Frame-level threshold for the tone trackers feeding this detector (dB over the floor)."""
+
+    @abstractmethod
+    def bands(self) -> list[Band]:
+        """The frequency bands this detector wants tracked (labels unique in the pipeline)."""
+
+    @abstractmethod
+    def update(self, segments: list[ToneSegment], *, now_s: float, open_since_s: float | None) -> list[Detection]:
+        """Take newly closed segments of this detector's bands (sorted by start) and the stream time up to which
+        audio has been analysed; `open_since_s` is the start of a segment still running in one of its bands."""
+
+    def flush(self, *, now_s: float) -> list[Detection]:
+        """End of stream: decide everything still pending."""
+        return self.update([], now_s=float("inf"), open_since_s=None)

@@ -1,0 +1,333 @@
+"""The frontend: streaming STFT, an adaptive per-bin noise floor, and tonal components.
+
+`Frontend` turns audio blocks into power spectra (one row per frame) plus the noise floor each bin had *before*
+the block (so a tone never raises its own floor). `ToneTracker` follows the strongest tonal peak inside one
+frequency band and cuts it into `ToneSegment`s: frequency with sub-bin accuracy, level over the floor, start and
+duration. Everything is vectorised per block of frames; Python only loops over the few segments.
+
+Geometry: 1024-point Hann frames every 512 samples at 16 kHz — 64 ms frames, 32 ms hop, 15.6 Hz bins. Log-parabolic
+interpolation of the peak gives the frequency to a few hundredths of a bin at useful SNR, enough to tell a tone
+3.5 % off from one 1.5 % off (DTMF practice) above ~400 Hz.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+FRAME_LENGTH = 1024
+HOP_LENGTH = 512
+
+# Noise floor: per bin, a low percentile of the power over about one second of frames, smoothed so that it falls
+# quickly (a noise that stops) and rises slowly (a tone of a few seconds must not become "the floor").
+_FLOOR_PERCENTILE = 20.0
+# In steady noise a bin's power is exponentially distributed: its 20th percentile is −ln(0.8) ≈ 0.223 of its mean.
+# Dividing by that makes "SNR over the floor" read 0 dB on plain noise.
+_FLOOR_PERCENTILE_TO_MEAN = 1.0 / 0.2231
+_FLOOR_UPDATE_FRAMES = 32  # ≈ 1 s at 16 kHz / 512
+_FLOOR_RISE_TIME_S = 12.0
+_FLOOR_FALL_TIME_S = 1.5
+_FLOOR_MIN_POWER = 1e-7  # ≈ −100 dBFS white noise in these units: keeps digital silence finite
+
+_RING_OFFSETS = np.array([-7, -6, -5, -4, 4, 5, 6, 7])  # bins beside the peak, outside the Hann main lobe
+BAND_MARGIN_BINS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SpectralBlock:
+    """Power spectra of consecutive frames over bins [bin_lo, bin_lo + width)."""
+
+    first_frame: int
+    power: NDArray[np.float32]  # (frames, bins)
+    floor: NDArray[np.float32]  # (bins,) the noise floor before this block
+    bin_lo: int
+
+    @property
+    def frames(self) -> int:
+        return int(self.power.shape[0])
+
+
+class Frontend:
+    """Streaming STFT with an adaptive per-bin noise floor. Feed any block length; pure, no clock."""
+
+    def __init__(self, *, rate_hz: int, min_hz: float, max_hz: float,
+                 frame_length: int = FRAME_LENGTH, hop_length: int = HOP_LENGTH) -> None:
+        self.rate_hz = rate_hz
+        self.frame_length = frame_length
+        self.hop_length = hop_length
+        self.bin_hz = rate_hz / frame_length
+        n_bins = frame_length // 2 + 1
+        self.bin_lo = max(1, int(np.floor(min_hz / self.bin_hz)) - BAND_MARGIN_BINS)
+        self.bin_hi = min(n_bins - 1, int(np.ceil(max_hz / self.bin_hz)) + BAND_MARGIN_BINS + 1)
+        self.window = np.hanning(frame_length).astype(np.float32)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._frames_done = 0
+        self._floor: NDArray[np.float32] | None = None
+        self._pending: list[NDArray[np.float32]] = []
+        self._pending_frames = 0
+        self._padded = False
+
+    def frame_center_s(self, frame: int | float) -> float:
+        return (frame * self.hop_length + self.frame_length / 2) / self.rate_hz
+
+    @property
+    def frames_done(self) -> int:
+        return self._frames_done
+
+    def feed(self, samples: NDArray[np.float32]) -> SpectralBlock | None:
+        buffer = np.concatenate([self._buffer, samples.astype(np.float32, copy=False)]) if len(self._buffer) \
+            else samples.astype(np.float32, copy=False)
+        n_frames = 0 if len(buffer) < self.frame_length else 1 + (len(buffer) - self.frame_length) // self.hop_length
+        if n_frames == 0:
+            self._buffer = buffer.copy()
+            return None
+        frames = sliding_window_view(buffer, self.frame_length)[:: self.hop_length][:n_frames] * self.window
+        spectrum = np.fft.rfft(frames, axis=1)[:, self.bin_lo : self.bin_hi]
+        power = (spectrum.real * spectrum.real + spectrum.imag * spectrum.imag).astype(np.float32, copy=False)
+        self._buffer = buffer[n_frames * self.hop_length :].copy()
+        first = self._frames_done
+        self._frames_done += n_frames
+        floor = self._floor_before(power)
+        return SpectralBlock(first_frame=first, power=power, floor=floor, bin_lo=self.bin_lo)
+
+    def flush(self) -> SpectralBlock | None:
+        """Pad the tail with silence so the last samples are analysed too."""
+        if self._padded or len(self._buffer) == 0:
+            return None
+        self._padded = True
+        pad = self.frame_length - self.hop_length
+        return self.feed(np.zeros(pad, dtype=np.float32))
+
+    def _floor_before(self, power: NDArray[np.float32]) -> NDArray[np.float32]:
+        if self._floor is None:
+            self._floor = self._percentile(power)
+        floor = self._floor
+        self._pending.append(power)
+        self._pending_frames += power.shape[0]
+        if self._pending_frames >= _FLOOR_UPDATE_FRAMES:
+            recent = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._pending, self._pending_frames = [], 0
+            # Update once per ~second of frames so the percentile is meaningful; for long blocks use chunks.
+            for start in range(0, recent.shape[0], 4 * _FLOOR_UPDATE_FRAMES):
+                chunk = recent[start : start + 4 * _FLOOR_UPDATE_FRAMES]
+                if chunk.shape[0] < _FLOOR_UPDATE_FRAMES // 2:
+                    continue
+                self._floor = self._smoothed(self._floor, self._percentile(chunk), chunk.shape[0])
+        return floor
+
+    def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
+        seconds = frames * self.hop_length / self.rate_hz
+        rise = np.float32(min(1.0, seconds / _FLOOR_RISE_TIME_S))
+        fall = np.float32(min(1.0, seconds / _FLOOR_FALL_TIME_S))
+        log_floor = np.log(floor)
+        step = np.log(estimate) - log_floor
+        log_floor += np.where(step > 0, rise, fall) * step
+        return np.exp(log_floor).astype(np.float32)
+
+    @staticmethod
+    def _percentile(power: NDArray[np.float32]) -> NDArray[np.float32]:
+        k = round((power.shape[0] - 1) * _FLOOR_PERCENTILE / 100.0)
+        value = np.partition(power, k, axis=0)[k]
+        floor: NDArray[np.float32] = np.maximum(value * np.float32(_FLOOR_PERCENTILE_TO_MEAN),
+                                                np.float32(_FLOOR_MIN_POWER)).astype(np.float32)
+        return floor
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A frequency band a detector wants tracked. `label` is unique within the pipeline."""
+
+    label: str
+    low_hz: float
+    high_hz: float
+
+
+@dataclass(frozen=True, slots=True)
+class ToneSegment:
+    """A steady tonal component: one run of frames with a tonal peak in a band."""
+
+    band: str
+    start_s: float
+    end_s: float
+    frequency_hz: float  # SNR-weighted mean of the per-frame interpolated peak frequency
+    snr_db: float  # mean over the segment of the peak's power over the noise floor
+    spread_pct: float  # (max − min) / mean of the per-frame frequency, percent: big for sweeps
+    frames: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+_MAX_RUN_S = 20.0  # an open run longer than this is cut (a continuous tone); detectors reject such segments
+
+
+class ToneTracker:
+    """Follows the strongest tonal peak inside one band, frame by frame, and cuts it into segments.
+
+    A frame is "on" when its best peak (by power over the floor) is a local maximum, stands `min_snr_db` above the
+    floor (main lobe: 3 bins), stands `tonal_db` above the bins just outside its main lobe (so a broadband click or
+    a voice is not a tone) and lies inside the band. One off frame between two on frames of the same tone is
+    bridged. Consecutive on frames belong to one segment while the frequency stays within 2 % (or one bin).
+    """
+
+    def __init__(self, band: Band, *, frontend: Frontend, min_snr_db: float, tonal_db: float = 6.0,
+                 min_frames: int = 2) -> None:
+        self.band = band
+        self.fe = frontend
+        self.min_snr_lin = np.float32(10 ** (min_snr_db / 10))
+        self.tonal_lin = np.float32(10 ** (tonal_db / 10))
+        self.min_frames = min_frames
+        bin_hz = frontend.bin_hz
+        # Peak search one bin beyond the band so a tone at its edge still shows as a local maximum.
+        self._k0 = max(int(np.floor(band.low_hz / bin_hz)) - 1 - frontend.bin_lo, BAND_MARGIN_BINS - 1)
+        self._k1 = min(int(np.ceil(band.high_hz / bin_hz)) + 1 - frontend.bin_lo,
+                       frontend.bin_hi - frontend.bin_lo - BAND_MARGIN_BINS)
+        if self._k1 <= self._k0:
+            raise ValueError(f"band {band} lies outside the analysed range")
+        # Carried across blocks: per-frame features of frames whose segment is not final yet.
+        self._carry_first = 0
+        self._carry: tuple[NDArray[np.bool_], NDArray[np.float32], NDArray[np.float32]] = (
+            np.zeros(0, dtype=bool), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32))
+        self.now_s = 0.0
+        self.frames_on = 0
+
+    @property
+    def open_since_s(self) -> float | None:
+        """Start of a segment that is still running (or might still be bridged), if any."""
+        on = self._carry[0]
+        if not on.any():
+            return None
+        first = int(np.argmax(on))
+        return self.fe.frame_center_s(self._carry_first + first) - self.fe.hop_length / 2 / self.fe.rate_hz
+
+    def frame_features(self, block: SpectralBlock) -> tuple[NDArray[np.bool_], NDArray[np.float32],
+                                                            NDArray[np.float32]]:
+        """Per frame: on/off, peak frequency (Hz) and peak SNR over the floor (linear)."""
+        power, floor = block.power, block.floor
+        k0, k1 = self._k0, self._k1
+        ratio = power[:, k0 : k1 + 1] / floor[k0 : k1 + 1]
+        peak = np.argmax(ratio, axis=1) + k0
+        rows = np.arange(power.shape[0])
+        p0 = power[rows, peak]
+        pm = power[rows, peak - 1]
+        pp = power[rows, peak + 1]
+        snr = (pm + p0 + pp) / (floor[peak - 1] + floor[peak] + floor[peak + 1])
+        ring = power[rows[:, None], peak[:, None] + _RING_OFFSETS[None, :]].mean(axis=1)
+        tiny = np.float32(1e-30)
+        lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
+        curvature = lm - 2 * l0 + lp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = np.where(curvature < 0, 0.5 * (lm - lp) / curvature, 0.0)
+        delta = np.clip(delta, -0.5, 0.5)
+        frequency = ((peak + block.bin_lo + delta) * self.fe.bin_hz).astype(np.float32)
+        on = (
+            (p0 >= pm) & (p0 >= pp)
+            & (snr >= self.min_snr_lin)
+            & (p0 >= self.tonal_lin * ring)
+            & (frequency >= self.band.low_hz) & (frequency <= self.band.high_hz)
+        )
+        return on, frequency, snr.astype(np.float32)
+
+    def process(self, block: SpectralBlock) -> list[ToneSegment]:
+        on_new, freq_new, snr_new = self.frame_features(block)
+        self.frames_on += int(on_new.sum())
+        on = np.concatenate([self._carry[0], on_new])
+        freq = np.concatenate([self._carry[1], freq_new])
+        snr = np.concatenate([self._carry[2], snr_new])
+        first = self._carry_first
+        self.now_s = self.fe.frame_center_s(block.first_frame + block.frames - 1)
+        return self._segment(on, freq, snr, first, final=False)
+
+    def flush(self) -> list[ToneSegment]:
+        on, freq, snr = self._carry
+        return self._segment(on, freq, snr, self._carry_first, final=True)
+
+    def _segment(self, on: NDArray[np.bool_], freq: NDArray[np.float32], snr: NDArray[np.float32], first: int,
+                 *, final: bool) -> list[ToneSegment]:
+        n = len(on)
+        if n == 0:
+            return []
+        bin_hz = self.fe.bin_hz
+        # Bridge one off frame between two on frames of about the same frequency.
+        if n >= 3:
+            gap = ~on[1:-1] & on[:-2] & on[2:] & (np.abs(freq[2:] - freq[:-2]) <= np.maximum(0.02 * freq[2:], bin_hz))
+            if gap.any():
+                idx = np.flatnonzero(gap) + 1
+                on = on.copy()
+                freq = freq.copy()
+                snr = snr.copy()
+                on[idx] = True
+                freq[idx] = 0.5 * (freq[idx - 1] + freq[idx + 1])
+                snr[idx] = np.minimum(snr[idx], np.minimum(snr[idx - 1], snr[idx + 1]))
+        continues = np.zeros(n, dtype=bool)
+        continues[1:] = on[1:] & on[:-1] & (np.abs(np.diff(freq)) <= np.maximum(0.02 * freq[1:], bin_hz))
+        starts = np.flatnonzero(on & ~continues)
+        # A run ends where the next frame does not continue it.
+        next_continues = np.append(continues[1:], False)
+        ends = np.flatnonzero(on & ~next_continues) + 1
+        # Runs touching the last two frames may still grow (or be bridged) with the next block.
+        if final:
+            done = np.ones(len(starts), dtype=bool)
+        else:
+            done = ends <= n - 2
+            max_frames = int(_MAX_RUN_S * self.fe.rate_hz / self.fe.hop_length)
+            done |= (ends - starts) >= max_frames
+        keep_from = n - 2 if not final else n
+        if (~done).any():
+            keep_from = min(keep_from, int(starts[~done].min()))
+        segments = self._to_segments(starts[done], ends[done], freq, snr, first)
+        keep_from = max(0, keep_from)
+        self._carry = (on[keep_from:].copy(), freq[keep_from:].copy(), snr[keep_from:].copy())
+        # A forced cut of an over-long run: its frames must not be reported again.
+        if not final and done.any():
+            last_done_end = int(ends[done].max())
+            if last_done_end > keep_from:
+                carry_on = self._carry[0].copy()
+                carry_on[: last_done_end - keep_from] = False
+                self._carry = (carry_on, self._carry[1], self._carry[2])
+        self._carry_first = first + keep_from
+        return segments
+
+    def _to_segments(self, starts: NDArray[np.intp], ends: NDArray[np.intp], freq: NDArray[np.float32],
+                     snr: NDArray[np.float32], first: int) -> list[ToneSegment]:
+        lengths = ends - starts
+        long_enough = lengths >= self.min_frames
+        starts, ends, lengths = starts[long_enough], ends[long_enough], lengths[long_enough]
+        if len(starts) == 0:
+            return []
+        snr_db = 10 * np.log10(np.maximum(snr, np.float32(1e-6))).astype(np.float64)
+        weights = np.maximum(snr_db, 0.1)
+        freq64 = freq.astype(np.float64)
+        # Sums over [start, end) for every run at once: reduceat over interleaved (start, end) indices, keeping the
+        # even results. A zero is appended so that an end equal to the length is a valid index.
+        bounds = np.empty(2 * len(starts), dtype=np.intp)
+        bounds[0::2], bounds[1::2] = starts, ends
+
+        def run_sum(values: NDArray[np.float64]) -> NDArray[np.float64]:
+            return np.add.reduceat(np.append(values, 0.0), bounds)[0::2]
+
+        def run_reduce(ufunc: np.ufunc, values: NDArray[np.float64]) -> NDArray[np.float64]:
+            result: NDArray[np.float64] = ufunc.reduceat(np.append(values, values[-1]), bounds)[0::2]
+            return result
+
+        frequency = run_sum(weights * freq64) / run_sum(weights)
+        mean_snr = run_sum(snr_db) / lengths
+        spread = run_reduce(np.maximum, freq64) - run_reduce(np.minimum, freq64)
+        half_hop = self.fe.hop_length / 2 / self.fe.rate_hz
+        return [
+            ToneSegment(
+                band=self.band.label,
+                start_s=self.fe.frame_center_s(first + start) - half_hop,
+                end_s=self.fe.frame_center_s(first + end - 1) + half_hop,
+                frequency_hz=f,
+                snr_db=m,
+                spread_pct=100.0 * d / max(f, 1.0),
+                frames=end - start,
+            )
+            for start, end, f, m, d in zip(starts.tolist(), ends.tolist(), frequency.tolist(), mean_snr.tolist(),
+                                           spread.tolist(), strict=True)
+        ]
