@@ -20,6 +20,8 @@ from monitord.errors import ExitCode, UserError
 COMMANDS: tuple[str, ...] = (
     "check_config",
     "devices",
+    "run",
+    "status",
 )
 
 

@@ -107,7 +107,7 @@ def test_check_config_reports_and_run_refuses_a_bad_config_with_exit_78(tmp_path
 
     bad = tmp_path / "bad.toml"
     bad.write_text("[audio]\nblock_s = -1\n")
-    for command in ("check-config",):
+    for command in ("check-config", "run"):
         result = cli(command, "--config", str(bad))
         assert result.returncode == 78, (command, result.stderr)
         assert "audio.block_s" in result.stderr

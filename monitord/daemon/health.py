@@ -15,6 +15,7 @@ import importlib
 import math
 import random
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -107,6 +108,7 @@ class SupervisedMicrophone:
         self.rate_hz: int | None = None
         self.reopens = 0
         self.last_block_monotonic: float | None = None
+        self.last_attempt_monotonic: float | None = None  # real time of the last open attempt (watchdog)
         self._last_report_s: float | None = None
 
     @property
@@ -146,6 +148,7 @@ class SupervisedMicrophone:
                 else _fresh_bridge(self.bridge, loop, self._audio.queue_blocks)
             mic = Microphone(sd=sd, device=self._audio.device, sample_rate_hz=self._audio.sample_rate_hz,
                              block_s=self._audio.block_s, bridge=self.bridge)
+            self.last_attempt_monotonic = time.monotonic()
             try:
                 mic.open()
             except MicrophoneUnavailableError as exc:
