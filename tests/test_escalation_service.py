@@ -1,0 +1,348 @@
+"""The escalation engine end to end: real notifiers against loopback ntfy, Pushover, PagerDuty and webhook fakes,
+a FakeClock driving the minutes, SQLite state in a temp dir."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest_asyncio
+
+from monitord.alarms import AlarmKind
+from monitord.bus import EventBus
+from monitord.clock import FakeClock
+from monitord.escalation.config import EscalationConfig
+from monitord.escalation.service import EscalationService
+from monitord.events import (
+    Acknowledged,
+    EpisodeConfirmed,
+    EpisodeEnded,
+    EpisodeStarted,
+    IncidentChanged,
+    IncidentState,
+)
+from tests.escalation_support import T0, config, drain, episode, eventually, settled
+from tests.fake_services import (
+    NTFY_TOKEN,
+    PAGERDUTY_ROUTING_KEY,
+    PUSHOVER_APP_TOKEN,
+    PUSHOVER_USER_KEY,
+    WEBHOOK_SECRET,
+    FakeNtfy,
+    FakePagerDuty,
+    FakePushover,
+    FakeWebhook,
+)
+
+
+@pytest_asyncio.fixture
+async def fake_ntfy() -> AsyncIterator[FakeNtfy]:
+    async with FakeNtfy(tokens={NTFY_TOKEN}) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def fake_pushover() -> AsyncIterator[FakePushover]:
+    async with FakePushover(app_token=PUSHOVER_APP_TOKEN, users={PUSHOVER_USER_KEY}) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def fake_pagerduty() -> AsyncIterator[FakePagerDuty]:
+    async with FakePagerDuty(routing_keys={PAGERDUTY_ROUTING_KEY}) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def fake_webhook() -> AsyncIterator[FakeWebhook]:
+    async with FakeWebhook(secret=WEBHOOK_SECRET) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+def service(
+    cfg: EscalationConfig, *, bus: EventBus, clock: FakeClock, state_dir: Path, session: aiohttp.ClientSession
+) -> EscalationService:
+    return EscalationService(
+        config=cfg, bus=bus, clock=clock, state_dir=state_dir, node_id="escalator", session=session,
+        rand=lambda low, high: high,
+    )
+
+
+def changes(events: list[Any]) -> list[tuple[str, str | None, int]]:
+    return [
+        (e.state.value, e.previous_state.value if e.previous_state else None, e.step)
+        for e in events if isinstance(e, IncidentChanged)
+    ]
+
+
+async def test_critical_pages_caregivers_at_once_then_oncall_after_3_minutes_and_repeats(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy, fake_pushover: FakePushover,
+    fake_pagerduty: FakePagerDuty,
+) -> None:
+    """1. a critical episode starts → ntfy (priority 5, Acknowledge button) and Pushover (emergency) at once;
+    2. nothing for PagerDuty before 3 minutes; 3. at 3 minutes PagerDuty trigger + caregivers again;
+    4. every 3 minutes after that the caregivers are reminded until somebody acknowledges."""
+    clock, bus = FakeClock(start=T0), EventBus()
+    watch = bus.subscribe("test")
+    cfg = config(ntfy_url=fake_ntfy.url, pushover_url=fake_pushover.url,
+                 pagerduty_url=f"{fake_pagerduty.url}/v2/enqueue")
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        bus.publish(episode(EpisodeStarted, verified=False, confidence=0.74))
+        await eventually(lambda: len(fake_ntfy.messages) == 1 and len(fake_pushover.messages) == 1)
+        ntfy = fake_ntfy.messages[0]
+        assert ntfy["priority"] == 5
+        assert ntfy["title"] == "CRITICAL pump alarm (two-tone) — Alex (bedroom)"
+        assert "UNVERIFIED default profile — a guess" in ntfy["message"]
+        assert "74%" in ntfy["message"]
+        assert "+31 20 555 0199" in ntfy["message"]
+        assert "Give oral baclofen" in ntfy["message"]
+        assert "actions" not in ntfy  # no acknowledgement endpoint configured in this test: no button
+        assert fake_ntfy.requests[0].headers["Authorization"] == "Bearer tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"
+        push = fake_pushover.messages[0]
+        assert push["priority"] == "2"
+        assert int(push["retry"]) >= 30
+        assert int(push["expire"]) <= 10800
+        assert "Do now:" in push["message"]
+        assert "+31 20 555 0199" in push["message"]
+
+        await clock.advance(179)
+        await settled(svc)
+        assert fake_pagerduty.requests == []
+        assert len(fake_ntfy.messages) == 1
+
+        await clock.advance(1)
+        await eventually(lambda: len(fake_pagerduty.accepted) == 1 and len(fake_ntfy.messages) == 2)
+        page = fake_pagerduty.requests[0].json()
+        assert page["routing_key"] == PAGERDUTY_ROUTING_KEY
+        assert page["event_action"] == "trigger"
+        assert page["payload"]["severity"] == "critical"
+        assert "Alex" in page["payload"]["summary"]
+        dedup_key = page["dedup_key"]
+        assert fake_ntfy.messages[1]["tags"][0] == "bell"  # a reminder, not a new incident
+
+        await clock.advance(180)
+        await eventually(lambda: len(fake_ntfy.messages) == 3)
+        await clock.advance(180)
+        await eventually(lambda: len(fake_ntfy.messages) == 4)
+        await settled(svc)
+        assert len(fake_pagerduty.requests) == 1  # on-call is paged once; the caregivers are repeated
+
+        [incident] = svc.open_incidents()
+        bus.publish(Acknowledged(node_id="ha", time=clock.now(), alarm=AlarmKind.CRITICAL, by="mum", channel="mqtt"))
+        await eventually(lambda: len(fake_pagerduty.requests) == 2)
+        assert fake_pagerduty.requests[1].json() == {
+            "routing_key": PAGERDUTY_ROUTING_KEY, "event_action": "acknowledge", "dedup_key": dedup_key,
+        }
+        await settled(svc)
+        assert svc.store.get(incident.id).acknowledged_by == "mum"  # type: ignore[union-attr]
+        sent = len(fake_ntfy.messages)
+        await clock.advance(3600)
+        await settled(svc)
+        assert len(fake_ntfy.messages) == sent  # acknowledged: no more reminders
+        assert fake_ntfy.messages[-1]["tags"][0] == "ok_hand"  # the others were told somebody is on it
+    assert changes(drain(watch)) == [
+        ("triggered", None, 0), ("triggered", "triggered", 2), ("triggered", "triggered", 3),
+        ("triggered", "triggered", 4), ("triggered", "triggered", 5), ("acknowledged", "triggered", 5),
+    ]
+
+
+async def test_two_microphones_hearing_one_sounding_make_one_incident(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    clock, bus = FakeClock(start=T0), EventBus()
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session) as svc:
+        bus.publish(episode(EpisodeStarted, node="pi-bedroom", microphone="bedroom", episode_id="a"))
+        bus.publish(episode(EpisodeStarted, node="pi-hall", microphone="hall", episode_id="b"))
+        await settled(svc)
+        [incident] = svc.open_incidents()
+        assert incident.microphones == ["bedroom", "hall"]
+        assert incident.soundings == 1  # the same sounding, heard twice
+        assert len(fake_ntfy.messages) == 1
+        # Only when every microphone's episode has ended (and someone acknowledged) is it over.
+        svc.acknowledge(incident.id, by="dad", channel="cli")
+        bus.publish(episode(EpisodeEnded, node="pi-bedroom", microphone="bedroom", episode_id="a"))
+        await settled(svc)
+        assert len(svc.open_incidents()) == 1
+        bus.publish(episode(EpisodeEnded, node="pi-hall", microphone="hall", episode_id="b"))
+        await settled(svc)
+        assert svc.open_incidents() == []
+        assert svc.store.get(incident.id).state is IncidentState.RESOLVED  # type: ignore[union-attr]
+
+
+async def test_unacknowledged_critical_keeps_escalating_after_the_sound_stops(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    clock, bus = FakeClock(start=T0), EventBus()
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session) as svc:
+        bus.publish(episode(EpisodeStarted))
+        bus.publish(episode(EpisodeEnded))
+        await settled(svc)
+        await clock.advance(180)
+        await eventually(lambda: len(fake_ntfy.messages) == 2)
+        assert len(svc.open_incidents()) == 1
+
+
+async def test_restart_mid_incident_neither_pages_twice_nor_forgets_the_acknowledgement(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy, fake_pagerduty: FakePagerDuty,
+) -> None:
+    """1. critical episode → caregivers paged; 2. restart 1 minute later: nothing re-sent;
+    3. the 3-minute wait runs from its persisted deadline: on-call paged at 3:00, once;
+    4. acknowledge, restart again: still acknowledged, nothing sent."""
+    clock = FakeClock(start=T0)
+    cfg = config(ntfy_url=fake_ntfy.url, pagerduty_url=f"{fake_pagerduty.url}/v2/enqueue")
+    bus = EventBus()
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        bus.publish(episode(EpisodeStarted))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        await settled(svc)
+        [incident] = svc.open_incidents()
+        await clock.advance(60)
+
+    bus = EventBus()
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        # The same episode event redelivered (MQTT at-least-once) must not open a second incident either.
+        await settled(svc)
+        assert [i.id for i in svc.open_incidents()] == [incident.id]
+        assert len(fake_ntfy.messages) == 1
+        await clock.advance(119)
+        await settled(svc)
+        assert fake_pagerduty.requests == []
+        await clock.advance(1)
+        await eventually(lambda: len(fake_pagerduty.accepted) == 1 and len(fake_ntfy.messages) == 2)
+        svc.acknowledge(incident.id, by="mum", channel="http")
+        await eventually(lambda: len(fake_pagerduty.requests) == 2)
+        await settled(svc)
+        sent = len(fake_ntfy.messages)
+
+    bus = EventBus()
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        await settled(svc)
+        [again] = svc.open_incidents()
+        assert again.state is IncidentState.ACKNOWLEDGED
+        assert (again.acknowledged_by, again.acknowledged_channel) == ("mum", "http")
+        await clock.advance(3600)
+        await settled(svc)
+        assert len(fake_ntfy.messages) == sent
+        assert len(fake_pagerduty.requests) == 2
+
+
+async def test_a_redelivered_episode_event_opens_nothing_new(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    clock, bus = FakeClock(start=T0), EventBus()
+    started = episode(EpisodeStarted)
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session) as svc:
+        bus.publish(started)
+        await settled(svc)
+        [incident] = svc.open_incidents()
+        svc.acknowledge(incident.id, by="mum", channel="cli")
+        bus.publish(episode(EpisodeEnded))
+        await settled(svc)
+        assert svc.open_incidents() == []
+        bus.publish(started)  # the same event id again
+        await settled(svc)
+        assert svc.open_incidents() == []
+
+
+async def test_non_critical_waits_for_confirmation_holds_during_quiet_hours_and_reminds_daily_until_refill(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy, fake_pushover: FakePushover,
+) -> None:
+    """1. a single beep at 23:00 opens nothing; 2. the repeat an hour later confirms it, but quiet hours
+    (22:00–07:00 Europe/Amsterdam) hold the push until 07:00; 3. one caregiver only, HIGH priority;
+    4. a daily reminder follows; 5. a logged refill resolves it and stops the reminders."""
+    from datetime import UTC, date, datetime
+
+    from monitord.events import RefillLogged
+
+    night = datetime(2026, 11, 21, 22, 0, tzinfo=UTC)  # 23:00 in Amsterdam (CET, UTC+1)
+    clock, bus = FakeClock(start=night), EventBus()
+    cfg = config(ntfy_url=fake_ntfy.url, pushover_url=fake_pushover.url, timezone="Europe/Amsterdam")
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        bus.publish(episode(EpisodeStarted, alarm=AlarmKind.NON_CRITICAL, at=night))
+        await settled(svc)
+        assert svc.open_incidents() == []
+        await clock.advance(3600)
+        bus.publish(episode(EpisodeConfirmed, alarm=AlarmKind.NON_CRITICAL, at=clock.now(), soundings=2))
+        await settled(svc)
+        assert len(svc.open_incidents()) == 1
+        assert fake_ntfy.messages == []
+        await clock.advance(7 * 3600 - 1)  # 06:59:59 local (confirmed at 00:00 local)
+        await settled(svc)
+        assert fake_ntfy.messages == []
+        await clock.advance(1)  # 07:00 local
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        message = fake_ntfy.messages[0]
+        assert message["priority"] == 4
+        assert "Non-critical" in message["title"]
+        assert "book a refill" in message["message"]
+        await settled(svc)
+        assert fake_pushover.messages == []  # one caregiver (the primary), not all
+
+        await clock.advance(24 * 3600)
+        await eventually(lambda: len(fake_ntfy.messages) == 2)
+        assert fake_ntfy.messages[1]["priority"] == 3  # the daily reminder is NORMAL
+
+        bus.publish(RefillLogged(node_id="ha", time=clock.now(), refilled_on=date(2026, 11, 23), by="dad",
+                                 channel="mqtt"))
+        await eventually(lambda: svc.open_incidents() == [])
+        await settled(svc)
+        assert fake_ntfy.messages[-1]["tags"][0] == "white_check_mark"
+        sent = len(fake_ntfy.messages)
+        await clock.advance(3 * 24 * 3600)
+        await settled(svc)
+        assert len(fake_ntfy.messages) == sent
+
+
+async def test_critical_ignores_quiet_hours(tmp_path: Path, session: aiohttp.ClientSession,
+                                           fake_ntfy: FakeNtfy) -> None:
+    from datetime import UTC, datetime
+
+    night = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+    clock, bus = FakeClock(start=night), EventBus()
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session):
+        bus.publish(episode(EpisodeStarted, at=night))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+
+
+async def test_snooze_holds_non_critical_reminders_and_is_refused_for_critical(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    from datetime import timedelta
+
+    from monitord.events import Snoozed
+
+    clock, bus = FakeClock(start=T0), EventBus()
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session) as svc:
+        bus.publish(episode(EpisodeConfirmed, alarm=AlarmKind.NON_CRITICAL))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        bus.publish(Snoozed(node_id="ha", time=clock.now(), until=clock.now() + timedelta(days=3), by="mum",
+                            channel="mqtt"))
+        await settled(svc)
+        [incident] = svc.open_incidents()
+        assert incident.state is IncidentState.ACKNOWLEDGED  # a snooze says someone saw it
+        assert (incident.acknowledged_by, incident.acknowledged_channel) == ("mum", "mqtt")
+        sent = len(fake_ntfy.messages)  # the trigger + "acknowledged" note
+        await clock.advance(2 * 24 * 3600)
+        await settled(svc)
+        assert len(fake_ntfy.messages) == sent  # the daily reminder is held by the snooze
+        await clock.advance(24 * 3600 + 1)
+        await eventually(lambda: len(fake_ntfy.messages) == sent + 1)
+        assert fake_ntfy.messages[-1]["tags"][0] == "bell"
+
+        bus.publish(episode(EpisodeStarted, alarm=AlarmKind.CRITICAL, episode_id="crit"))
+        await settled(svc)
+        critical = next(i for i in svc.open_incidents() if i.alarm is AlarmKind.CRITICAL)
+        assert not svc.snooze(critical.id, until=clock.now() + timedelta(hours=4), by="x", channel="cli")
