@@ -34,7 +34,10 @@ from monitord.daemon.settings import (
     SelfTestConfig,
     SystemdConfig,
 )
+from monitord.episodes import CadenceSettings
 from monitord.errors import ConfigError
+from monitord.escalation.config import EscalationConfig
+from monitord.mqtt.config import MqttConfig
 
 ENV_PREFIX = "MONITORD_"
 DEFAULT_CONFIG_PATH = Path("/etc/monitord/monitord.toml")
@@ -62,6 +65,12 @@ class MonitordConfig(BaseSettings):
     systemd: SystemdConfig = Field(default_factory=SystemdConfig, description="service manager integration")
     selftest: SelfTestConfig = Field(default_factory=SelfTestConfig, description="daily speaker→microphone test")
     calendar: CalendarConfig = Field(default_factory=CalendarConfig, description="refill and replacement dates")
+    episodes: CadenceSettings = Field(default_factory=CadenceSettings, description="how repeats are judged")
+    # Optional sinks: absent = not used. The monitor runs (and alerts on the console) with neither.
+    mqtt: MqttConfig | None = Field(default=None, description="MQTT broker / Home Assistant (section present = on)")
+    escalation: EscalationConfig | None = Field(
+        default=None, description="phones and paging: notifiers, contacts, policies (section present = on)"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -172,8 +172,21 @@ class Daemon:
             async with contextlib.AsyncExitStack() as stack:
                 stack.callback(calendar.close)
                 await stack.enter_async_context(
-                    EpisodeService(tracker=EpisodeTracker(node_id=node_id, microphone=microphone), bus=self.bus,
-                                   clock=self.clock))
+                    EpisodeService(tracker=EpisodeTracker(node_id=node_id, microphone=microphone,
+                                                          settings=config.episodes),
+                                   bus=self.bus, clock=self.clock))
+                if config.escalation is not None:
+                    from monitord.escalation.service import EscalationService
+
+                    await stack.enter_async_context(EscalationService(
+                        config=config.escalation, bus=self.bus, clock=self.clock, state_dir=state_dir,
+                        node_id=node_id))
+                if config.mqtt is not None:
+                    from monitord.mqtt.service import MqttService
+
+                    await stack.enter_async_context(MqttService(
+                        config=config.mqtt, bus=self.bus, node_id=node_id, state_dir=state_dir, clock=self.clock,
+                        microphone=microphone))
                 if config.heartbeat.url is not None:
                     self.heartbeat = await stack.enter_async_context(
                         Heartbeat(config=config.heartbeat, probe=self.can_hear, clock=SystemClock()))
