@@ -20,6 +20,7 @@ from monitord.errors import ExitCode, UserError
 COMMANDS: tuple[str, ...] = (
     "check_config",
     "devices",
+    "refill",
     "run",
     "status",
 )

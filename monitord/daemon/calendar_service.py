@@ -73,11 +73,15 @@ class CalendarFile:
         os.replace(tmp, path)  # atomic: `monitord status` and `monitord refill` never see half a file
 
 
-def log_refill(state_dir: Path, *, refilled_on: date, next_alarm_date: date | None, replacement_date: date | None,
-               by: str, channel: str = "cli") -> None:
+def log_refill(state_dir: Path, *, config: CalendarConfig, refilled_on: date, next_alarm_date: date | None,
+               replacement_date: date | None, by: str, channel: str = "cli") -> None:
     """What `monitord refill` does: record it for the daemon to announce, and move the dates at once."""
     path = state_dir / CALENDAR_FILE
-    current = CalendarFile.read(path) or CalendarFile()
+    current = CalendarFile.read(path) or CalendarFile(reservoir_alarm_date=config.reservoir_alarm_date,
+                                                      replacement_date=config.replacement_date)
+    # The config dates this refill supersedes: the daemon must not take them for a newer edit of the config.
+    current.config_reservoir_alarm_date = config.reservoir_alarm_date
+    current.config_replacement_date = config.replacement_date
     if next_alarm_date is not None:
         current.reservoir_alarm_date = next_alarm_date
     if replacement_date is not None:
