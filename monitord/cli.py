@@ -19,6 +19,7 @@ from monitord.errors import ExitCode, UserError
 # One line per command; the module lives in monitord/commands/.
 COMMANDS: tuple[str, ...] = (
     "check_config",
+    "demo",
     "devices",
     "refill",
     "run",
