@@ -54,7 +54,11 @@ class AudioConfig(ConfigModel):
         description="rate to open the device at (hertz); unset = 16000 if the device accepts it, else its native "
         "rate, resampled",
     )
-    block_s: float = Field(default=0.1, gt=0.005, le=1.0, description="audio block length handed to the loop (s)")
+    block_s: float = Field(
+        default=0.25, gt=0.005, le=1.0,
+        description="audio block length handed to the loop (s); 0.25 s keeps the per-block overhead at a third of "
+        "0.1 s blocks (bench/daemon.py cpu) and adds at most 0.25 s to the alarm latency",
+    )
     queue_blocks: int = Field(
         default=100, ge=4, le=10000,
         description="blocks buffered between the audio thread and the loop before new ones are dropped (count)",
