@@ -18,6 +18,8 @@ from monitord.errors import ExitCode, UserError
 
 # One line per command; the module lives in monitord/commands/.
 COMMANDS: tuple[str, ...] = (
+    "enroll",
+    "analyze",
     "check_config",
     "demo",
     "devices",

@@ -162,7 +162,9 @@ class ToneSegment:
         return self.end_s - self.start_s
 
 
-_MAX_RUN_S = 20.0  # an open run longer than this is cut (a continuous tone); detectors reject such segments
+_MAX_RUN_S = 20.0
+_TAIL_GATE_DB = 10.0
+_TAIL_GATE_WINDOW_S = 0.5  # an open run longer than this is cut (a continuous tone); detectors reject such segments
 
 
 class ToneTracker:
@@ -212,6 +214,12 @@ class ToneTracker:
         ratio = power[:, k0 : k1 + 1] / floor[k0 : k1 + 1]
         peak = np.argmax(ratio, axis=1) + k0
         rows = np.arange(power.shape[0])
+        # The best bin by SNR may sit on the flank of the power peak (the floor differs from bin to bin): climb to
+        # the power maximum, at most two bins, so interpolation and the local-maximum test see the real peak.
+        lowest, highest = BAND_MARGIN_BINS - 1, power.shape[1] - BAND_MARGIN_BINS
+        for _ in range(2):
+            neighbours = np.stack([power[rows, peak - 1], power[rows, peak], power[rows, peak + 1]])
+            peak = np.clip(peak + np.argmax(neighbours, axis=0) - 1, lowest, highest)
         p0 = power[rows, peak]
         pm = power[rows, peak - 1]
         pp = power[rows, peak + 1]
@@ -331,3 +339,126 @@ class ToneTracker:
             for start, end, f, m, d in zip(starts.tolist(), ends.tolist(), frequency.tolist(), mean_snr.tolist(),
                                            spread.tolist(), strict=True)
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class BandRun:
+    """A run of frames in which at least one of several bands holds a tone (off gaps up to a limit bridged).
+
+    Arrays are (bands, frames); frame i of the run is global frame `first_frame + i`.
+    """
+
+    first_frame: int
+    start_s: float
+    end_s: float
+    on: NDArray[np.bool_]
+    snr_db: NDArray[np.float32]
+    frequency_hz: NDArray[np.float32]
+    truncated: bool  # cut because it ran longer than the tracker's limit
+
+    @property
+    def frames(self) -> int:
+        return int(self.on.shape[1])
+
+
+class RunTracker:
+    """Tracks several bands together and hands over whole runs of activity with their per-frame features.
+
+    For alternating tones, per-band on/off segments are fragile: a room's reverberation keeps each tone ringing
+    through the other, so each band alone looks continuous. Looking at both bands frame by frame lets the detector
+    ask instead which tone *dominates* each frame.
+    """
+
+    def __init__(self, bands: list[Band], *, frontend: Frontend, min_snr_db: float, max_gap_s: float,
+                 max_run_s: float, tonal_db: float = 6.0, tail_gate_db: float = _TAIL_GATE_DB) -> None:
+        self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db)
+                         for band in bands]
+        self.fe = frontend
+        frame_s = frontend.hop_length / frontend.rate_hz
+        self.max_gap_frames = max(1, round(max_gap_s / frame_s))
+        self.max_run_frames = max(2, round(max_run_s / frame_s))
+        self._first = 0
+        self._on = np.zeros((len(bands), 0), dtype=bool)
+        self._snr = np.zeros((len(bands), 0), dtype=np.float32)
+        self._freq = np.zeros((len(bands), 0), dtype=np.float32)
+        self._discard_until = -1  # global frame: activity up to here belonged to a truncated run
+        self.now_s = 0.0
+        self.tail_gate_db = tail_gate_db
+        self._gate_frames = max(2, round(_TAIL_GATE_WINDOW_S / frame_s))
+        self._recent_snr = np.full((len(bands), self._gate_frames - 1), -np.inf, dtype=np.float32)
+
+    @property
+    def open_since_s(self) -> float | None:
+        active = np.flatnonzero(self._on.any(axis=0))
+        if len(active) == 0:
+            return None
+        return self._frame_start_s(self._first + int(active[0]))
+
+    def _frame_start_s(self, frame: int) -> float:
+        return self.fe.frame_center_s(frame) - self.fe.hop_length / 2 / self.fe.rate_hz
+
+    def process(self, block: SpectralBlock) -> list[BandRun]:
+        features = [tracker.frame_features(block) for tracker in self.trackers]
+        freq = np.concatenate([self._freq, np.stack([f[1] for f in features])], axis=1)
+        snr_lin = np.stack([f[2] for f in features])
+        snr_new = (10 * np.log10(np.maximum(snr_lin, np.float32(1e-6)))).astype(np.float32)
+        on_new = np.stack([f[0] for f in features])
+        # Reverberation gate: a frame more than tail_gate_db below the band's loudest tone of the last half second
+        # is that tone's fading tail (or a much weaker echo), not a tone of its own. Without this a room keeps
+        # every tone "on" through the pauses and through the other tone of a two-tone alarm.
+        history = np.concatenate([self._recent_snr, np.where(on_new, snr_new, -np.inf)], axis=1)
+        recent_max = sliding_window_view(history, self._gate_frames, axis=1).max(axis=2)
+        on_new &= snr_new >= recent_max - self.tail_gate_db
+        self._recent_snr = history[:, -(self._gate_frames - 1) :].astype(np.float32)
+        on = np.concatenate([self._on, on_new], axis=1)
+        snr = np.concatenate([self._snr, snr_new], axis=1)
+        self.now_s = self.fe.frame_center_s(block.first_frame + block.frames - 1)
+        return self._runs(on, snr, freq, final=False)
+
+    def flush(self) -> list[BandRun]:
+        return self._runs(self._on, self._snr, self._freq, final=True)
+
+    def _runs(self, on: NDArray[np.bool_], snr: NDArray[np.float32], freq: NDArray[np.float32], *,
+              final: bool) -> list[BandRun]:
+        first = self._first
+        n = on.shape[1]
+        active: NDArray[np.bool_] = np.asarray(on.any(axis=0))
+        if self._discard_until >= first:
+            active[: min(n, self._discard_until - first + 1)] = False
+        idx = np.flatnonzero(active)
+        runs: list[BandRun] = []
+        keep_from = n
+        if len(idx):
+            breaks = np.flatnonzero(np.diff(idx) > self.max_gap_frames + 1)
+            starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+            ends = np.concatenate([idx[breaks], [idx[-1]]]) + 1
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+                closed = final or end - 1 <= n - 1 - (self.max_gap_frames + 1)
+                too_long = end - start >= self.max_run_frames
+                if self._discard_until >= 0 and first + start <= self._discard_until + self.max_gap_frames + 1:
+                    # More of a sound already reported as over-long: swallow it until a real gap.
+                    if closed or too_long:
+                        self._discard_until = first + end - 1
+                    else:
+                        keep_from = min(keep_from, start)
+                    continue
+                if too_long and not closed:
+                    end = start + self.max_run_frames
+                    self._discard_until = first + end - 1
+                if closed or too_long:
+                    runs.append(BandRun(
+                        first_frame=first + start,
+                        start_s=self._frame_start_s(first + start),
+                        end_s=self._frame_start_s(first + end),
+                        on=on[:, start:end].copy(),
+                        snr_db=snr[:, start:end].copy(),
+                        frequency_hz=freq[:, start:end].copy(),
+                        truncated=too_long and not closed,
+                    ))
+                else:
+                    keep_from = min(keep_from, start)
+        keep_from = n if final else min(keep_from, max(0, n - (self.max_gap_frames + 1)))
+        self._on, self._snr = on[:, keep_from:].copy(), snr[:, keep_from:].copy()
+        self._freq = freq[:, keep_from:].copy()
+        self._first = first + keep_from
+        return runs

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from monitord.audio import INTERNAL_RATE_HZ
 from monitord.detectors import DETECTORS, Detection, Detector
-from monitord.frontend import FRAME_LENGTH, HOP_LENGTH, Frontend, ToneSegment, ToneTracker
+from monitord.frontend import FRAME_LENGTH, HOP_LENGTH, Frontend
 from monitord.profiles import Profile
 
 
@@ -37,11 +37,8 @@ class Pipeline:
             frame_length=self.frame_length,
             hop_length=self.hop_length,
         )
-        self._trackers: list[tuple[Detector, list[ToneTracker]]] = [
-            (detector, [ToneTracker(band, frontend=self.frontend, min_snr_db=detector.min_snr_db)
-                        for band in detector.bands()])
-            for detector in self.detectors
-        ]
+        for detector in self.detectors:
+            detector.attach(self.frontend)
         self.samples_fed = 0
 
     @property
@@ -55,32 +52,13 @@ class Pipeline:
         block = self.frontend.feed(samples)
         if block is None:
             return []
-        detections: list[Detection] = []
-        for detector, trackers in self._trackers:
-            segments: list[ToneSegment] = []
-            open_since: list[float] = []
-            for tracker in trackers:
-                segments += tracker.process(block)
-                if (since := tracker.open_since_s) is not None:
-                    open_since.append(since)
-            segments.sort(key=lambda s: s.start_s)
-            detections += detector.update(segments, now_s=trackers[0].now_s,
-                                          open_since_s=min(open_since) if open_since else None)
+        detections = [d for detector in self.detectors for d in detector.process(block)]
         return sorted(detections, key=lambda d: d.start_s)
 
     def flush(self) -> list[Detection]:
         """End of stream: analyse the tail and decide everything pending."""
-        detections: list[Detection] = []
         block = self.frontend.flush()
-        for detector, trackers in self._trackers:
-            segments: list[ToneSegment] = []
-            for tracker in trackers:
-                if block is not None:
-                    segments += tracker.process(block)
-                segments += tracker.flush()
-            segments.sort(key=lambda s: s.start_s)
-            detections += detector.update(segments, now_s=trackers[0].now_s, open_since_s=None)
-            detections += detector.flush(now_s=self.now_s)
+        detections = [d for detector in self.detectors for d in detector.finish(block)]
         return sorted(detections, key=lambda d: d.start_s)
 
     def counters(self) -> dict[str, dict[str, int]]:

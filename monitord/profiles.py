@@ -67,33 +67,45 @@ class _Signature(ConfigModel):
 
 
 class BeepSignature(_Signature):
-    """The non-critical alarm: a single beep or a short sequence of beeps at one frequency."""
+    """The non-critical alarm: a single beep or a short sequence of beeps at one frequency (one *sounding*)."""
 
     frequency_hz: float | None = Field(
         default=None, ge=_LOWEST_HZ, le=_HIGHEST_HZ,
         description="the beep's tone (hertz); empty = search search_min_hz..search_max_hz (a guess)",
     )
-    beep_min_s: float = Field(default=0.06, gt=0.0, le=10.0, description="shortest beep accepted (seconds)")
-    beep_max_s: float = Field(default=1.5, gt=0.0, le=30.0, description="longest beep accepted (seconds)")
-    gap_max_s: float = Field(
-        default=1.0, gt=0.0, le=10.0, description="longest silence between beeps of one sounding (seconds)"
+    beep_min_s: float = Field(default=0.06, gt=0.0, le=10.0, description="shortest tonal blip counted (seconds)")
+    span_min_s: float = Field(
+        default=0.06, gt=0.0, le=30.0, description="shortest sounding, first beep start to last beep end (seconds)"
     )
-    count_min: int = Field(default=1, ge=1, le=50, description="fewest beeps in one sounding")
-    count_max: int = Field(default=4, ge=1, le=50, description="most beeps in one sounding")
+    span_max_s: float = Field(
+        default=2.5, gt=0.0, le=60.0,
+        description="longest sounding, first beep start to last beep end (seconds); a room's reverberation and a "
+        "sequence's pauses are included",
+    )
+    gap_max_s: float = Field(
+        default=0.5, gt=0.0, le=10.0, description="longest silence between beeps of one sounding (seconds)"
+    )
+    fill_min_pct: float = Field(
+        default=30.0, ge=0.0, le=100.0,
+        description="with a learned tone: share of the sounding's span in which the tone is heard (percent)",
+    )
+    count_max: int = Field(
+        default=4, ge=1, le=50,
+        description="without a learned tone: most beeps in one sounding (a longer sequence is another device)",
+    )
     quiet_after_s: float = Field(
         default=2.5, ge=0.5, le=30.0,
-        description="the same tone must be quiet this long after a sounding (seconds); a tone that keeps "
-        "beeping (smoke alarm T3: 0.5 s on/off ×3, 1.5 s pause) merges into one over-long sequence and is "
-        "rejected",
+        description="a sounding is judged once its tone has been silent this long (seconds); the same beep "
+        "coming again meanwhile (smoke alarm T3: 0.5 s on/off ×3, 1.5 s pause; oven timers) marks a device that "
+        "keeps beeping, not the pump",
     )
+    beeps_at_enrollment: int | None = Field(default=None, ge=0, description="beeps per sounding when enrolled")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         self._check_search_range()
-        if self.beep_min_s > self.beep_max_s:
-            raise ValueError(f"beep_min_s ({self.beep_min_s}) must not exceed beep_max_s ({self.beep_max_s})")
-        if self.count_min > self.count_max:
-            raise ValueError(f"count_min ({self.count_min}) must not exceed count_max ({self.count_max})")
+        if self.span_min_s > self.span_max_s:
+            raise ValueError(f"span_min_s ({self.span_min_s}) must not exceed span_max_s ({self.span_max_s})")
         if self.quiet_after_s < self.gap_max_s:
             raise ValueError(f"quiet_after_s ({self.quiet_after_s}) must be at least gap_max_s ({self.gap_max_s})")
         return self
@@ -122,6 +134,11 @@ class TwoToneSignature(_Signature):
     burst_max_s: float = Field(
         default=8.0, gt=0.0, le=120.0,
         description="longest burst accepted (seconds); sirens alternate for much longer than the pump's ~3 s",
+    )
+    fill_min_pct: float = Field(
+        default=30.0, ge=0.0, le=100.0,
+        description="with learned tones: share of a burst during which one of the tones is heard (percent); "
+        "scattered tonal bits of music fill much less of their span than an alarm",
     )
     ratio_min: float = Field(
         default=1.05, ge=1.01, le=4.0, description="without learned frequencies: smallest high/low tone ratio"

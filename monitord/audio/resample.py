@@ -32,8 +32,9 @@ class Resampler:
         self.down = in_rate_hz // divisor
         self.passthrough = self.up == self.down == 1
         max_rate = max(self.up, self.down)
-        half_length = 10 * max_rate
-        taps = signal.firwin(2 * half_length + 1, 1.0 / max_rate, window=("kaiser", 5.0))
+        half_length = 0 if self.passthrough else 10 * max_rate
+        taps = np.ones(1) if self.passthrough else signal.firwin(
+            2 * half_length + 1, 1.0 / max_rate, window=("kaiser", 5.0))
         self._taps = (taps * self.up).astype(np.float64)
         # Group delay of the filter, in output samples: these first outputs are dropped so output aligns with input.
         self._skip = half_length // self.down

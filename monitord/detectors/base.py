@@ -1,8 +1,8 @@
 """What every detector shares: the `Detection` it reports and the `Detector` interface.
 
-A detector is pure and synchronous: it receives tone segments (from monitord.frontend.ToneTracker) and the
-stream time, and returns detections — no I/O, no clock reads. It names the frequency bands it wants tracked and
-keeps its own counters of why candidates were rejected (rtl_433 style reason codes).
+A detector is pure and synchronous: it receives spectral blocks from the frontend, runs its own tone trackers
+over the bands it names, and returns detections — no I/O, no clock reads. It keeps its own counters of why
+candidates were rejected (rtl_433 style reason codes).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from monitord.alarms import AlarmKind
-from monitord.frontend import Band, ToneSegment
+from monitord.frontend import Band, Frontend, SpectralBlock
 from monitord.profiles import Profile
 
 
@@ -57,20 +57,18 @@ class Detector(ABC):
     def from_profile(cls, profile: Profile) -> Detector | None:
         """This alarm's detector for `profile`, or None when the profile has no signature for it."""
 
-    @property
-    @abstractmethod
-    def min_snr_db(self) -> float:
-        """Frame-level threshold for the tone trackers feeding this detector (dB over the floor)."""
-
     @abstractmethod
     def bands(self) -> list[Band]:
-        """The frequency bands this detector wants tracked (labels unique in the pipeline)."""
+        """The frequency bands this detector listens to (so the frontend analyses them)."""
 
     @abstractmethod
-    def update(self, segments: list[ToneSegment], *, now_s: float, open_since_s: float | None) -> list[Detection]:
-        """Take newly closed segments of this detector's bands (sorted by start) and the stream time up to which
-        audio has been analysed; `open_since_s` is the start of a segment still running in one of its bands."""
+    def attach(self, frontend: Frontend) -> None:
+        """Set up this detector's trackers on the pipeline's frontend (called once, before `process`)."""
 
-    def flush(self, *, now_s: float) -> list[Detection]:
-        """End of stream: decide everything still pending."""
-        return self.update([], now_s=float("inf"), open_since_s=None)
+    @abstractmethod
+    def process(self, block: SpectralBlock) -> list[Detection]:
+        """Analyse the next spectral block; return the soundings it completed."""
+
+    @abstractmethod
+    def finish(self, block: SpectralBlock | None) -> list[Detection]:
+        """End of stream: analyse the last block (if any) and decide everything still pending."""

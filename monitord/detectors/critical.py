@@ -10,15 +10,21 @@ Timings and tolerances (from the signature):
             `search_min_hz`..`search_max_hz` whose ratio lies in `ratio_min`..`ratio_max`)
   - tone:   `tone_min_s` .. `tone_max_s` long, steady (a sweep is a siren's wail/yelp, not the pump)
   - burst:  tones at most `gap_max_s` apart, at least `changes_min` changes low↔high, `burst_min_s` .. `burst_max_s`
-            long; the two tones alternate rather than sound together (a chord or DTMF digit is not this alarm)
+            long; the two tones alternate rather than sound together (a chord or DTMF digit is not this alarm);
+            one of them sounds during at least `fill_min_pct` of the burst
   - level:  mean SNR over the floor ≥ `min_snr_db`
 Emergency sirens (hi-lo 2-tone, 400–1500 Hz) alternate for many seconds: longer than `burst_max_s`, rejected.
+
+How: with learned tones, both bands are tracked together (`RunTracker`) and each frame is given to the tone that
+*dominates* it, relative to the burst's median level difference — a room's reverberation keeps each tone ringing
+through the other, so per-band on/off would see two continuous tones. Without learned tones (the default guess),
+the strongest steady peak is followed and cut into segments wherever its frequency jumps.
 
 Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, so a streaming caller has it within
 1.5 s of the end of the first burst; further bursts of the same sounding (within 4 s) are merged, not re-reported.
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
-too_long_burst, simultaneous, weak, merged_repeat.
+too_long_burst, simultaneous, sparse, weak, merged_repeat.
 """
 
 from __future__ import annotations
@@ -26,13 +32,18 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
+
 from monitord.alarms import AlarmKind
 from monitord.detectors.base import Detection, Detector, confidence_from
-from monitord.frontend import Band, ToneSegment
+from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock, ToneSegment, ToneTracker
 from monitord.profiles import Profile, TwoToneSignature
 
-_REPEAT_MERGE_S = 4.0
+_REPEAT_MERGE_S = 2.5
+_ONSET_TOGETHER_S = 0.07  # two tones starting within this are sounding together
 _HANGOVER_S = 0.1  # beyond gap_max_s, so a tone starting right at the limit is not cut off
+MIN_SWING_DB = 6.0  # the low−high level difference must swing this much between the two tones' frames
 
 
 @dataclass
@@ -65,18 +76,121 @@ class CriticalDetector(Detector):
             self._bands = [Band("critical", signature.search_min_hz, signature.search_max_hz)]
         self._burst: _Burst | None = None
         self._quiet_until_s = float("-inf")
+        self._segment_tracker: ToneTracker | None = None
+        self._run_tracker: RunTracker | None = None
 
     @classmethod
     def from_profile(cls, profile: Profile) -> CriticalDetector | None:
         signature = profile.critical
         return None if signature is None else cls(signature, verified=profile.is_verified(cls.alarm))
 
-    @property
-    def min_snr_db(self) -> float:
-        return self.signature.min_snr_db
-
     def bands(self) -> list[Band]:
         return list(self._bands)
+
+    def attach(self, frontend: Frontend) -> None:
+        sig = self.signature
+        if sig.frequencies_hz is not None:
+            self._run_tracker = RunTracker(self._bands, frontend=frontend, min_snr_db=sig.min_snr_db,
+                                           max_gap_s=sig.gap_max_s, max_run_s=sig.burst_max_s + 1.0)
+        else:
+            self._segment_tracker = ToneTracker(self._bands[0], frontend=frontend, min_snr_db=sig.min_snr_db)
+
+    def process(self, block: SpectralBlock) -> list[Detection]:
+        if self._run_tracker is not None:
+            return self._judge_runs(self._run_tracker.process(block))
+        assert self._segment_tracker is not None, "attach() first"
+        tracker = self._segment_tracker
+        return self.update(tracker.process(block), now_s=tracker.now_s, open_since_s=tracker.open_since_s)
+
+    def finish(self, block: SpectralBlock | None) -> list[Detection]:
+        if self._run_tracker is not None:
+            runs = self._run_tracker.process(block) if block is not None else []
+            return self._judge_runs(runs + self._run_tracker.flush())
+        assert self._segment_tracker is not None, "attach() first"
+        tracker = self._segment_tracker
+        segments = tracker.process(block) if block is not None else []
+        return self.update(segments + tracker.flush(), now_s=float("inf"), open_since_s=None)
+
+    # --- learned tones: runs of frames in the two bands ----------------------------------------------------
+
+    def _judge_runs(self, runs: list[BandRun]) -> list[Detection]:
+        detections = []
+        for run in runs:
+            detection = self._judge_run(run)
+            if detection is not None:
+                detections.append(detection)
+        return detections
+
+    def _judge_run(self, run: BandRun) -> Detection | None:
+        sig = self.signature
+        duration = run.end_s - run.start_s
+        if run.truncated or duration > sig.burst_max_s:
+            self.counters["too_long_burst"] += 1
+            return None
+        on_low, on_high = run.on[0], run.on[1]
+        if on_low.sum() < 2 or on_high.sum() < 2:
+            self.counters["one_tone"] += 1
+            return None
+        snr_low, snr_high = run.snr_db[0], run.snr_db[1]
+        split = split_two_tones(on_low, on_high, snr_low, snr_high)
+        if split is None:
+            self.counters["one_tone"] += 1
+            return None
+        labels, tones, swing = split
+        if swing < MIN_SWING_DB:
+            self.counters["simultaneous"] += 1  # two steady tones together (a chord, a ring tone), not in turns
+            return None
+        if len(tones) < 2:
+            self.counters["too_few_changes"] += 1
+            return None
+        changes = len(tones) - 1
+        frame_s = duration / run.frames
+        longest = max(end - start for _, start, end in tones) * frame_s
+        if changes < sig.changes_min:
+            self.counters["too_few_changes"] += 1
+            return None
+        if longest > sig.tone_max_s:
+            self.counters["steady_tone"] += 1
+            return None
+        start_s = run.start_s + tones[0][1] * frame_s
+        end_s = run.start_s + tones[-1][2] * frame_s
+        if end_s - start_s < sig.burst_min_s:
+            self.counters["too_short_burst"] += 1
+            return None
+        span = labels[tones[0][1] : tones[-1][2]]
+        fill_pct = 100.0 * np.count_nonzero(span) / max(1, len(span))
+        if fill_pct < sig.fill_min_pct:
+            self.counters["sparse"] += 1  # scattered tonal bits (music), not a continuous alarm
+            return None
+        tone_snr = np.where(labels == 1, snr_low, snr_high)[labels > 0]
+        snr_db = float(tone_snr.mean())
+        if snr_db < sig.min_snr_db:
+            self.counters["weak"] += 1
+            return None
+        frequencies = (float(run.frequency_hz[0][labels == 1].mean()), float(run.frequency_hz[1][labels == 2].mean()))
+        return self._report(start_s, end_s, snr_db, frequencies, changes)
+
+    def _report(self, start_s: float, end_s: float, snr_db: float, frequencies: tuple[float, float],
+                changes: int) -> Detection | None:
+        sig = self.signature
+        if start_s < self._quiet_until_s:
+            self.counters["merged_repeat"] += 1  # not extended: a chain of clutter must not mute the next sounding
+            return None
+        self._quiet_until_s = end_s + _REPEAT_MERGE_S
+        completeness = min(1.0, changes / max(1, sig.changes_min))
+        self.counters["detected"] += 1
+        return Detection(
+            alarm=self.alarm,
+            start_s=round(start_s, 3),
+            end_s=round(end_s, 3),
+            confidence=confidence_from(snr_db, min_snr_db=sig.min_snr_db, completeness=completeness,
+                                       verified=self.verified),
+            snr_db=round(snr_db, 1),
+            frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
+            detector=self.name,
+        )
+
+    # --- no learned tones (the default guess): segments of the strongest steady peak ----------------------
 
     def update(self, segments: list[ToneSegment], *, now_s: float, open_since_s: float | None) -> list[Detection]:
         sig = self.signature
@@ -163,15 +277,12 @@ class CriticalDetector(Detector):
         if duration < sig.burst_min_s:
             self.counters["too_short_burst"] += 1
             return None
-        # Alternating, not together: the two tones may overlap a little (reverberation), not for long.
-        overlap = 0.0
+        # In turns, not together: a chord or a DTMF digit starts both tones at once. (Overlap in time says little:
+        # a room's reverberation stretches each tone into the next.)
         lows = [t for t, label in zip(tones, labels, strict=True) if label == "critical.low"]
         highs = [t for t, label in zip(tones, labels, strict=True) if label == "critical.high"]
-        for low in lows:
-            for high in highs:
-                overlap += max(0.0, min(low.end_s, high.end_s) - max(low.start_s, high.start_s))
-        on_time = sum(t.duration_s for t in tones)
-        if overlap > 0.35 * on_time:
+        together = sum(1 for low in lows if any(abs(low.start_s - high.start_s) <= _ONSET_TOGETHER_S for high in highs))
+        if together > 0.5 * min(len(lows), len(highs)):
             self.counters["simultaneous"] += 1
             return None
         frames = sum(t.frames for t in tones)
@@ -179,24 +290,59 @@ class CriticalDetector(Detector):
         if snr_db < sig.min_snr_db:
             self.counters["weak"] += 1
             return None
-        if start_s < self._quiet_until_s:
-            self.counters["merged_repeat"] += 1
-            self._quiet_until_s = max(self._quiet_until_s, end_s + _REPEAT_MERGE_S)
-            return None
-        self._quiet_until_s = end_s + _REPEAT_MERGE_S
-
         def mean_frequency(group: list[ToneSegment]) -> float:
-            return round(sum(t.frequency_hz * t.frames for t in group) / sum(t.frames for t in group), 1)
+            return sum(t.frequency_hz * t.frames for t in group) / sum(t.frames for t in group)
 
-        completeness = min(1.0, changes / max(1, sig.changes_min))
-        self.counters["detected"] += 1
-        return Detection(
-            alarm=self.alarm,
-            start_s=round(start_s, 3),
-            end_s=round(end_s, 3),
-            confidence=confidence_from(snr_db, min_snr_db=sig.min_snr_db, completeness=completeness,
-                                       verified=self.verified),
-            snr_db=round(snr_db, 1),
-            frequencies_hz=(mean_frequency(lows), mean_frequency(highs)),
-            detector=self.name,
-        )
+        return self._report(start_s, end_s, snr_db, (mean_frequency(lows), mean_frequency(highs)), changes)
+
+
+def split_two_tones(on_low: NDArray[np.bool_], on_high: NDArray[np.bool_], snr_low: NDArray[np.float32],
+                    snr_high: NDArray[np.float32]) -> tuple[NDArray[np.int8], list[tuple[int, int, int]], float] | None:
+    """Give each frame of a run to the tone that dominates it: label 1 (low), 2 (high) or 0 (neither).
+
+    A frame where both tones are present goes to the one that stands out more than usual *in this run* (level
+    difference above or below its median), so a weaker tone and reverberant tails do not confuse the turns.
+    Returns the labels, the tones in turn as (label, first frame, end frame), and the swing: how much the level
+    difference changes between low and high frames (dB; small for two tones sounding together). None when one
+    of the tones never wins a frame.
+    """
+    difference = snr_low.astype(np.float32) - snr_high.astype(np.float32)
+    either = on_low | on_high
+    if not on_low.any() or not on_high.any():
+        return None
+    bias = float(np.median(difference[either]))
+    low_side = either & (difference > bias)
+    high_side = either & (difference <= bias)
+    if not low_side.any() or not high_side.any():
+        return None
+    labels = np.where(low_side, 1, np.where(high_side, 2, 0)).astype(np.int8)
+    swing = float(difference[low_side].mean() - difference[high_side].mean())
+    # A turn counts only if its own tone was heard in it (not just the other tone's fading tail).
+    tones = _label_runs(labels)
+    own = (on_low, on_high)
+    hollow = [(start, end) for label, start, end in tones if not own[label - 1][start:end].any()]
+    if hollow:
+        for start, end in hollow:
+            labels[start:end] = 0
+        tones = _label_runs(labels)
+    return labels, tones, swing
+
+
+def _label_runs(labels: NDArray[np.int8]) -> list[tuple[int, int, int]]:
+    """(label, first frame, end frame) of each tone in turn: frames without a tone are skipped, one-frame flips
+    are noise and dropped, and consecutive runs of the same tone are merged."""
+    frames = np.flatnonzero(labels)
+    if len(frames) == 0:
+        return []
+    values = labels[frames]
+    cuts = np.flatnonzero(np.diff(values)) + 1
+    pieces = [(int(v[0]), int(f[0]), int(f[-1]) + 1)
+              for v, f in zip(np.split(values, cuts), np.split(frames, cuts), strict=True)]
+    pieces = [p for p in pieces if p[2] - p[1] > 1 or len(pieces) == 1]
+    merged: list[tuple[int, int, int]] = []
+    for label, start, end in pieces:
+        if merged and merged[-1][0] == label:
+            merged[-1] = (label, merged[-1][1], end)
+        else:
+            merged.append((label, start, end))
+    return merged

@@ -5,40 +5,61 @@ about once an hour while the condition lasts. Frequency, beep length and gaps ar
 profile's `BeepSignature` (learned by `monitord enroll`, or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tone:     `frequency_hz` ± `tolerance_pct` (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`)
-  - beep:     `beep_min_s` .. `beep_max_s` long; shorter blips are ignored, a longer steady tone rejects the group
-  - sequence: beeps `gap_max_s` apart at most; `count_min` .. `count_max` beeps
-  - quiet:    the same tone silent for `quiet_after_s` afterwards — so a tone that keeps beeping (smoke alarm T3,
-              0.5 s on/off ×3 then 1.5 s off) runs into one too-long sequence and is rejected
+  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean frequency within 40 % of that
+              (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps)
+  - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
+              `span_max_s` long, heard during at least `fill_min_pct` of that span. Beep *count* is not required:
+              a room's reverberation fills short pauses and noise breaks long beeps, so the span is what survives.
+  - quiet:    judged once the tone has been silent for `quiet_after_s`; if soundings alike in length came again
+              meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers) it is a device that keeps
+              beeping, not the pump, and all of them are rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
 
-Output: one `Detection` per sounding, `quiet_after_s` after its last beep (no waiting for the hourly repeat):
-start/end of the sequence, mean SNR, the beep frequency, confidence from SNR margin and count.
+Output: one `Detection` per sounding, `quiet_after_s` after it (no waiting for the hourly repeat): start/end,
+mean SNR, the beep frequency, confidence from the SNR margin.
 
-Reason codes (self.counters): too_short, sweep, steady_tone, too_many_beeps, too_few_beeps, weak, merged_repeat.
+Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, repeating_device, sweep,
+too_many_beeps, merged_repeat, detected.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
 
 from monitord.alarms import AlarmKind
 from monitord.detectors.base import Detection, Detector, confidence_from
-from monitord.frontend import Band, ToneSegment
+from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock, ToneSegment, ToneTracker
 from monitord.profiles import BeepSignature, Profile
 
-_REPEAT_MERGE_S = 4.0  # a second group this soon after a reported one is the same sounding, not a new one
+_REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
+_ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
 
 
 @dataclass
-class _Sequence:
+class _Candidate:
+    start_s: float
+    end_s: float
     frequency_hz: float
-    beeps: list[ToneSegment] = field(default_factory=list)
-    steady_tone: bool = False
+    snr_db: float
+    ok: bool  # passed every test on its own; may still be rejected as a repeating device
+    reason: str = ""
+    repeated: bool = False
 
     @property
-    def last_end_s(self) -> float:
-        return self.beeps[-1].end_s
+    def span_s(self) -> float:
+        return self.end_s - self.start_s
+
+    def alike(self, other: _Candidate, tolerance: float) -> bool:
+        return (abs(self.span_s - other.span_s) <= _ALIKE_FRACTION * max(self.span_s, other.span_s) + 0.06
+                and abs(self.frequency_hz - other.frequency_hz) <= tolerance * self.frequency_hz)
+
+
+@dataclass
+class _Group:
+    sounding: _Candidate
+    beeps: int
 
 
 class NonCriticalDetector(Detector):
@@ -55,25 +76,83 @@ class NonCriticalDetector(Detector):
                               signature.frequency_hz * (1 + tolerance))
         else:
             self._band = Band("non_critical", signature.search_min_hz, signature.search_max_hz)
-        self._open: list[_Sequence] = []
+        self._pending: list[_Candidate] = []
+        self._recent: list[_Candidate] = []  # judged candidates kept for the repeating-device test
         self._quiet_until_s = float("-inf")
+        self._run_tracker: RunTracker | None = None
+        self._segment_tracker: ToneTracker | None = None
+        self._groups: list[_Group] = []  # open sequences (default guess)
 
     @classmethod
     def from_profile(cls, profile: Profile) -> NonCriticalDetector | None:
         signature = profile.non_critical
         return None if signature is None else cls(signature, verified=profile.is_verified(cls.alarm))
 
-    @property
-    def min_snr_db(self) -> float:
-        return self.signature.min_snr_db
-
     def bands(self) -> list[Band]:
         return [self._band]
 
-    def update(self, segments: list[ToneSegment], *, now_s: float, open_since_s: float | None) -> list[Detection]:
+    def attach(self, frontend: Frontend) -> None:
+        sig = self.signature
+        if sig.frequency_hz is not None:
+            self._run_tracker = RunTracker([self._band], frontend=frontend, min_snr_db=sig.min_snr_db,
+                                           max_gap_s=sig.gap_max_s, max_run_s=sig.span_max_s + 1.0)
+        else:
+            self._segment_tracker = ToneTracker(self._band, frontend=frontend, min_snr_db=sig.min_snr_db)
+
+    def process(self, block: SpectralBlock) -> list[Detection]:
+        if self._run_tracker is not None:
+            tracker = self._run_tracker
+            candidates = [self._from_run(run) for run in tracker.process(block)]
+            return self._settle(candidates, now_s=tracker.now_s, open_since_s=tracker.open_since_s)
+        assert self._segment_tracker is not None, "attach() first"
+        segment_tracker = self._segment_tracker
+        candidates = self._from_segments(segment_tracker.process(block), now_s=segment_tracker.now_s)
+        return self._settle(candidates, now_s=segment_tracker.now_s, open_since_s=segment_tracker.open_since_s)
+
+    def finish(self, block: SpectralBlock | None) -> list[Detection]:
+        if self._run_tracker is not None:
+            runs = self._run_tracker.process(block) if block is not None else []
+            candidates = [self._from_run(run) for run in runs + self._run_tracker.flush()]
+        else:
+            assert self._segment_tracker is not None, "attach() first"
+            segments = self._segment_tracker.process(block) if block is not None else []
+            candidates = self._from_segments(segments + self._segment_tracker.flush(), now_s=float("inf"))
+        return self._settle(candidates, now_s=float("inf"), open_since_s=None)
+
+    # --- learned tone: runs of frames in the narrow band --------------------------------------------------
+
+    def _from_run(self, run: BandRun) -> _Candidate:
+        sig = self.signature
+        on = run.on[0]
+        frames = np.flatnonzero(on)
+        frame_s = (run.end_s - run.start_s) / run.frames
+        first, last = int(frames[0]), int(frames[-1]) + 1
+        start_s, end_s = run.start_s + first * frame_s, run.start_s + last * frame_s
+        snr = run.snr_db[0][on]
+        weights = np.maximum(snr, 0.1)
+        frequency = float(np.sum(run.frequency_hz[0][on] * weights) / np.sum(weights))
+        candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False)
+        assert sig.frequency_hz is not None
+        if run.truncated or candidate.span_s > sig.span_max_s:
+            candidate.reason = "too_long"
+        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s):
+            candidate.reason = "too_short"
+        elif abs(frequency / sig.frequency_hz - 1) > sig.tolerance_pct / 250.0:
+            candidate.reason = "off_frequency"
+        elif 100.0 * len(frames) / (last - first) < sig.fill_min_pct:
+            candidate.reason = "sparse"
+        elif candidate.snr_db < sig.min_snr_db:
+            candidate.reason = "weak"
+        else:
+            candidate.ok = True
+        return candidate
+
+    # --- no learned tone (the default guess): sequences of steady segments at one frequency -----------------
+
+    def _from_segments(self, segments: list[ToneSegment], *, now_s: float) -> list[_Candidate]:
+        """Group steady segments at one frequency, at most gap_max_s apart, into soundings; return the closed ones."""
         sig = self.signature
         tolerance = sig.tolerance_pct / 100.0
-        detections: list[Detection] = []
         for segment in segments:
             if segment.duration_s < sig.beep_min_s:
                 self.counters["too_short"] += 1
@@ -81,75 +160,85 @@ class NonCriticalDetector(Detector):
             if segment.spread_pct > 2 * sig.tolerance_pct:
                 self.counters["sweep"] += 1
                 continue
-            sequence = next(
-                (s for s in self._open
-                 if abs(segment.frequency_hz - s.frequency_hz) <= tolerance * s.frequency_hz
-                 and segment.start_s - s.last_end_s <= sig.quiet_after_s),
-                None,
-            )
-            if sequence is None:
-                sequence = _Sequence(frequency_hz=segment.frequency_hz)
-                self._open.append(sequence)
-            sequence.beeps.append(segment)
-            if segment.duration_s > sig.beep_max_s:
-                sequence.steady_tone = True
-        still_open = []
-        for sequence in self._open:
-            waiting = now_s - sequence.last_end_s <= sig.quiet_after_s or (
-                open_since_s is not None and open_since_s <= sequence.last_end_s + sig.quiet_after_s
-            )
+            group = next((g for g in self._groups
+                          if segment.start_s - g.sounding.end_s <= sig.gap_max_s
+                          and abs(segment.frequency_hz / g.sounding.frequency_hz - 1) <= tolerance), None)
+            if group is None:
+                self._groups.append(_Group(_Candidate(segment.start_s, segment.end_s, segment.frequency_hz,
+                                                      segment.snr_db, ok=True), 1))
+            else:
+                sounding = group.sounding
+                sounding.snr_db = (sounding.snr_db * group.beeps + segment.snr_db) / (group.beeps + 1)
+                sounding.end_s = max(sounding.end_s, segment.end_s)
+                group.beeps += 1
+        closed: list[_Group] = []
+        still: list[_Group] = []
+        for group in self._groups:
+            (still if now_s - group.sounding.end_s <= sig.gap_max_s else closed).append(group)
+        self._groups = still
+        result = []
+        for group in closed:
+            candidate = group.sounding
+            if group.beeps > sig.count_max:
+                candidate.ok, candidate.reason = False, "too_many_beeps"
+            elif candidate.span_s > sig.span_max_s:
+                candidate.ok, candidate.reason = False, "too_long"
+            elif candidate.span_s < sig.span_min_s:
+                candidate.ok, candidate.reason = False, "too_short"
+            elif candidate.snr_db < sig.min_snr_db:
+                candidate.ok, candidate.reason = False, "weak"
+            result.append(candidate)
+        return result
+
+    # --- both: wait for quiet, reject devices that keep beeping, report -------------------------------------
+
+    def _settle(self, candidates: list[_Candidate], *, now_s: float, open_since_s: float | None) -> list[Detection]:
+        sig = self.signature
+        tolerance = sig.tolerance_pct / 100.0
+        for candidate in candidates:
+            # Only soundings that would pass on their own count as "the same beep again".
+            if candidate.ok:
+                for other in self._pending + self._recent[-20:]:
+                    if other.ok and candidate.start_s - other.end_s <= sig.quiet_after_s \
+                            and candidate.alike(other, tolerance / 1.5):
+                        candidate.repeated = other.repeated = True
+            self._pending.append(candidate)
+        detections = []
+        still: list[_Candidate] = []
+        for candidate in self._pending:
+            waiting = now_s - candidate.end_s <= sig.quiet_after_s or (
+                open_since_s is not None and open_since_s <= candidate.end_s + sig.quiet_after_s)
             if waiting:
-                still_open.append(sequence)
+                still.append(candidate)
                 continue
-            detection = self._judge(sequence)
+            self._recent.append(candidate)
+            detection = self._judge(candidate)
             if detection is not None:
                 detections.append(detection)
-        self._open = still_open
+        self._pending = still
+        self._recent = [c for c in self._recent if now_s - c.end_s <= 4 * sig.quiet_after_s][-50:]
         return detections
 
-    def _judge(self, sequence: _Sequence) -> Detection | None:
+    def _judge(self, candidate: _Candidate) -> Detection | None:
         sig = self.signature
-        beeps = sequence.beeps
-        if sequence.steady_tone:
-            self.counters["steady_tone"] += 1
+        if not candidate.ok:
+            self.counters[candidate.reason] += 1
             return None
-        if len(beeps) > sig.count_max:
-            self.counters["too_many_beeps"] += 1
+        if candidate.repeated:
+            self.counters["repeating_device"] += 1
             return None
-        # The sequence proper: the longest run of beeps at most gap_max_s apart (a stray tone nearby may be
-        # counted in the group but not in the sequence).
-        best: list[ToneSegment] = []
-        run: list[ToneSegment] = []
-        for beep in beeps:
-            if run and beep.start_s - run[-1].end_s > sig.gap_max_s:
-                run = []
-            run.append(beep)
-            if len(run) > len(best):
-                best = list(run)
-        if len(best) < sig.count_min:
-            self.counters["too_few_beeps"] += 1
+        if candidate.start_s < self._quiet_until_s:
+            self.counters["merged_repeat"] += 1  # not extended: a chain of clutter must not mute the next sounding
             return None
-        frames = sum(b.frames for b in best)
-        snr_db = sum(b.snr_db * b.frames for b in best) / frames
-        if snr_db < sig.min_snr_db:
-            self.counters["weak"] += 1
-            return None
-        start_s, end_s = best[0].start_s, best[-1].end_s
-        if start_s < self._quiet_until_s:
-            self.counters["merged_repeat"] += 1
-            self._quiet_until_s = max(self._quiet_until_s, end_s + _REPEAT_MERGE_S)
-            return None
-        self._quiet_until_s = end_s + _REPEAT_MERGE_S
-        frequency = sum(b.frequency_hz * b.frames for b in best) / frames
-        completeness = 1.0 if len(best) >= sig.count_min else len(best) / sig.count_min
+        self._quiet_until_s = candidate.end_s + _REPEAT_MERGE_S
         self.counters["detected"] += 1
         return Detection(
             alarm=self.alarm,
-            start_s=round(start_s, 3),
-            end_s=round(end_s, 3),
-            confidence=confidence_from(snr_db, min_snr_db=sig.min_snr_db, completeness=completeness,
+            start_s=round(candidate.start_s, 3),
+            end_s=round(candidate.end_s, 3),
+            confidence=confidence_from(candidate.snr_db, min_snr_db=sig.min_snr_db, completeness=1.0,
                                        verified=self.verified),
-            snr_db=round(snr_db, 1),
-            frequencies_hz=(round(frequency, 1),),
+            snr_db=round(candidate.snr_db, 1),
+            frequencies_hz=(round(candidate.frequency_hz, 1),),
             detector=self.name,
         )

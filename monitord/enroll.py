@@ -1,0 +1,586 @@
+"""Enrollment: learn one alarm's signature from a recording of the patient's own pump (rtl_433's `-A`, for pumps).
+
+The clinic demonstrates the alarm; someone records it with a phone a metre away. We find the repeated tonal
+pattern in that recording:
+
+1. Stream the recording through the frontend (250–7000 Hz) and keep, for every frame, the tonal peaks that stand
+   ≥ 10 dB over the noise floor and ≥ 6 dB over their spectral neighbours (a voice glides, a fan hums; a beeper
+   holds a steady tone).
+2. Histogram the peaks' frequencies (log scale, weighted by SNR): the pump's tone(s) pile up in sharp peaks.
+3. For the non-critical alarm take the strongest candidate that comes and goes (not a hum); for the critical
+   alarm the pair of candidates that *alternate* (on in turns, not together). Harmonics are noted and the
+   fundamental is kept (skin and clothing muffle high frequencies first).
+4. Measure beeps/tones, gaps, soundings and SNR, and set tolerances wide enough for the pump's own variation,
+   the room and clothing (durations ×0.4…×1.8, frequency ±2.5 %), narrow enough to reject a tone 3.5 % off.
+
+A recording without a clear, repeated tonal pattern is refused (`NoClearAlarmError`, exit code 2): a silent, useless
+signature would be worse than none.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from monitord.alarms import AlarmKind
+from monitord.audio import INTERNAL_RATE_HZ, open_audio
+from monitord.detectors.critical import MIN_SWING_DB, split_two_tones
+from monitord.errors import ExitCode, UserError
+from monitord.frontend import _RING_OFFSETS, Frontend, SpectralBlock
+from monitord.profiles import BeepSignature, TwoToneSignature
+
+_MIN_HZ = 250.0
+_MAX_HZ = 7000.0
+_PEAK_SNR_DB = 10.0
+_PEAK_TONAL_DB = 6.0
+_MAX_PEAKS_PER_FRAME = 6
+_CANDIDATE_TOLERANCE = 0.02  # frames within ±2 % of a candidate's frequency belong to it
+_SOUNDING_GAP_S = 2.5  # silence separating one sounding from the next
+_BURST_GAP_S = 1.0  # silence separating bursts of the critical alarm
+_MIN_CLEAR_SNR_DB = 10.0
+_MAX_SEGMENT_WOBBLE = 0.006  # a steady tone's per-frame frequency varies less than 0.6 % (std)
+_TOLERANCE_PCT = 1.5  # DTMF practice: accept ±1.5 %, reject ±3.5 %; the pump itself wanders ~0.3 %
+_DETECT_SNR_DB = 8.0
+_MAX_DUTY = 0.6  # a "tone" on for more than 60 % of the recording is a hum or a whistle, not an alarm
+
+
+class NoClearAlarmError(UserError):
+    """The recording holds no clear, repeated alarm pattern: refuse rather than learn a useless signature."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            message,
+            hint=hint or "record closer to the pump (or the clinic's demonstration), in a quiet room, and include "
+            "at least one full sounding of the alarm",
+            exit_code=ExitCode.USAGE,
+        )
+
+
+@dataclass(frozen=True)
+class Segment:
+    start_s: float
+    end_s: float
+    frequency_hz: float
+    snr_db: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass
+class Sounding:
+    segments: list[Segment]
+
+    @property
+    def start_s(self) -> float:
+        return self.segments[0].start_s
+
+    @property
+    def end_s(self) -> float:
+        return max(s.end_s for s in self.segments)
+
+    @property
+    def snr_db(self) -> float:
+        total = sum(s.duration_s for s in self.segments)
+        return sum(s.snr_db * s.duration_s for s in self.segments) / total
+
+
+@dataclass
+class EnrollmentResult:
+    alarm: AlarmKind
+    signature: BeepSignature | TwoToneSignature
+    soundings: list[Sounding]
+    frequencies_hz: tuple[float, ...]
+    harmonics_hz: tuple[float, ...]
+    snr_db: float
+    duration_s: float
+    notes: list[str] = field(default_factory=list)
+    bursts: int = 0  # critical: two-tone bursts found (a sounding may hold one or two)
+    tones_per_burst: float = 0.0
+
+    def summary_lines(self) -> list[str]:
+        sig = self.signature
+        tones = " and ".join(f"{f:.1f} Hz" for f in self.frequencies_hz)
+        lines = [f"learned the {self.alarm.value} alarm from a {self.duration_s:.1f} s recording:"]
+        lines.append(f"  tone{'s' if len(self.frequencies_hz) > 1 else ''}: {tones} (±{sig.tolerance_pct:g} %)")
+        if self.harmonics_hz:
+            lines.append("  harmonics seen: " + ", ".join(f"{f:.0f} Hz" for f in self.harmonics_hz))
+        if isinstance(sig, BeepSignature):
+            lines.append(f"  soundings of {sig.span_min_s:.2f}–{sig.span_max_s:.2f} s accepted (about "
+                         f"{sig.beeps_at_enrollment} beep(s) each, pauses ≤ {sig.gap_max_s:.2f} s)")
+        else:
+            lines.append(f"  tones: {sig.tone_min_s:.2f}–{sig.tone_max_s:.2f} s accepted, ≥ {sig.changes_min} "
+                         f"changes per burst, bursts {sig.burst_min_s:.1f}–{sig.burst_max_s:.1f} s, gaps ≤ "
+                         f"{sig.gap_max_s:.2f} s")
+        lines.append(f"  soundings found: {len(self.soundings)}"
+                     + (f" ({self.bursts} burst(s), about {self.tones_per_burst:.0f} tones each)" if self.bursts
+                        else ""))
+        for i, sounding in enumerate(self.soundings, start=1):
+            lines.append(f"    {i}. {sounding.start_s:7.2f}–{sounding.end_s:7.2f} s, {len(sounding.segments)} "
+                         f"tone{'s' if len(sounding.segments) > 1 else ''}, SNR {sounding.snr_db:.1f} dB")
+        lines += [f"  note: {note}" for note in self.notes]
+        return lines
+
+    def toml_comment(self) -> str:
+        tones = ", ".join(f"{f:.1f} Hz" for f in self.frequencies_hz)
+        return (f"Learned by `monitord enroll` from {self.signature.enrolled_from}: {tones}, "
+                f"{len(self.soundings)} sounding(s), SNR {self.snr_db:.1f} dB.\n"
+                "Tolerances were widened for the pump's variation, the room and clothing; edit with care.")
+
+
+@dataclass
+class _Peaks:
+    """Sparse per-frame tonal peaks of a whole recording."""
+
+    frame: NDArray[np.int64]
+    frequency_hz: NDArray[np.float64]
+    snr_db: NDArray[np.float64]
+    frames: int
+    hop_s: float
+    frame_center0_s: float
+
+
+def _block_peaks(block: SpectralBlock, frontend: Frontend) -> tuple[NDArray[np.int64], NDArray[np.float64],
+                                                                    NDArray[np.float64]]:
+    power, floor = block.power, block.floor
+    width = power.shape[1]
+    margin = int(np.abs(_RING_OFFSETS).max())
+    core = slice(margin, width - margin)
+    p0 = power[:, core]
+    pm = power[:, margin - 1 : width - margin - 1]
+    pp = power[:, margin + 1 : width - margin + 1]
+    f0 = floor[core]
+    snr = (pm + p0 + pp) / (floor[margin - 1 : width - margin - 1] + f0 + floor[margin + 1 : width - margin + 1])
+    ring = np.zeros_like(p0)
+    for offset in _RING_OFFSETS:
+        ring += power[:, margin + offset : width - margin + offset]
+    ring /= len(_RING_OFFSETS)
+    mask = (p0 > pm) & (p0 >= pp) & (snr >= 10 ** (_PEAK_SNR_DB / 10)) & (p0 >= 10 ** (_PEAK_TONAL_DB / 10) * ring)
+    rows, cols = np.nonzero(mask)
+    if len(rows) == 0:
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    lm = np.log(pm[rows, cols].astype(np.float64) + 1e-30)
+    l0 = np.log(p0[rows, cols].astype(np.float64) + 1e-30)
+    lp = np.log(pp[rows, cols].astype(np.float64) + 1e-30)
+    curvature = lm - 2 * l0 + lp
+    delta = np.clip(np.where(curvature < 0, 0.5 * (lm - lp) / np.where(curvature < 0, curvature, -1.0), 0.0),
+                    -0.5, 0.5)
+    frequency = (cols + margin + block.bin_lo + delta) * frontend.bin_hz
+    snr_db = 10 * np.log10(snr[rows, cols].astype(np.float64))
+    # Keep the strongest few per frame (music can light up dozens of bins).
+    order = np.lexsort((-snr_db, rows))
+    rank = np.arange(len(order)) - np.searchsorted(rows[order], rows[order])
+    keep = order[rank < _MAX_PEAKS_PER_FRAME]
+    return (rows[keep].astype(np.int64) + block.first_frame, frequency[keep], snr_db[keep])
+
+
+def _collect_peaks(recording: str | Path, *, rate_hz: int | None, sample_format: str | None) -> tuple[_Peaks, float]:
+    frontend = Frontend(rate_hz=INTERNAL_RATE_HZ, min_hz=_MIN_HZ, max_hz=_MAX_HZ)
+    frames: list[NDArray[np.int64]] = []
+    freqs: list[NDArray[np.float64]] = []
+    snrs: list[NDArray[np.float64]] = []
+    samples = 0
+    with open_audio(recording, rate_hz=rate_hz, sample_format=sample_format) as source:
+        for samples_block in source.blocks(4.0):
+            samples += len(samples_block)
+            block = frontend.feed(samples_block)
+            if block is not None:
+                f, q, s = _block_peaks(block, frontend)
+                frames.append(f)
+                freqs.append(q)
+                snrs.append(s)
+        tail = frontend.flush()
+        if tail is not None:
+            f, q, s = _block_peaks(tail, frontend)
+            frames.append(f)
+            freqs.append(q)
+            snrs.append(s)
+    peaks = _Peaks(
+        frame=np.concatenate(frames) if frames else np.zeros(0, np.int64),
+        frequency_hz=np.concatenate(freqs) if freqs else np.zeros(0),
+        snr_db=np.concatenate(snrs) if snrs else np.zeros(0),
+        frames=frontend.frames_done,
+        hop_s=frontend.hop_length / frontend.rate_hz,
+        frame_center0_s=frontend.frame_center_s(0),
+    )
+    return peaks, samples / INTERNAL_RATE_HZ
+
+
+def _candidates(peaks: _Peaks, limit: int = 10) -> list[float]:
+    """Frequencies where tonal peaks pile up (log-frequency histogram weighted by SNR), strongest first."""
+    if len(peaks.frequency_hz) == 0:
+        return []
+    step = 0.0025  # 0.25 % per histogram bin
+    edges_lo, edges_hi = math.log(_MIN_HZ), math.log(_MAX_HZ + 200)
+    n_bins = int((edges_hi - edges_lo) / step) + 1
+    index = np.clip(((np.log(peaks.frequency_hz) - edges_lo) / step).astype(int), 0, n_bins - 1)
+    histogram = np.bincount(index, weights=np.minimum(peaks.snr_db, 40.0), minlength=n_bins)
+    kernel = np.ones(9)  # ±1 % smoothing
+    smooth = np.convolve(histogram, kernel, mode="same")
+    found: list[float] = []
+    work = smooth.copy()
+    for _ in range(limit):
+        best = int(np.argmax(work))
+        if work[best] <= 0:
+            break
+        centre = math.exp(edges_lo + (best + 0.5) * step)
+        near = np.abs(peaks.frequency_hz - centre) <= _CANDIDATE_TOLERANCE * centre
+        if near.any():
+            weights = np.minimum(peaks.snr_db[near], 40.0)
+            centre = float(np.sum(peaks.frequency_hz[near] * weights) / np.sum(weights))
+        found.append(centre)
+        work[max(0, best - 16) : best + 17] = 0  # ±4 %
+    return found
+
+
+@dataclass
+class _Track:
+    frequency_hz: float
+    segments: list[Segment]
+    on_frames: int
+    duty: float
+    concentration: float  # share of the peaks within ±2 % that lie within ±0.4 %: ~1 for a beeper, low for a voice
+    frame_on: NDArray[np.bool_]  # per frame of the recording: the tone is there (in an accepted, steady segment)
+    frame_snr_db: NDArray[np.float64]
+    frame_frequency_hz: NDArray[np.float64]
+
+    @property
+    def snr_db(self) -> float:
+        total = sum(s.duration_s for s in self.segments)
+        return sum(s.snr_db * s.duration_s for s in self.segments) / total if total else 0.0
+
+    @property
+    def on_time_s(self) -> float:
+        return sum(s.duration_s for s in self.segments)
+
+
+def _track(peaks: _Peaks, frequency_hz: float) -> _Track:
+    near = np.abs(peaks.frequency_hz - frequency_hz) <= _CANDIDATE_TOLERANCE * frequency_hz
+    frames = peaks.frame[near]
+    snr = peaks.snr_db[near]
+    freq = peaks.frequency_hz[near]
+    on = np.zeros(peaks.frames + 2, dtype=bool)
+    frame_snr = np.zeros(peaks.frames + 2)
+    frame_freq = np.zeros(peaks.frames + 2)
+    order = np.argsort(snr)  # strongest last wins
+    on[frames[order]] = True
+    frame_snr[frames[order]] = snr[order]
+    frame_freq[frames[order]] = freq[order]
+    # The detector's reverberation gate (RunTracker): a frame well below the last half second's loudest is a tail.
+    window = 16
+    padded = np.concatenate([np.full(window - 1, -np.inf), np.where(on, frame_snr, -np.inf)])
+    recent_max = np.lib.stride_tricks.sliding_window_view(padded, window).max(axis=1)
+    on &= frame_snr >= recent_max - 10.0
+    # Bridge single missing frames.
+    bridge = ~on[1:-1] & on[:-2] & on[2:]
+    on[1:-1] |= bridge
+    edges = np.diff(np.concatenate([[0], on.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    segments = []
+    accepted = np.zeros_like(on)
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if end - start < 2:
+            continue
+        real = frame_snr[start:end] > 0
+        weights = frame_snr[start:end][real]
+        frame_frequencies = frame_freq[start:end][real]
+        if np.std(frame_frequencies) > _MAX_SEGMENT_WOBBLE * frequency_hz:
+            continue  # a glide (voice, siren), not a beeper's steady tone
+        accepted[start:end] = True
+        segments.append(Segment(
+            start_s=peaks.frame_center0_s + (start - 0.5) * peaks.hop_s,
+            end_s=peaks.frame_center0_s + (end - 0.5) * peaks.hop_s,
+            frequency_hz=float(np.sum(frame_freq[start:end][real] * weights) / np.sum(weights)),
+            snr_db=float(np.mean(weights)),
+        ))
+    on_frames = int(on.sum())
+    tight = np.abs(freq - frequency_hz) <= 0.004 * frequency_hz
+    concentration = float(snr[tight].sum() / snr.sum()) if len(snr) else 0.0
+    return _Track(frequency_hz=frequency_hz, segments=segments, on_frames=on_frames,
+                  duty=on_frames / max(1, peaks.frames), concentration=concentration, frame_on=accepted,
+                  frame_snr_db=frame_snr, frame_frequency_hz=frame_freq)
+
+
+def _weighted_frequency(segments: list[Segment]) -> float:
+    weights = [s.duration_s * max(s.snr_db, 0.1) for s in segments]
+    return sum(s.frequency_hz * w for s, w in zip(segments, weights, strict=True)) / sum(weights)
+
+
+def _group(segments: list[Segment], gap_s: float) -> list[Sounding]:
+    soundings: list[Sounding] = []
+    for segment in sorted(segments, key=lambda s: s.start_s):
+        if soundings and segment.start_s - soundings[-1].end_s <= gap_s:
+            soundings[-1].segments.append(segment)
+        else:
+            soundings.append(Sounding([segment]))
+    return soundings
+
+
+def _harmonics_of(fundamental: float, others: list[_Track], base: _Track) -> list[float]:
+    found = []
+    base_frames = {round(s.start_s, 1) for s in base.segments}
+    for track in others:
+        ratio = track.frequency_hz / fundamental
+        k = round(ratio)
+        if k >= 2 and abs(ratio - k) <= 0.02 * k:
+            together = sum(1 for s in track.segments if round(s.start_s, 1) in base_frames
+                           or any(abs(s.start_s - b.start_s) < 0.1 for b in base.segments))
+            if together >= max(1, len(track.segments) // 2):
+                found.append(round(track.frequency_hz, 1))
+    return sorted(found)
+
+
+def _coincident(a: _Track, b: _Track) -> float:
+    """Share of a's segments that start together (±0.15 s) with one of b's."""
+    if not a.segments:
+        return 0.0
+    hits = sum(1 for s in a.segments if any(abs(s.start_s - t.start_s) < 0.15 for t in b.segments))
+    return hits / len(a.segments)
+
+
+def _prefer_fundamental(best: _Track, tracks: list[_Track]) -> _Track:
+    """If a clear sub-harmonic (f/2, f/3) sounds together with `best` every time, the pump's fundamental is that
+    one (a piezo's harmonics are strong; skin and clothing muffle them first)."""
+    for divisor in (3, 2):
+        for track in tracks:
+            if track is best or track.snr_db < _MIN_CLEAR_SNR_DB or track.concentration < 0.5:
+                continue
+            if abs(track.frequency_hz * divisor / best.frequency_hz - 1) <= 0.01 and \
+                    _coincident(best, track) >= 0.8 and _coincident(track, best) >= 0.6:
+                return track
+    return best
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = None,
+           sample_format: str | None = None) -> EnrollmentResult:
+    """Learn `alarm`'s signature from `recording`. Raises NoClearAlarmError (exit 2) when there is nothing clear."""
+    peaks, duration_s = _collect_peaks(recording, rate_hz=rate_hz, sample_format=sample_format)
+    if duration_s < 0.3:
+        raise NoClearAlarmError(f"{recording}: only {duration_s:.2f} s of audio — too short to hold an alarm")
+    tracks = [_track(peaks, f) for f in _candidates(peaks)]
+    usable = [t for t in tracks if t.segments and t.duty <= _MAX_DUTY]
+    clear = [t for t in usable if t.snr_db >= _MIN_CLEAR_SNR_DB]
+    name = str(recording)
+    if not clear:
+        if any(t.duty > _MAX_DUTY for t in tracks):
+            raise NoClearAlarmError(f"{name}: the only clear tone is on almost all the time (a hum or whistle), "
+                               "not an alarm that comes and goes")
+        raise NoClearAlarmError(f"{name}: no clear tone found (nothing stands {_MIN_CLEAR_SNR_DB:.0f} dB over the "
+                           "background as a steady tone)")
+    if alarm is AlarmKind.NON_CRITICAL:
+        return _enroll_beep(name, clear, tracks, duration_s, peaks.hop_s, peaks.frame_center0_s)
+    return _enroll_two_tone(name, clear, tracks, duration_s, peaks.hop_s, peaks.frame_center0_s)
+
+
+def _score(track: _Track) -> float:
+    """Strong, steady and sharp beats long: a beeper holds one exact frequency, a voice wanders."""
+    return track.on_time_s * max(track.snr_db, 0.0) * track.concentration**2
+
+
+def _activity_runs(on: NDArray[np.bool_], gap_frames: int) -> list[tuple[int, int]]:
+    """(first, end) frames of runs of `on`, bridging gaps of up to `gap_frames` (as RunTracker does)."""
+    active = np.flatnonzero(on)
+    if len(active) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(active) > gap_frames + 1)
+    starts = np.concatenate([[active[0]], active[breaks + 1]])
+    ends = np.concatenate([active[breaks], [active[-1]]]) + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
+                 hop_s: float, frame0_s: float) -> EnrollmentResult:
+    best = _prefer_fundamental(max(clear, key=_score), clear)
+    on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
+    # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
+    # demonstrations). Inside, the pauses and beeps the frontend saw.
+    runs = [(a, b) for a, b in _activity_runs(on, round(0.6 / hop_s)) if b - a >= 2]
+    if not runs:
+        raise NoClearAlarmError(f"{name}: the strongest tone ({best.frequency_hz:.0f} Hz) is too weak to learn from")
+    spans = [(b - a) * hop_s for a, b in runs]
+    if min(spans) > 10.0:
+        raise NoClearAlarmError(f"{name}: the strongest tone ({best.frequency_hz:.0f} Hz) is one long steady tone, "
+                                "not a beep")
+    beeps_per_run = []
+    inner_gaps = []
+    fills = []
+    for a, b in runs:
+        beeps = _activity_runs(on[a:b], 0)
+        beeps_per_run.append(len(beeps))
+        inner_gaps += [(y0 - x1) * hop_s for (_, x1), (y0, _) in itertools.pairwise(beeps)]
+        fills.append(100.0 * np.count_nonzero(on[a:b]) / (b - a))
+    gap_max = min(0.6, max(0.25, (max(inner_gaps) if inner_gaps else 0.0) + 0.2))
+    mask = np.zeros_like(on)
+    for a, b in runs:
+        mask[a:b] = on[a:b]
+    frequency = _frame_weighted(best, mask)
+    snr_db = float(best.frame_snr_db[mask].mean())
+    soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
+                                   float(best.frame_snr_db[a:b][on[a:b]].mean()))]) for a, b in runs]
+    harmonics = _harmonics_of(frequency, [t for t in tracks if t is not best], best)
+    notes = []
+    if len(soundings) == 1:
+        notes.append("only one sounding found; a recording with two or more soundings gives a surer signature")
+    signature = BeepSignature(
+        frequency_hz=round(frequency, 1),
+        tolerance_pct=_TOLERANCE_PCT,
+        min_snr_db=_DETECT_SNR_DB,
+        beep_min_s=0.06,
+        span_min_s=round(max(0.1, 0.55 * min(spans)), 3),
+        span_max_s=round(min(60.0, 1.5 * max(spans) + 0.4), 3),
+        gap_max_s=round(gap_max, 3),
+        fill_min_pct=round(0.45 * float(np.median(fills)), 1),
+        count_max=min(50, max(beeps_per_run) + 2),
+        quiet_after_s=2.5,
+        beeps_at_enrollment=int(np.median(beeps_per_run)),
+        verified=True,
+        enrolled_from=Path(name).name,
+        snr_at_enrollment_db=round(snr_db, 1),
+        soundings_at_enrollment=len(soundings),
+        harmonics_hz=tuple(harmonics),
+    )
+    return EnrollmentResult(alarm=AlarmKind.NON_CRITICAL, signature=signature, soundings=soundings,
+                            frequencies_hz=(round(frequency, 1),), harmonics_hz=tuple(harmonics),
+                            snr_db=snr_db, duration_s=duration_s, notes=notes)
+
+
+@dataclass
+class _Burst:
+    start_frame: int
+    end_frame: int
+    labels: NDArray[np.int8]  # per frame of the burst: 0 none, 1 low, 2 high
+    tones: list[tuple[int, int, int]]  # (label, first, end) relative to start_frame
+    swing_db: float
+
+    @property
+    def changes(self) -> int:
+        return len(self.tones) - 1
+
+
+def _two_tone_bursts(low: _Track, high: _Track, gap_frames: int) -> list[_Burst]:
+    """Runs of frames where either tone sounds (gaps up to `gap_frames` bridged), split into turns the same way
+    the critical detector does (monitord.detectors.critical.split_two_tones)."""
+    active = np.flatnonzero(low.frame_on | high.frame_on)
+    if len(active) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(active) > gap_frames + 1)
+    starts = np.concatenate([[active[0]], active[breaks + 1]])
+    ends = np.concatenate([active[breaks], [active[-1]]]) + 1
+    bursts = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        split = split_two_tones(low.frame_on[start:end], high.frame_on[start:end],
+                                low.frame_snr_db[start:end].astype(np.float32),
+                                high.frame_snr_db[start:end].astype(np.float32))
+        if split is None:
+            continue
+        labels, tones, swing = split
+        if len(tones) >= 2 and swing >= MIN_SWING_DB:
+            bursts.append(_Burst(start, end, labels, tones, swing))
+    return bursts
+
+
+def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
+                     hop_s: float, frame0_s: float) -> EnrollmentResult:
+    # Each candidate stands for its fundamental (a harmonic sounding with a clear sub-harmonic is not a tone).
+    fundamentals: list[_Track] = []
+    for track in sorted(clear, key=_score, reverse=True):
+        fundamental = _prefer_fundamental(track, clear)
+        if all(fundamental is not other for other in fundamentals):
+            fundamentals.append(fundamental)
+    candidates = fundamentals[:8]
+    split_gap = max(1, round(0.3 / hop_s))
+    best: tuple[_Track, _Track] | None = None
+    best_score = 0.0
+    for i, a in enumerate(candidates):
+        for b in candidates[i + 1 :]:
+            low, high = sorted((a, b), key=lambda t: t.frequency_hz)
+            ratio = high.frequency_hz / low.frequency_hz
+            k = round(ratio)
+            if ratio < 1.04 or ratio > 4.0 or (k >= 2 and abs(ratio - k) <= 0.02 * k):
+                continue  # too close to tell apart, or a harmonic of the other tone
+            bursts = _two_tone_bursts(low, high, split_gap)
+            turns = min(12, sum(min(6, b.changes) for b in bursts))
+            score = turns * min(_score(low), _score(high))
+            if score > best_score:
+                best, best_score = (low, high), score
+    if best is None:
+        raise NoClearAlarmError(
+            f"{name}: no two alternating tones found (the critical alarm is two tones in turns); the strongest "
+            f"tone is {max(clear, key=_score).frequency_hz:.0f} Hz",
+            hint="is this the non-critical alarm? then use --alarm non_critical; otherwise record closer to the "
+            "pump, in a quieter room",
+        )
+    low, high = best
+    bursts = _two_tone_bursts(low, high, split_gap)
+    tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
+    inner_gaps = [max(0, b[1] - a[2]) for burst in bursts for a, b in itertools.pairwise(burst.tones)]
+    tone_typical_s = float(np.median(tone_frames)) * hop_s
+    gap_max = (max(inner_gaps) if inner_gaps else 0) * hop_s + 0.5 * tone_typical_s + 0.1
+    # Bursts of one sounding (up to ~1.5 s apart) must stay separate: the first is reported as soon as it ends.
+    burst_gaps = [(b.start_frame + b.tones[0][1] - a.start_frame - a.tones[-1][2]) * hop_s
+                  for a, b in itertools.pairwise(bursts)]
+    near_gaps = [g for g in burst_gaps if g < _SOUNDING_GAP_S]
+    gap_max = min(gap_max, 0.6, 0.7 * min(near_gaps) if near_gaps else 0.6)
+    gap_max = max(gap_max, 0.2)
+    bursts = _two_tone_bursts(low, high, max(1, round(gap_max / hop_s)))
+    if not bursts:
+        raise NoClearAlarmError(f"{name}: the tones {low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz never "
+                                "alternate within a burst")
+    tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
+    burst_lengths = [(b.tones[-1][2] - b.tones[0][1]) * hop_s for b in bursts]
+    fills = [100.0 * np.count_nonzero(b.labels[b.tones[0][1] : b.tones[-1][2]]) / max(1, b.tones[-1][2] - b.tones[0][1])
+             for b in bursts]
+    low_mask = np.zeros_like(low.frame_on)
+    high_mask = np.zeros_like(high.frame_on)
+    for burst in bursts:
+        low_mask[burst.start_frame : burst.end_frame] |= burst.labels == 1
+        high_mask[burst.start_frame : burst.end_frame] |= burst.labels == 2
+    frequencies = (_frame_weighted(low, low_mask), _frame_weighted(high, high_mask))
+    tone_snr = np.concatenate([low.frame_snr_db[low_mask], high.frame_snr_db[high_mask]])
+    snr_db = float(tone_snr.mean())
+    soundings = _group([Segment(frame0_s + (b.start_frame + b.tones[0][1] - 0.5) * hop_s,
+                                frame0_s + (b.start_frame + b.tones[-1][2] - 0.5) * hop_s, 0.0,
+                                float(np.concatenate([low.frame_snr_db[b.start_frame:b.end_frame][b.labels == 1],
+                                                      high.frame_snr_db[b.start_frame:b.end_frame][b.labels == 2]]
+                                                     ).mean()))
+                        for b in bursts], _SOUNDING_GAP_S)
+    harmonics = sorted(set(_harmonics_of(frequencies[0], tracks, low) + _harmonics_of(frequencies[1], tracks, high)))
+    notes = []
+    if len(soundings) == 1:
+        notes.append("only one sounding found; a recording with two or more gives a surer signature")
+    signature = TwoToneSignature(
+        frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
+        tolerance_pct=_TOLERANCE_PCT,
+        min_snr_db=_DETECT_SNR_DB,
+        tone_min_s=round(max(0.06, 0.4 * float(np.percentile(tone_frames, 10)) * hop_s), 3),
+        tone_max_s=round(min(30.0, 2.0 * max(tone_frames) * hop_s + 0.3), 3),
+        gap_max_s=round(gap_max, 3),
+        changes_min=max(1, min(2, min(b.changes for b in bursts))),
+        fill_min_pct=round(0.45 * float(np.median(fills)), 1),
+        burst_min_s=round(max(0.2, 0.4 * min(burst_lengths)), 3),
+        burst_max_s=round(min(120.0, 1.5 * max(burst_lengths) + 1.0), 3),
+        verified=True,
+        enrolled_from=Path(name).name,
+        snr_at_enrollment_db=round(snr_db, 1),
+        soundings_at_enrollment=len(soundings),
+        harmonics_hz=tuple(harmonics),
+    )
+    return EnrollmentResult(alarm=AlarmKind.CRITICAL, signature=signature, soundings=soundings,
+                            frequencies_hz=signature.frequencies_hz or (), harmonics_hz=tuple(harmonics),
+                            snr_db=snr_db, duration_s=duration_s, notes=notes,
+                            bursts=len(bursts), tones_per_burst=float(np.median([len(b.tones) for b in bursts])))
+
+
+def _frame_weighted(track: _Track, mask: NDArray[np.bool_]) -> float:
+    weights = np.maximum(track.frame_snr_db[mask], 0.1)
+    return float(np.sum(track.frame_frequency_hz[mask] * weights) / np.sum(weights))
