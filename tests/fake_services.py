@@ -73,11 +73,14 @@ class Fault:
 
 
 class ValidationRefusal(Exception):  # noqa: N818 - a refusal the fake answers with, not its own error
-    def __init__(self, status: int, answer: dict[str, Any], reason: str) -> None:
+    def __init__(
+        self, status: int, answer: dict[str, Any], reason: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.answer = answer
         self.reason = reason
+        self.headers = headers or {}
 
 
 class FakeService:
@@ -160,7 +163,7 @@ class FakeService:
         except ValidationRefusal as failure:
             recorded.rejection = failure.reason
             recorded.answered_status = failure.status
-            return web.json_response(failure.answer, status=failure.status)
+            return web.json_response(failure.answer, status=failure.status, headers=failure.headers)
         recorded.answered_status = response.status
         return response
 
@@ -307,6 +310,11 @@ class FakeNtfy(FakeService):
             raise bad("url is required and must be http(s)")
         if action["action"] == "http" and action.get("method", "POST") not in self.HTTP_METHODS:
             raise bad("invalid method")
+        headers = action.get("headers", {})
+        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+            raise bad("headers must be an object of strings")
+        if "body" in action and not isinstance(action["body"], str):
+            raise bad("body must be a string")
         if "clear" in action and not isinstance(action["clear"], bool):
             raise bad("clear must be a boolean")
 
@@ -465,6 +473,7 @@ class FakePushover(FakeService):
                 raise self._refuse("expire must be at most 10800 seconds", fields={"expire": "invalid"})
         if self.remaining <= 0:
             failure = self._refuse("application is over its monthly message limit", status=429)
+            failure.headers.update(self._limit_headers())
             raise failure
         self.remaining -= 1
         if priority == 2:

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from monitord.alarms import AlarmKind
 from monitord.errors import ConfigError
-from monitord.notifiers import NOTIFIERS, NotifierConfig, build_notifier
+from monitord.notifiers import NOTIFIERS, NotifierConfig, NotifierConfigBase, build_notifier
 from monitord.notifiers.base import (
     Notification,
     NotificationKind,
@@ -58,7 +58,7 @@ async def test_console_on_a_closed_stream_raises_a_permanent_error() -> None:
 
 
 def test_config_union_dispatches_on_type_and_forbids_typos() -> None:
-    adapter: TypeAdapter[object] = TypeAdapter(list[NotifierConfig])
+    adapter: TypeAdapter[list[NotifierConfigBase]] = TypeAdapter(list[NotifierConfig])
     [console] = adapter.validate_python([{"type": "console", "name": "log"}])
     assert isinstance(console, ConsoleConfig)
     assert console.name == "log"

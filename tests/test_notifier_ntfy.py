@@ -60,6 +60,7 @@ async def test_critical_trigger_is_an_urgent_json_publish_with_an_acknowledge_bu
             "label": "Acknowledge",
             "url": "https://monitor.example.org/ack/2Kx9vQ",
             "method": "POST",
+            "headers": {"X-Monitord-By": "ntfy:family"},
             "clear": True,
         }
     ]
@@ -168,3 +169,17 @@ def test_config_refuses_two_auth_methods_and_bad_topics() -> None:
         NtfyConfig(name="x", topic="has spaces")
     with pytest.raises(ValidationError, match="needs a username"):
         NtfyConfig(name="x", topic="t", password="pw")
+
+
+async def test_an_opaque_evidence_url_takes_the_clip_name(fake_ntfy: FakeNtfy, session: aiohttp.ClientSession) -> None:
+    notifier = _notifier(fake_ntfy, session, token=NTFY_TOKEN)
+    await notifier.send(
+        critical_trigger(
+            evidence_url="https://monitor.example.org/evidence/Zq81xT", attachment_path=Path("/var/clips/a.wav")
+        )
+    )
+    await notifier.send(critical_trigger(evidence_url="https://monitor.example.org/evidence/Zq81xT"))
+    with_clip, without_clip = (r.json() for r in fake_ntfy.accepted)
+    assert with_clip["filename"] == "a.wav"
+    assert "filename" not in without_clip
+    assert without_clip["attach"] == "https://monitor.example.org/evidence/Zq81xT"

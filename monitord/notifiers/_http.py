@@ -11,12 +11,14 @@ import json
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from multidict import CIMultiDictProxy
 
 from monitord.notifiers.base import NotifierError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ async def http_request(
     **kwargs: Any,
 ) -> HttpResponse:
     """Make one request and read the whole body. Raises a retryable NotifierError on timeout/network failure."""
+    import aiohttp  # here, not at the top: config models import this package and must stay light to load
+
     try:
         async with session.request(
             method, url, timeout=aiohttp.ClientTimeout(total=timeout_s), allow_redirects=False, **kwargs

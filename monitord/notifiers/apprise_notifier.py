@@ -2,13 +2,14 @@
 
 Apprise (github.com/caronc/apprise) turns a URL like `tgram://<bot_token>/<chat_id>`, `signal://…`,
 `mailtos://…` or `json://host/path` into a notification. Its `notify()` is synchronous and blocking, so it runs
-in a worker thread (asyncio.to_thread) under Apprise's own call deadline (`timeout=`) plus an asyncio deadline a
-little longer: the event loop (and so detection) never waits on it. Apprise reports only success/failure, not
-why, so every failure is treated as retryable (Telegram and most gateways fail on network or rate limits);
-malformed URLs are rejected at startup instead.
+in a worker thread under Apprise's own call deadline (`timeout=`) plus an asyncio deadline a little longer: the
+event loop (and so detection) never waits on it. Each Apprise notifier has its own two worker threads instead of
+asyncio's shared default pool, so a hanging SMTP server cannot starve other channels or other thread users.
+Apprise reports only success/failure, not why, so every failure is treated as retryable (Telegram and most
+gateways fail on network or rate limits); malformed URLs are rejected at startup instead.
 
 All URLs of one entry are sent together and succeed or fail together: a retry re-sends to all of them. Give a
-channel that must be retried or fall back on its own its own `[[notifiers]]` entry.
+channel that must be retried or fall back on its own its own `[[escalation.notifiers]]` entry.
 
 Urgency → Apprise NotifyType: CRITICAL "failure", HIGH "warning", NORMAL/LOW "info"; ACKNOWLEDGED and RESOLVED
 notifications are "success". The WAV clip is attached when the notification has one and the file exists
@@ -25,10 +26,11 @@ Config:
 from __future__ import annotations
 
 import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import apprise
 import structlog
 from pydantic import Field, SecretStr, model_validator
 
@@ -45,8 +47,12 @@ from monitord.notifiers.base import (
 
 if TYPE_CHECKING:
     import aiohttp
+    import apprise
 
 log = structlog.get_logger(__name__)
+
+_WORKER_THREADS = 2
+"""Per notifier: one send plus one retry may overlap; more would only queue behind a hung server anyway."""
 
 _DEADLINE_SLACK_S = 5.0
 """Extra time the asyncio deadline allows beyond Apprise's own, so Apprise normally reports its own timeout."""
@@ -67,6 +73,8 @@ class AppriseConfig(NotifierConfigBase):
 
 
 def notify_type_for(n: Notification) -> apprise.NotifyType:
+    import apprise
+
     if n.kind in (NotificationKind.ACKNOWLEDGED, NotificationKind.RESOLVED):
         return apprise.NotifyType.SUCCESS
     if n.urgency is Urgency.CRITICAL:
@@ -94,6 +102,8 @@ class AppriseNotifier(Notifier):
     Config = AppriseConfig
 
     def __init__(self, *, name: str, urls: list[str], timeout_s: float = 30.0, attach_clip: bool = True) -> None:
+        import apprise  # imported when used: loading it costs ~0.3 s, and config parsing must stay light
+
         super().__init__(name=name)
         self._apprise = apprise.Apprise()
         for number, url in enumerate(urls, start=1):
@@ -105,6 +115,7 @@ class AppriseNotifier(Notifier):
                 )
         self._timeout_s = timeout_s
         self._attach_clip = attach_clip
+        self._executor = ThreadPoolExecutor(max_workers=_WORKER_THREADS, thread_name_prefix=f"apprise-{name}")
         # Apprise's privacy=True URLs hide tokens and passwords: safe for logs and receipts.
         self._target = ", ".join(str(service.url(privacy=True)) for service in self._apprise)  # type: ignore[no-untyped-call]
 
@@ -123,13 +134,15 @@ class AppriseNotifier(Notifier):
         if not n.attachment_path.is_file():
             log.warning("audio clip missing, sending without it", notifier=self.name, clip=str(n.attachment_path))
             return None
+        import apprise
+
         attachment = apprise.AppriseAttachment()
         attachment.add(str(n.attachment_path))
         return attachment
 
     async def send(self, n: Notification) -> DeliveryReceipt:
         what = f"apprise {self.name}"
-        call = asyncio.to_thread(
+        notify = functools.partial(
             self._apprise.notify,
             body=n.body,
             title=n.title,
@@ -137,6 +150,7 @@ class AppriseNotifier(Notifier):
             attach=self._attachment(n),
             timeout=self._timeout_s,
         )
+        call = asyncio.get_running_loop().run_in_executor(self._executor, notify)
         try:
             result = await asyncio.wait_for(call, self._timeout_s + _DEADLINE_SLACK_S)
         except TimeoutError as exc:
@@ -146,3 +160,7 @@ class AppriseNotifier(Notifier):
             status = getattr(getattr(result, "status", None), "name", "FAILURE")
             raise NotifierError(f"{what}: Apprise reported {status} for {self._target}", retryable=True)
         return DeliveryReceipt(notifier=self.name, target=self._target, remote_id=None)
+
+    async def aclose(self) -> None:
+        # Do not wait for a hung send: its thread ends when Apprise's own socket timeouts fire.
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -5,7 +5,8 @@ the body. Chosen over the header form because titles and bodies are UTF-8 text w
 safe place for them) and the action button is a structured object. Fields used (docs.ntfy.sh/publish):
     topic, message (≤ 4096 bytes, else the server turns it into an attachment), title, priority 1–5,
     tags (emoji short codes show in the title), click (opened on tap: the evidence), attach + filename
-    (attachment by URL: the evidence), actions (≤ 3; we send one `http` action that POSTs to the ack URL).
+    (attachment by URL: the evidence), actions (≤ 3; we send one `http` action that POSTs to the ack URL with
+    an `X-Monitord-By: ntfy:<notifier name>` header, so the acknowledgement records whose phone it was).
 Auth: `Authorization: Bearer <access token>` or HTTP Basic (user + password). A 200 answer is the stored message
 as JSON; we keep its `id`. Errors come as JSON {"code": 40101, "http": 401, "error": "..."}; 429 means the
 visitor rate limit was hit (retryable), other 4xx are permanent.
@@ -52,6 +53,9 @@ log = structlog.get_logger(__name__)
 
 PRIORITY_BY_URGENCY = {Urgency.CRITICAL: 5, Urgency.HIGH: 4, Urgency.NORMAL: 3, Urgency.LOW: 2}
 """ntfy priorities: 1 min, 2 low, 3 default, 4 high, 5 max/urgent."""
+
+ACK_BY_HEADER = "X-Monitord-By"
+"""Header the Acknowledge button sends so the ack endpoint can record who acknowledged."""
 
 MESSAGE_LIMIT_BYTES = 4096
 """ntfy's default message-size limit; longer bodies become an attachment, which a phone shows as a file."""
@@ -162,13 +166,23 @@ class NtfyNotifier(Notifier):
         if n.evidence_url:
             message["click"] = n.evidence_url
             message["attach"] = n.evidence_url
-            filename = PurePosixPath(urlsplit(n.evidence_url).path).name
-            if filename:
+            # The phone shows `filename` on the attachment; an evidence URL may end in an opaque token.
+            url_name = PurePosixPath(urlsplit(n.evidence_url).path).name
+            filename = n.attachment_path.name if n.attachment_path else url_name
+            if PurePosixPath(filename).suffix:
                 message["filename"] = filename
         if n.ack_url and n.kind in (NotificationKind.TRIGGER, NotificationKind.REMINDER, NotificationKind.TEST):
             # `clear` removes the notification once the POST succeeded: the tap itself is the confirmation.
+            # X-Monitord-By tells the ack endpoint who tapped (this notifier instance, e.g. "mum_phone").
             message["actions"] = [
-                {"action": "http", "label": "Acknowledge", "url": n.ack_url, "method": "POST", "clear": True}
+                {
+                    "action": "http",
+                    "label": "Acknowledge",
+                    "url": n.ack_url,
+                    "method": "POST",
+                    "headers": {ACK_BY_HEADER: f"ntfy:{self.name}"},
+                    "clear": True,
+                }
             ]
         return message
 
