@@ -139,6 +139,7 @@ class HealthStatus(StrEnum):
     CLIPPING = "clipping"
     MISSING = "missing"  # the device is gone (USB unplugged) or cannot be opened
     STALLED = "stalled"  # the device is open but no audio callbacks arrive
+    SELFTEST_FAILED = "selftest_failed"  # the daily test tone from the speaker was not heard by the microphone
 
 
 class MonitorHealth(Event):

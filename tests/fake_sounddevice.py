@@ -9,6 +9,7 @@ device that comes back.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +60,30 @@ class FakeSoundDevice:
         self.signal: Signal = quiet_room
         self.streams: list[FakeInputStream] = []
         self.reinitialized = 0
+        self.speaker_works = True
+        self.played: list[tuple[int, float]] = []  # (samples, rate) of every sd.play
+        self._playing_until = 0.0
+        self._playing_hz = 0.0
+        self._phase = 0.0
+
+    def play(self, data: NDArray[np.float32], *, samplerate: float, device: int, blocking: bool = False) -> None:
+        """The speaker: while it plays (in fake-PortAudio time), the microphone hears the tone over the room."""
+        if self._devices[device]["max_output_channels"] == 0:
+            raise PortAudioError("Invalid number of channels [PaErrorCode -9998]")
+        self.played.append((len(data), samplerate))
+        if self.speaker_works:
+            spectrum = np.abs(np.fft.rfft(data))
+            self._playing_hz = float(np.argmax(spectrum)) * samplerate / len(data)
+            self._playing_until = time.monotonic() + len(data) / samplerate / self.speedup
+
+    def heard(self, frames: int) -> NDArray[np.float32]:
+        """What the microphone picks up: the room signal plus the speaker's tone while it plays."""
+        block = self.signal(frames)
+        if time.monotonic() < self._playing_until:
+            t = np.arange(frames) / self.native_rate_hz
+            block = block + (0.05 * np.sin(2 * np.pi * self._playing_hz * t + self._phase)).astype(np.float32)
+            self._phase += 2 * np.pi * self._playing_hz * frames / self.native_rate_hz
+        return block
 
     # --- the part of sounddevice's API monitord uses ---
     def query_devices(self) -> list[dict[str, Any]]:
@@ -135,7 +160,7 @@ class FakeInputStream:
         while not self._stop.wait(period_s):
             if self.stalled:
                 continue
-            block = self._sd.signal(self.blocksize).reshape(-1, 1)
+            block = self._sd.heard(self.blocksize).reshape(-1, 1)
             self._callback(block, self.blocksize, None, CallbackFlags())
 
     def fail(self, reason: str) -> None:

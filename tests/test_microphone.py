@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 import pytest
@@ -145,3 +145,47 @@ async def test_clipping_input_is_reported() -> None:
     sd.signal = lambda frames: np.ones(frames, dtype=np.float32)
     async with running(Harness(sd)) as h:
         assert (await h.wait_for(HealthStatus.CLIPPING)).detail.startswith("input clipping")
+
+
+async def test_the_daily_self_test_passes_when_the_microphone_hears_the_speaker_and_fails_when_not() -> None:
+    """1. speaker and microphone work: passed; 2. the speaker plays into nothing (microphone covered/dead):
+    failed with advice; 3. no output device at all: failed, saying so — the monitor keeps running throughout."""
+    from monitord.daemon.selftest import SelfTest
+    from monitord.daemon.settings import SelfTestConfig
+
+    sd = FakeSoundDevice(speedup=1.0)
+    harness = Harness(sd)
+    taps: list[Callable[[np.ndarray], None]] = []
+    results: list[tuple[bool, str]] = []
+
+    async def feed_taps() -> None:
+        async for block in harness.mic.blocks():
+            for tap in list(taps):
+                tap(block)
+
+    config = SelfTestConfig(enabled=True, tone_hz=1000, tone_s=0.3, output_device="Headphones")
+    selftest = SelfTest(config=config, taps=taps, clock=SystemClock(), rate_hz=16000,
+                        on_result=lambda ok, detail: results.append((ok, detail)), sd=sd)
+    feeder = asyncio.create_task(feed_taps())
+    try:
+        passed, detail = await selftest.run_once()
+        assert passed, detail
+        assert detail.startswith("self-test passed")
+        assert sd.played == [(13230, 44100.0)]  # 0.3 s at the speaker's own rate
+
+        sd.speaker_works = False
+        passed, detail = await selftest.run_once()
+        assert not passed
+        assert "test tone was not heard" in detail
+
+        broken = SelfTest(config=config.model_copy(update={"output_device": "USB PnP"}), taps=taps,
+                          clock=SystemClock(), rate_hz=16000, on_result=lambda ok, d: None, sd=sd)
+        passed, detail = await broken.run_once()
+        assert not passed
+        assert "cannot play the test tone" in detail
+        assert not taps  # the meter is detached after every test
+    finally:
+        feeder.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await feeder
+    assert [ok for ok, _ in results] == [True, False]

@@ -85,6 +85,7 @@ class Daemon:
         self.hearing: Hearing | None = None
         self.heartbeat: Heartbeat | None = None
         self.status: StatusBoard | None = None
+        self.selftest_failure: str | None = None  # sticky until a later self-test passes
         self.exit_code = ExitCode.OK
 
     # --- health as the outside world sees it ------------------------------------------------------------------
@@ -108,6 +109,8 @@ class Daemon:
         return time.monotonic() - mic.last_attempt_monotonic < 3 * self.config.health.reopen_cap_s
 
     def can_hear(self) -> tuple[bool, str]:
+        if self.selftest_failure is not None:
+            return False, self.selftest_failure
         if self.microphone is not None:
             tracker = self.microphone.tracker
             if not tracker.can_hear:
@@ -210,9 +213,23 @@ class Daemon:
         return replay.blocks(), replay.rate_hz
 
     def _on_health(self, event: MonitorHealth) -> None:
+        if self.selftest_failure is not None and event.can_hear:
+            # The microphone delivers audio, but today's test tone was not heard: it still cannot hear the room.
+            event = event.model_copy(update={"status": HealthStatus.SELFTEST_FAILED, "detail": self.selftest_failure})
         self.bus.publish(event)
         if self.heartbeat is not None:
             self.heartbeat.health_changed()
+
+    def _on_selftest(self, passed: bool, detail: str) -> None:
+        was_failing = self.selftest_failure is not None
+        self.selftest_failure = None if passed else detail
+        if passed and not was_failing:
+            return  # nothing changed; the microphone health already says OK
+        level = self.microphone.tracker.level_dbfs if self.microphone else None
+        self._on_health(MonitorHealth(
+            node_id=self.config.monitor.node_id, time=self.clock.now(), microphone=self.config.monitor.microphone,
+            status=HealthStatus.OK if passed else HealthStatus.SELFTEST_FAILED, input_level_dbfs=level,
+            detail=detail))
 
     async def _run_tasks(self, console: ConsoleSink, calendar: CalendarService) -> None:
         assert self.hearing is not None
@@ -228,6 +245,12 @@ class Daemon:
                 group.create_task(calendar.run_refills(), name="daemon.refills"),
                 group.create_task(self._systemd_loop(), name="daemon.systemd"),
             ]
+            if self.config.selftest.enabled and self.options.input is None:
+                from monitord.daemon.selftest import SelfTest
+
+                selftest = SelfTest(config=self.config.selftest, taps=self.hearing.taps, clock=SystemClock(),
+                                    rate_hz=16000, on_result=self._on_selftest, sd=self.options.sounddevice)
+                helpers.append(group.create_task(selftest.run(), name="daemon.selftest"))
             if self.options.input is not None:
                 self.bus.publish(MonitorHealth(node_id=self.config.monitor.node_id, time=self.clock.now(),
                                                status=HealthStatus.OK, microphone=self.config.monitor.microphone,
