@@ -219,6 +219,7 @@ class Daemon:
         self.bus.publish(event)
         if self.heartbeat is not None:
             self.heartbeat.health_changed()
+        self.notifier.status(self.status_line())  # `systemctl status` shows a change at once, not 30 s later
 
     def _on_selftest(self, passed: bool, detail: str) -> None:
         was_failing = self.selftest_failure is not None
@@ -236,7 +237,7 @@ class Daemon:
         assert self.status is not None
         status = self.status
         async with asyncio.TaskGroup() as group:
-            hearing = group.create_task(self.hearing.run(), name="daemon.hearing")
+            hearing = group.create_task(self._hear(), name="daemon.hearing")
             helpers = [
                 group.create_task(console.run(), name="daemon.console"),
                 group.create_task(status.run(), name="daemon.status"),
@@ -267,8 +268,6 @@ class Daemon:
                 hearing.cancel()  # Hearing flushes the pipeline on the way out
             with contextlib.suppress(asyncio.CancelledError):
                 await hearing
-            if hearing.cancelled() is False and hearing.exception() is not None:
-                self.exit_code = ExitCode.SOFTWARE
             await self._drain()
             for task in helpers:
                 task.cancel()
@@ -276,6 +275,18 @@ class Daemon:
         status.set_state("stopped")
         status.write()
         log.info("monitord stopped", reason=self.shutdown.signal_name or "end of input")
+
+    async def _hear(self) -> None:
+        """The audio path; its failure ends the run (systemd restarts us) but still drains what was heard."""
+        assert self.hearing is not None
+        try:
+            await self.hearing.run()
+        except UserError as exc:  # e.g. a replayed file that turns out to be corrupt half-way
+            log.error("audio input failed", error=exc.message)
+            self.exit_code = exc.exit_code
+        except Exception:
+            log.exception("the audio path failed: this is a bug in monitord")
+            self.exit_code = ExitCode.SOFTWARE
 
     async def _drain(self) -> None:
         """Let every subscriber empty its queue, up to drain_timeout_s; a second signal cuts it short."""
