@@ -26,6 +26,8 @@ COMMANDS: tuple[str, ...] = (
     "refill",
     "run",
     "status",
+    "escalate",
+    "test_alert",
 )
 
 

@@ -56,6 +56,7 @@ def config(
     pushover_url: str | None = None,
     pagerduty_url: str | None = None,
     webhook_url: str | None = None,
+    extra_notifiers: tuple[dict[str, Any], ...] = (),
     **overrides: Any,
 ) -> EscalationConfig:
     """Caregivers: ntfy (mum) and Pushover (dad); on-call: PagerDuty; the webhook as ntfy's fallback."""
@@ -77,6 +78,7 @@ def config(
     if webhook_url:
         notifiers.append({"type": "webhook", "name": "hook", "url": webhook_url,
                           "secret": WEBHOOK_SECRET.decode()})
+    notifiers.extend(extra_notifiers)
     data: dict[str, Any] = {
         "caregivers": caregivers or ["console"],
         "oncall": oncall,

@@ -95,7 +95,7 @@ class Recorder:
 @contextlib.asynccontextmanager
 async def recording(
     port: int, *topic_filters: str, client_id: str | None = None, clean_session: bool | None = None,
-    reconnect: bool = False,
+    reconnect: bool = False, username: str | None = None, password: str | None = None,
 ) -> AsyncIterator[Recorder]:
     """Subscribe (QoS 1) and record in the background. With `reconnect`, survive broker restarts."""
     recorder = Recorder()
@@ -105,7 +105,7 @@ async def recording(
         while True:
             try:
                 async with aiomqtt.Client("127.0.0.1", port, identifier=client_id, clean_session=clean_session,
-                                          keepalive=5) as client:
+                                          keepalive=5, username=username, password=password) as client:
                     for topic_filter in topic_filters:
                         await client.subscribe(topic_filter, qos=1)
                     subscribed.set()
@@ -136,6 +136,7 @@ async def eventually(predicate: Callable[[], bool], timeout_s: float = 10.0) -> 
     raise AssertionError("condition not reached in time")
 
 
-async def publish(port: int, topic: str, payload: bytes | str, *, retain: bool = False) -> None:
-    async with aiomqtt.Client("127.0.0.1", port) as client:
+async def publish(port: int, topic: str, payload: bytes | str, *, retain: bool = False,
+                  username: str | None = None, password: str | None = None) -> None:
+    async with aiomqtt.Client("127.0.0.1", port, username=username, password=password) as client:
         await client.publish(topic, payload, qos=1, retain=retain)

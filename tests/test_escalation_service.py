@@ -346,3 +346,29 @@ async def test_snooze_holds_non_critical_reminders_and_is_refused_for_critical(
         await settled(svc)
         critical = next(i for i in svc.open_incidents() if i.alarm is AlarmKind.CRITICAL)
         assert not svc.snooze(critical.id, until=clock.now() + timedelta(hours=4), by="x", channel="cli")
+
+
+async def test_a_send_interrupted_by_a_restart_is_sent_after_it(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    """1. the phone's server hangs while the alert is on its way; 2. monitord stops (crash, update, power);
+    3. the next start finds the send still pending in the outbox and delivers it — the page is not lost."""
+    clock = FakeClock(start=T0)
+    cfg = config(ntfy_url=fake_ntfy.url)
+    fake_ntfy.stall_next()
+    bus = EventBus()
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        bus.publish(episode(EpisodeStarted))
+        await eventually(lambda: len(fake_ntfy.requests) == 1)
+        [incident] = svc.open_incidents()
+        assert svc.store.delivery_counts(incident.id)[("mum_ntfy", "trigger", "pending")] == 1
+    assert fake_ntfy.messages == []
+
+    bus = EventBus()
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        await settled(svc)
+        counts = svc.store.delivery_counts(incident.id)
+        assert counts[("mum_ntfy", "trigger", "sent")] == 1
+        assert ("mum_ntfy", "trigger", "pending") not in counts
+        assert fake_ntfy.messages[0]["priority"] == 5

@@ -118,31 +118,28 @@ async def test_discovery_is_published_again_when_home_assistant_comes_online(
         assert count == 7
         await rec.wait_for(lambda r: len(r.messages) >= count)
         topics = {m.topic for m in rec.messages}
-        assert f"{prefix}/binary_sensor/monitord_{unique_node}_critical_alarm/config" in topics
+        assert f"{prefix}/binary_sensor/monitord_{unique_node}/critical_alarm/config" in topics
         await publish(mosquitto.port, f"{prefix}/status", "online")
         await rec.wait_for(lambda r: len([m for m in r.messages if m.topic.endswith("/config")]) >= 2 * count)
-        config = json.loads(rec.last(f"{prefix}/binary_sensor/monitord_{unique_node}_critical_alarm/config")
+        config = json.loads(rec.last(f"{prefix}/binary_sensor/monitord_{unique_node}/critical_alarm/config")
                             .payload)
         assert config["device_class"] == "safety"
 
 
 async def test_service_keeps_working_without_a_broker_and_delivers_once_it_appears(
-    tmp_path: Path, unique_node: str, broker_factory: object
+    tmp_path: Path, unique_node: str
 ) -> None:
     """1. no broker at all: entering the service does not fail or block, bus.publish never waits;
     2. the broker appears on that port; 3. the queued events arrive in order with their original timestamps."""
-    from tests.mqtt_broker import MosquittoBroker as Broker
-
-    broker = Broker(tmp_path / "late-broker")
+    broker = MosquittoBroker(tmp_path / "late-broker")
     bus = EventBus()
     events = [heard(unique_node, n=i) for i in range(20)]
     async with service(broker, unique_node, bus, tmp_path / "state") as mqtt:
         for event in events:
             bus.publish(event)
-        await eventually(lambda: mqtt.outbox_size == len(events))
+        await eventually(lambda: mqtt.outbox_size == len(events) and mqtt.last_error is not None)
         assert not mqtt.connected
-        assert mqtt.last_error is not None
-        assert "cannot reach the MQTT broker" in mqtt.last_error
+        assert "cannot reach the MQTT broker" in (mqtt.last_error or "")
         broker.start()
         try:
             async with recording(broker.port, f"monitord/{unique_node}/event/#") as rec:
@@ -150,3 +147,49 @@ async def test_service_keeps_working_without_a_broker_and_delivers_once_it_appea
             assert [Event.from_payload(m.payload) for m in rec.messages] == events
         finally:
             broker.stop()
+
+
+async def test_clean_shutdown_sends_what_is_queued_then_says_offline(
+    mosquitto: MosquittoBroker, unique_node: str, tmp_path: Path
+) -> None:
+    """1. events are published and the service is closed at once; 2. they all arrive, then "offline";
+    3. nothing is left in the outbox file."""
+    from monitord.mqtt.outbox import Outbox
+    from monitord.mqtt.service import OUTBOX_FILENAME
+
+    root = f"monitord/{unique_node}"
+    bus = EventBus()
+    events = [heard(unique_node, n=i) for i in range(50)]
+    async with recording(mosquitto.port, f"{root}/event/#", f"{root}/availability") as rec:
+        async with service(mosquitto, unique_node, bus, tmp_path) as mqtt:
+            async with asyncio.timeout(10):
+                await mqtt.wait_connected()
+            for event in events:
+                bus.publish(event)
+        await rec.wait_for(lambda r: r.payload(f"{root}/availability") == b"offline")
+        got = [Event.from_payload(m.payload) for m in rec.messages if "/event/" in m.topic]
+        assert got == events
+        assert rec.messages[-1].topic == f"{root}/availability"
+    assert len(Outbox(path=tmp_path / OUTBOX_FILENAME, max_events=100)) == 0
+
+
+async def test_a_process_without_microphone_publishes_no_discovery_and_no_state(
+    mosquitto: MosquittoBroker, unique_node: str, tmp_path: Path
+) -> None:
+    """`monitord escalate` runs an MqttService for its own events: no phantom HA monitor whose alarm reads OFF."""
+    root = f"monitord/{unique_node}"
+    prefix = f"ha-{unique_node}"
+    bus = EventBus()
+    mqtt = MqttService(config=mosquitto.mqtt_config(discovery_prefix=prefix), bus=bus, node_id=unique_node,
+                       state_dir=tmp_path, clock=SystemClock(), microphone="escalation", has_microphone=False)
+    async with recording(mosquitto.port, f"{root}/#", f"{prefix}/#") as rec, mqtt:
+        async with asyncio.timeout(10):
+            await mqtt.wait_connected()
+        bus.publish(episode_started(unique_node))
+        await rec.wait_for(lambda r: bool(r.on(f"{root}/event/episode_started")))
+        await publish(mosquitto.port, f"{prefix}/status", "online")
+        await asyncio.sleep(0.2)
+        assert mqtt.discovery == []
+        assert {m.topic for m in rec.messages} == {
+            f"{root}/availability", f"{root}/event/episode_started", f"{prefix}/status"  # (the birth we sent)
+        }

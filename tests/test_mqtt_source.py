@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from monitord.alarms import AlarmKind
 from monitord.bus import EventBus
 from monitord.clock import SystemClock
 from monitord.events import Event
-from monitord.mqtt import MqttEventSource
+from monitord.mqtt import MqttEventSource, MqttService
 from tests.mqtt_broker import MosquittoBroker
 from tests.mqtt_support import health, heard, publish
 
@@ -68,3 +69,31 @@ async def test_persistent_session_delivers_events_published_while_the_source_was
     async with MqttEventSource(config=config, bus=bus, clock=SystemClock(), client_id=client_id):
         got = await drain(sub.get, 5)
     assert got == missed
+
+
+async def test_two_monitors_on_one_broker_reach_one_escalation_bus(
+    mosquitto: MosquittoBroker, unique_node: str, tmp_path: Path
+) -> None:
+    """Multi-node end to end: bedroom and living room each run an MqttService; one MqttEventSource hears both."""
+    bedroom, living = f"{unique_node}-bed", f"{unique_node}-liv"
+    escalation_bus = EventBus()
+    sub = escalation_bus.subscribe("escalation")
+    monitors = {node: (EventBus(), tmp_path / node) for node in (bedroom, living)}
+    config = mosquitto.mqtt_config()
+    async with (
+        MqttEventSource(config=config, bus=escalation_bus, clock=SystemClock(), client_id=f"{unique_node}-esc",
+                        node_ids=[bedroom, living]) as source,
+        MqttService(config=config, bus=monitors[bedroom][0], node_id=bedroom, state_dir=monitors[bedroom][1],
+                    clock=SystemClock(), microphone="bedroom"),
+        MqttService(config=config, bus=monitors[living][0], node_id=living, state_dir=monitors[living][1],
+                    clock=SystemClock(), microphone="living room"),
+    ):
+        async with asyncio.timeout(10):
+            await source.wait_connected()
+        critical = heard(bedroom)
+        beep = heard(living, alarm=AlarmKind.NON_CRITICAL)
+        monitors[bedroom][0].publish(critical)
+        monitors[living][0].publish(beep)
+        got = await drain(sub.get, 2)
+    assert {e.id for e in got} == {critical.id, beep.id}
+    assert {e.node_id for e in got} == {bedroom, living}

@@ -41,8 +41,8 @@ class TokenInfo:
     clip_path: Path | None
 
 
-ActionHandler = Callable[[str, str, str, float], Awaitable[str]]
-"""(incident_id, action, by, snooze_h) → a sentence for the person (what happened)."""
+ActionHandler = Callable[[str, str, str, str, float], Awaitable[str]]
+"""(incident_id, action, by, channel, snooze_h) → a sentence for the person (what happened)."""
 
 
 class AckServer:
@@ -146,7 +146,10 @@ class AckServer:
                 value = request.query.get(name)
             return (value or "").strip()
 
-        by = field("by") or request.headers.get("X-Monitord-By", "").strip() or "phone link"
+        header_by = request.headers.get("X-Monitord-By", "").strip()
+        by = field("by") or header_by or "phone link"
+        # The ntfy Acknowledge button names itself ("ntfy:<notifier>"); anything else is the link in a browser.
+        channel = "ntfy" if header_by.startswith("ntfy:") and not field("by") else "http"
         action = field("action") or "ack"
         if action not in ("ack", "resolve", "snooze"):
             raise web.HTTPBadRequest(text="action must be ack, resolve or snooze\n")
@@ -158,8 +161,8 @@ class AckServer:
             raise web.HTTPBadRequest(text="snooze_h must be a number of hours\n") from None
         if not 0 < snooze_h <= 7 * 24:
             raise web.HTTPBadRequest(text="snooze_h must be between 0 and 168 hours\n")
-        message = await self._on_action(info.incident_id, action, by[:80], snooze_h)
-        log.info("acknowledgement endpoint", incident=info.incident_id, action=action, by=by)
+        message = await self._on_action(info.incident_id, action, by[:80], channel, snooze_h)
+        log.info("acknowledgement endpoint", incident=info.incident_id, action=action, by=by, channel=channel)
         if "text/html" in request.headers.get("Accept", ""):
             return web.Response(
                 text=f"<!doctype html><meta charset=utf-8><p style='font-family:sans-serif'>{html.escape(message)}</p>",

@@ -31,14 +31,17 @@ morning.
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from monitord.alarms import AlarmKind
 from monitord.configbase import ConfigModel
+from monitord.errors import ConfigError
 from monitord.notifiers import NotifierConfig
 from monitord.notifiers.base import Urgency
 
@@ -186,6 +189,20 @@ class MonitorHealthAlert(ConfigModel):
     targets: list[str] = Field(default_factory=lambda: ["caregivers"], min_length=1)
     urgency: Urgency = Urgency.HIGH
     notify_recovery: bool = Field(default=True, description="also tell when the monitor can hear again")
+    silent_node_after_s: float | None = Field(
+        default=None, gt=0,
+        description="a monitor that sends no event at all for this long (crashed, powered off, off the network) "
+        "counts as cannot hear (seconds; for `monitord escalate`, set it above the monitors' health interval)",
+    )
+
+
+class CalendarReminderAlert(ConfigModel):
+    """CalendarReminder events (N days before the low-reservoir or replacement date) as a push."""
+
+    enabled: bool = True
+    targets: list[str] = Field(default_factory=lambda: ["primary_caregiver"], min_length=1)
+    urgency: Urgency = Urgency.NORMAL
+    quiet_hours_apply: bool = Field(default=True, description="hold the reminder until quiet hours end")
 
 
 class DeliveryConfig(ConfigModel):
@@ -201,6 +218,15 @@ class DeliveryConfig(ConfigModel):
     )
     min_send_interval_s_by_notifier: dict[str, float] = Field(
         default_factory=dict, description="per-notifier override of min_send_interval_s (seconds)"
+    )
+    max_retry_after_s: float = Field(
+        default=300.0, gt=0,
+        description="honour a server's Retry-After up to this long (seconds); longer (e.g. a monthly quota) "
+        "counts as failed now, so the fallback takes over",
+    )
+    fallback_after_attempts: int = Field(
+        default=2, ge=1,
+        description="after this many failed attempts the message also goes to the fallback (retries go on)",
     )
     fallbacks: dict[str, str] = Field(
         default_factory=dict,
@@ -247,6 +273,7 @@ class EscalationConfig(ConfigModel):
     non_critical: EscalationPolicy = Field(default_factory=_default_non_critical)
     quiet_hours: QuietHours | None = Field(default_factory=QuietHours, description="none: never quiet")
     monitor_health: MonitorHealthAlert = Field(default_factory=MonitorHealthAlert)
+    calendar_reminders: CalendarReminderAlert = Field(default_factory=CalendarReminderAlert)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     ack_server: AckServerConfig = Field(default_factory=AckServerConfig)
     ack_poll_interval_s: float = Field(
@@ -295,9 +322,9 @@ class EscalationConfig(ConfigModel):
                 for ref in step.targets:
                     if ref not in GROUPS:
                         check(ref, f"{kind.value} policy")
-        for ref in self.monitor_health.targets:
+        for ref in self.monitor_health.targets + self.calendar_reminders.targets:
             if ref not in GROUPS:
-                check(ref, "monitor_health.targets")
+                check(ref, "monitor_health/calendar_reminders targets")
         if self.critical.quiet_hours_apply:
             raise ValueError("quiet hours never apply to the critical alarm (the drug is not flowing)")
         return self
@@ -331,3 +358,34 @@ class EscalationConfig(ConfigModel):
                 names = [ref]
             out.extend(n for n in names if n not in out)
         return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The whole config file as a dict (ConfigError if unreadable or not TOML)."""
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}",
+                          hint="pass --config with the path of your monitord.toml") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def validation_message(exc: ValidationError, *, section: str) -> str:
+    lines = []
+    for error in exc.errors()[:8]:
+        where = ".".join(str(part) for part in (section, *error["loc"]))
+        lines.append(f"{where}: {error['msg']}")
+    return "; ".join(lines)
+
+
+def escalation_config_from(data: dict[str, Any], *, source: str = "config") -> EscalationConfig:
+    """The `[escalation]` table of a parsed config file as an EscalationConfig (ConfigError on mistakes)."""
+    section = data.get("escalation", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: [escalation] must be a table")
+    try:
+        return EscalationConfig.model_validate(section)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {validation_message(exc, section='escalation')}") from exc

@@ -41,6 +41,8 @@ class DeliveryJob:
     delivery_id: int | None = None
     """The outbox row (None for messages not tied to the outbox, e.g. test-alert)."""
     is_fallback: bool = False
+    fell_back: bool = False
+    """The fallback channel already got this message (while this one kept retrying)."""
     action: FollowUp = "send"
     """"send" a message, or tell the channel the incident was acknowledged/resolved (PagerDuty, Pushover)."""
     receipt: DeliveryReceipt | None = None
@@ -75,12 +77,14 @@ class Dispatcher:
         config: DeliveryConfig,
         clock: Clock,
         on_result: Callable[[DeliveryOutcome], None] | None = None,
+        on_struggling: Callable[[DeliveryJob, str], None] | None = None,
         rand: Callable[[float, float], float] = random.uniform,
     ) -> None:
         self.notifiers = notifiers
         self._config = config
         self._clock = clock
         self._on_result = on_result
+        self._on_struggling = on_struggling
         self._rand = rand
         self._seq = itertools.count()
         self._queues: dict[str, asyncio.PriorityQueue[tuple[int, int, DeliveryJob]]] = {
@@ -170,6 +174,10 @@ class Dispatcher:
                     kind=n.kind.value, urgency=n.urgency.value, attempts=attempt + 1, target=receipt.target,
                 )
                 return DeliveryOutcome(job, receipt, None, attempt + 1)
+            if retry_after_s is not None and retry_after_s > cfg.max_retry_after_s:
+                # A quota that resets in days is not a wait: fail now so the fallback carries the message.
+                error = f"{error}; the server asks to wait {retry_after_s:.0f} s (> {cfg.max_retry_after_s:g} s)"
+                retryable = False
             last = attempt + 1 >= max_attempts or not retryable
             log.warning(
                 "notification attempt failed", notifier=job.notifier, incident=n.incident_id, attempt=attempt + 1,
@@ -177,6 +185,11 @@ class Dispatcher:
             )
             if last:
                 return DeliveryOutcome(job, None, error, attempt + 1)
+            if attempt + 1 == cfg.fallback_after_attempts and self._on_struggling is not None:
+                try:
+                    self._on_struggling(job, error)
+                except Exception:
+                    log.exception("delivery struggle handler failed", notifier=job.notifier)
             if retry_after_s is not None:
                 # The server told us when (429 Retry-After, rate-limit reset): the whole channel waits for it.
                 delay_s = retry_after_s + self._rand(0.0, cfg.backoff_base_s)

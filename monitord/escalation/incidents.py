@@ -132,6 +132,9 @@ class Incident(BaseModel):
 
     def apply_episode(self, event: EpisodeStarted | EpisodeConfirmed | EpisodeEnded) -> None:
         key = f"{event.node_id}/{event.episode_id}"
+        known = self.episodes.get(key)
+        if known is not None and known.ended and not isinstance(event, EpisodeEnded):
+            return  # a late, out-of-order update (MQTT replay) must not reopen an episode that ended
         self.episodes[key] = EpisodeView(
             node_id=event.node_id,
             episode_id=event.episode_id,

@@ -14,7 +14,7 @@ from pathlib import Path
 from monitord.alarms import OVERDOSE_SIGNS, SECOND_CHANNEL_DISCLAIMER, AlarmKind
 from monitord.escalation.config import ContactsConfig
 from monitord.escalation.incidents import Incident
-from monitord.events import MonitorHealth
+from monitord.events import CalendarReminder, MonitorHealth, ReminderKind
 from monitord.notifiers.base import Notification, NotificationKind, Urgency
 
 UNVERIFIED_LABEL = "UNVERIFIED default profile — a guess (enroll your pump's alarms to verify)"
@@ -203,4 +203,67 @@ def render_test(
         is_test=True,
         ack_url=ack_url,
         tags=("monitord", "test"),
+    )
+
+
+def render_silent_node(
+    *, node_id: str, last_seen: datetime, recovered: bool, at: datetime, urgency: Urgency, contacts: ContactsConfig,
+    tz: tzinfo,
+) -> Notification:
+    key = f"monitord-node-{node_id}"
+    if recovered:
+        title = f"Monitor {node_id} is reporting again — {contacts.patient_name}"
+        body = [f"Monitor {node_id} is sending events again since {_clock(at, tz)}."]
+    else:
+        title = f"Monitor {node_id} SILENT — {contacts.patient_name}"
+        body = [
+            f"Nothing heard from monitor {node_id} since {_clock(last_seen, tz)}: it may have crashed, lost power "
+            "or its network.",
+            "Pump alarms in its room are NOT being monitored. Check the device; until then listen for the pump "
+            "yourself.",
+        ]
+    body.append(SECOND_CHANNEL_DISCLAIMER)
+    return Notification(
+        incident_id=key, dedup_key=key, kind=NotificationKind.INFO,
+        urgency=Urgency.NORMAL if recovered else urgency, alarm=None, title=title, body="\n".join(body),
+        tags=("monitord", "monitor_health"),
+    )
+
+
+def render_calendar(event: CalendarReminder, *, urgency: Urgency, contacts: ContactsConfig) -> Notification:
+    key = f"monitord-calendar-{event.kind.value}-{event.due_date.isoformat()}"
+    when = "today" if event.days_until == 0 else (
+        f"in {event.days_until} day{'s' if event.days_until != 1 else ''}" if event.days_until > 0
+        else f"{-event.days_until} day{'s' if event.days_until != -1 else ''} ago"
+    )
+    if event.kind is ReminderKind.RESERVOIR:
+        title = f"Pump refill due — {contacts.patient_name}"
+        first = (f"The low-reservoir alarm date from the last refill printout is {event.due_date.isoformat()} "
+                 f"({when}). Book the refill with the pump team now; clinics refill 3-7 days before that date.")
+    else:
+        title = f"Pump replacement due — {contacts.patient_name}"
+        first = (f"The pump's replacement (elective replacement indicator) date is {event.due_date.isoformat()} "
+                 f"({when}). Plan the replacement surgery with the pump team.")
+    body = [first, *contacts_lines(contacts), SECOND_CHANNEL_DISCLAIMER]
+    if event.is_test:
+        body.insert(0, TEST_BANNER)
+    return Notification(
+        incident_id=key, dedup_key=key, kind=NotificationKind.INFO, urgency=urgency, alarm=None,
+        title=("TEST " if event.is_test else "") + title, body="\n".join(body), is_test=event.is_test,
+        tags=("monitord", "calendar", event.kind.value),
+    )
+
+
+def render_startup_problems(problems: list[str], *, at: datetime, contacts: ContactsConfig, tz: tzinfo) -> Notification:
+    key = "monitord-startup"
+    body = [
+        f"monitord started at {_clock(at, tz)} without some of its alert paths:",
+        *(f"- {p}" for p in problems),
+        "Alerts still go out through the other channels. Fix the configuration, then run `monitord test-alert`.",
+        SECOND_CHANNEL_DISCLAIMER,
+    ]
+    return Notification(
+        incident_id=key, dedup_key=key, kind=NotificationKind.INFO, urgency=Urgency.HIGH, alarm=None,
+        title=f"Alert setup problem — {contacts.patient_name}", body="\n".join(body),
+        tags=("monitord", "channel_failure"),
     )

@@ -19,20 +19,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from monitord.alarms import AlarmKind
 from monitord.bus import EventBus, Subscription
 from monitord.clock import Clock
+from monitord.errors import UserError
 from monitord.escalation.ack_server import AckServer, TokenInfo
 from monitord.escalation.config import (
     EscalationConfig,
@@ -42,12 +44,20 @@ from monitord.escalation.config import (
     RepeatStep,
     WaitStep,
 )
-from monitord.escalation.delivery import DeliveryOutcome, Dispatcher
+from monitord.escalation.delivery import DeliveryJob, DeliveryOutcome, Dispatcher
 from monitord.escalation.incidents import Incident, IncidentStore
-from monitord.escalation.messages import render_channel_failure, render_health, render_incident
+from monitord.escalation.messages import (
+    render_calendar,
+    render_channel_failure,
+    render_health,
+    render_incident,
+    render_silent_node,
+    render_startup_problems,
+)
 from monitord.events import (
     Acknowledged,
     AlarmHeard,
+    CalendarReminder,
     EpisodeConfirmed,
     EpisodeEnded,
     EpisodeStarted,
@@ -66,8 +76,16 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
+WAKE_CHECK_S = 60.0
+"""Longest single sleep before re-reading the wall clock (see `_sleep_until`)."""
+
 BUS_QUEUE_SIZE = 10_000
 """The escalation subscriber's queue: large, because dropping an episode event here could lose a page."""
+
+
+def _task_name() -> str:
+    task = asyncio.current_task()
+    return task.get_name() if task is not None else "?"
 
 
 @dataclass
@@ -116,6 +134,12 @@ class EscalationService:
         self._escalations: dict[str, asyncio.Task[None]] = {}
         self._health: dict[tuple[str, str], _HealthWatch] = {}
         self._last_failure_report: dict[str, float] = {}
+        self._last_seen: dict[str, datetime] = {}
+        self._latest_clip: dict[tuple[AlarmKind, bool], tuple[str, datetime]] = {}
+        """Per (alarm, is_test): the newest sounding's clip — it arrives before the episode opens the incident."""
+        self.startup_problems: list[tuple[str, str]] = []
+        """Optional parts that could not start (a channel's secret file, the ack endpoint's port)."""
+        self._silent_nodes: set[str] = set()
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -125,14 +149,20 @@ class EscalationService:
             self.notifiers = await self._build_notifiers()
             self._dispatcher = Dispatcher(
                 notifiers=self.notifiers, config=self.config.delivery, clock=self._clock,
-                on_result=self._on_delivery_result, rand=self._rand,
+                on_result=self._on_delivery_result, on_struggling=self._on_delivery_struggling, rand=self._rand,
             )
             if self.config.ack_server.enabled:
-                self._ack_server = AckServer(
+                ack_server = AckServer(
                     config=self.config.ack_server, lookup=self._lookup_token, on_action=self._on_http_action,
                     now=self._clock.now,
                 )
-                await self._ack_server.start()
+                try:
+                    await ack_server.start()
+                    self._ack_server = ack_server
+                except UserError as exc:
+                    # Optional: without it the phones still buzz (no Acknowledge button). Refusing to start would
+                    # leave no monitoring at all, so say it loudly and go on.
+                    self.startup_problems.append(("ack_server", f"acknowledgement endpoint: {exc.message}"))
             self._sub = self._bus.subscribe("escalation", maxsize=BUS_QUEUE_SIZE)
             self._runner = asyncio.create_task(self._run(), name="escalation")
             ready = asyncio.create_task(self._ready.wait())
@@ -186,7 +216,14 @@ class EscalationService:
                 import aiohttp
 
                 self._own_session = session = aiohttp.ClientSession()
-            built = [build_notifier(c, session=session) for c in self.config.notifiers]  # type: ignore[arg-type]
+            built = []
+            for cfg in self.config.notifiers:
+                try:
+                    built.append(build_notifier(cfg, session=session))  # type: ignore[arg-type]
+                except UserError as exc:
+                    # One channel's unreadable secret must not silence the others: run without it, report it
+                    # (sends to it fail visibly and go to its fallback).
+                    self.startup_problems.append((cfg.name, f"notifier {cfg.name}: {exc.message}"))
         if not any(n.name == "console" for n in built):
             # Always on: even with every network channel down, the alert is in the journal.
             built.insert(0, ConsoleNotifier(name="console"))
@@ -212,11 +249,27 @@ class EscalationService:
         async with asyncio.TaskGroup() as tg:
             self._tg = tg
             for name in self.notifiers:
-                tg.create_task(self.dispatcher.run_worker(name), name=f"escalation.deliver.{name}")
+                tg.create_task(self._supervise(functools.partial(self.dispatcher.run_worker, name)),
+                               name=f"escalation.deliver.{name}")
             self._resume()
-            tg.create_task(self._consume(), name="escalation.consume")
-            tg.create_task(self._poll_acknowledgements(), name="escalation.ack_poll")
+            tg.create_task(self._supervise(self._consume), name="escalation.consume")
+            self._report_startup_problems()
+            tg.create_task(self._supervise(self._poll_acknowledgements), name="escalation.ack_poll")
+            if self.config.monitor_health.enabled and self.config.monitor_health.silent_node_after_s:
+                tg.create_task(self._supervise(self._watch_silent_nodes), name="escalation.watchdog")
             self._ready.set()
+
+    def _report_startup_problems(self) -> None:
+        for part, problem in self.startup_problems:
+            log.error("escalation started without a part", part=part, problem=problem)
+            self._bus.publish(NotificationFailed(
+                node_id=self.node_id, time=self._clock.now(), notifier=part, target="startup", error=problem,
+            ))
+        if self.startup_problems:
+            n = render_startup_problems([p for _, p in self.startup_problems], at=self._clock.now(),
+                                        contacts=self.config.contacts, tz=self.config.tz)
+            for name in self._targets(["caregivers"]):
+                self.dispatcher.submit(name, n)
 
     def _resume(self) -> None:
         """After a restart: open incidents continue from their persisted step; pending deliveries are re-sent."""
@@ -242,12 +295,55 @@ class EscalationService:
                 delivery.notifier, n, delivery_id=delivery.id, is_fallback=delivery.is_fallback
             )
 
-    def _spawn(self, coro: object, name: str) -> asyncio.Task[None]:
+    async def _supervise(self, loop_body: Callable[[], Awaitable[None]]) -> None:
+        """Run a long-lived loop; if a bug or a disk error ends it, log and restart it (jittered, capped backoff)
+        instead of letting the TaskGroup cancel every other escalation task."""
+        attempt = 0
+        while True:
+            try:
+                await loop_body()
+                return
+            except Exception:
+                delay_s = self._rand(0.0, min(30.0, 1.5**attempt))
+                log.exception("escalation task failed; restarting", task=_task_name(), retry_in_s=round(delay_s, 2))
+                attempt += 1
+                await self._clock.sleep(delay_s)
+
+    def _spawn(self, body: Callable[[], Coroutine[Any, Any, None]], name: str) -> asyncio.Task[None]:
+        """A one-shot child task running `body()`; its failure is logged, never propagated to the TaskGroup.
+        (A factory, not a coroutine: a task cancelled before it starts then leaves no un-awaited coroutine.)"""
         if self._tg is None:
             raise RuntimeError("EscalationService is not running")
-        return self._tg.create_task(coro, name=name)  # type: ignore[arg-type]
+        return self._tg.create_task(self._guarded(body), name=name)
+
+    @staticmethod
+    async def _guarded(body: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        try:
+            await body()
+        except Exception:
+            log.exception("escalation task failed", task=_task_name())
 
     # --- public API --------------------------------------------------------------------------------------------
+
+    def idle(self) -> bool:
+        """Nothing to do right now: every bus event handled, no delivery queued or in flight."""
+        d = self.dispatcher
+        return (
+            (self._sub is None or self._sub.queue.empty())
+            and all(d.queued(n) == 0 and d.in_flight[n] is None for n in d.notifiers)
+        )
+
+    async def wait_idle(self, *, timeout_s: float) -> bool:
+        """Wait (real time) until `idle()` holds on several consecutive checks; False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        calm = 0
+        while calm < 3:
+            if loop.time() > deadline:
+                return False
+            calm = calm + 1 if self.idle() else 0
+            await asyncio.sleep(0.02)
+        return True
 
     def open_incidents(self) -> list[Incident]:
         return [i.model_copy(deep=True) for i in self._open.values()]
@@ -256,6 +352,8 @@ class EscalationService:
         """Process one event (what the consumer task does for each bus event)."""
         if isinstance(event, IncidentChanged | NotificationFailed):
             return  # our own output
+        if event.node_id != self.node_id:
+            self._saw_node(event.node_id)
         once_only = EpisodeStarted | EpisodeConfirmed | EpisodeEnded | Acknowledged | Snoozed | RefillLogged
         if isinstance(event, once_only) and not self.store.mark_seen(event.id, at=self._clock.now()):
             log.debug("event already processed", event_id=event.id, type=event.type)
@@ -277,6 +375,8 @@ class EscalationService:
                              reason=f"refill logged ({event.refilled_on.isoformat()})")
         elif isinstance(event, MonitorHealth):
             self._on_health(event)
+        elif isinstance(event, CalendarReminder):
+            self._on_calendar(event)
 
     def acknowledge(self, incident_id: str, *, by: str, channel: str) -> bool:
         """Acknowledge an open incident. False if it is not open or already acknowledged."""
@@ -352,6 +452,9 @@ class EscalationService:
             return
         incident = Incident.new(event.alarm, at=self._clock.now(), is_test=event.is_test)
         incident.apply_episode(event)
+        clip = self._latest_clip.get((event.alarm, event.is_test))
+        if clip is not None and clip[1] >= event.first_heard - timedelta(minutes=1):
+            incident.clip_path = clip[0]
         self._open[incident.id] = incident
         self.store.save(incident)
         log.info("incident opened", incident=incident.id, alarm=incident.alarm.value, microphone=event.microphone,
@@ -379,6 +482,7 @@ class EscalationService:
     def _on_alarm_heard(self, event: AlarmHeard) -> None:
         if event.clip_path is None:
             return
+        self._latest_clip[(event.alarm, event.is_test)] = (event.clip_path, event.ended_at)
         for incident in self._find(alarm=event.alarm, is_test=event.is_test):
             incident.clip_path = event.clip_path
             self.store.save(incident)
@@ -401,7 +505,7 @@ class EscalationService:
     def _start_escalation(self, incident: Incident) -> None:
         self._cancel_escalation(incident.id)
         self._escalations[incident.id] = self._spawn(
-            self._escalate(incident.id), name=f"escalation.incident.{incident.id}"
+            functools.partial(self._escalate, incident.id), name=f"escalation.incident.{incident.id}"
         )
 
     def _cancel_escalation(self, incident_id: str) -> None:
@@ -423,9 +527,11 @@ class EscalationService:
         )
 
     async def _sleep_until(self, when: datetime) -> None:
-        delay_s = (when - self._clock.now()).total_seconds()
-        if delay_s > 0:
-            await self._clock.sleep(delay_s)
+        """Sleep until the wall-clock time `when`, in chunks of at most WAKE_CHECK_S: a Raspberry Pi has no
+        real-time clock, so after a reboot its clock may be hours behind until NTP corrects it — a deadline
+        computed from that stale time once would be hours late."""
+        while (delay_s := (when - self._clock.now()).total_seconds()) > 0:
+            await self._clock.sleep(min(delay_s, WAKE_CHECK_S))
 
     def _hold_until(self, incident: Incident, policy: EscalationPolicy, now: datetime) -> datetime | None:
         """A later time the next send must wait for: snooze, or quiet hours (non-critical only)."""
@@ -490,8 +596,13 @@ class EscalationService:
                 continue
             self._send_step(incident, step, now)
 
+    def _targets(self, targets: list[str]) -> list[str]:
+        """Expanded notifier names, plus the console: always on, so every alert is in the journal too."""
+        names = [n for n in self.config.expand(targets) if n in self.notifiers]
+        return names if "console" in names else [*names, "console"]
+
     def _send_step(self, incident: Incident, step: NotifyStep | PageStep | RepeatStep, now: datetime) -> None:
-        names = self.config.expand(step.targets)
+        names = self._targets(step.targets)
         with self.store.transaction():
             jobs = []
             for name in names:
@@ -536,9 +647,10 @@ class EscalationService:
         """Tell the notified people (ACKNOWLEDGED/RESOLVED message) and the channels' incident APIs."""
         n = self._render(incident, kind, Urgency.NORMAL)
         receipts = self.store.receipts(incident.id)
-        people = set(self.config.caregivers) | {
-            x for x in (self.config.primary_caregiver, self.config.local_speaker) if x
-        }
+        # The people who were told (not the local speaker: an all-clear should not sound in the room).
+        people = {*self.config.caregivers, "console"} | (
+            {self.config.primary_caregiver} if self.config.primary_caregiver else set()
+        )
         now = self._clock.now()
         for name in incident.notified:
             if name not in self.notifiers:
@@ -584,17 +696,32 @@ class EscalationService:
         ))
         if job.action != "send":
             return
-        fallback = self.config.delivery.fallbacks.get(job.notifier)
-        if fallback and not job.is_fallback and fallback in self.notifiers:
-            log.warning("sending through fallback channel", notifier=job.notifier, fallback=fallback)
-            delivery_id = None
-            if job.delivery_id is not None:
-                delivery_id = store.add_delivery(
-                    n.incident_id, fallback, n.kind, n.urgency, at=self._clock.now(), is_fallback=True
-                ).id
-            self.dispatcher.submit(fallback, n, delivery_id=delivery_id, is_fallback=True)
+        fallback = self._fall_back(job, error)
         if n.kind is not NotificationKind.INFO:
             self._report_channel_failure(job.notifier, error, n.incident_id, exclude={fallback or ""})
+
+    def _on_delivery_struggling(self, job: DeliveryJob, error: str) -> None:
+        """A channel failed a few times and keeps retrying: a CRITICAL message goes to its fallback now."""
+        if job.action == "send" and job.notification.urgency is Urgency.CRITICAL:
+            self._fall_back(job, error)
+
+    def _fall_back(self, job: DeliveryJob, error: str) -> str | None:
+        """Send the job's message through its notifier's fallback channel (once). Returns the fallback's name."""
+        fallback = self.config.delivery.fallbacks.get(job.notifier)
+        if not fallback or job.is_fallback or fallback not in self.notifiers:
+            return None
+        if job.fell_back:
+            return fallback
+        job.fell_back = True
+        n = job.notification
+        log.warning("sending through fallback channel", notifier=job.notifier, fallback=fallback, error=error)
+        delivery_id = None
+        if job.delivery_id is not None:
+            delivery_id = self.store.add_delivery(
+                n.incident_id, fallback, n.kind, n.urgency, at=self._clock.now(), is_fallback=True
+            ).id
+        self.dispatcher.submit(fallback, n, delivery_id=delivery_id, is_fallback=True)
+        return fallback
 
     def _report_channel_failure(self, notifier: str, error: str, incident_id: str, *, exclude: set[str]) -> None:
         """Tell the caregivers through their other channels that one channel is broken (throttled)."""
@@ -608,8 +735,8 @@ class EscalationService:
             notifier=notifier, target=notifier, error=error, incident_id=incident_id, at=self._clock.now(),
             contacts=self.config.contacts, tz=self.config.tz,
         )
-        for name in self.config.expand(["caregivers"]):
-            if name != notifier and name not in exclude and name in self.notifiers:
+        for name in self._targets(["caregivers"]):
+            if name != notifier and name not in exclude:
                 self.dispatcher.submit(name, n)
 
     # --- acknowledgement paths -----------------------------------------------------------------------------------
@@ -631,20 +758,20 @@ class EscalationService:
             can_snooze=incident.alarm is AlarmKind.NON_CRITICAL and incident.is_open, clip_path=clip,
         ), expires_at
 
-    async def _on_http_action(self, incident_id: str, action: str, by: str, snooze_h: float) -> str:
+    async def _on_http_action(self, incident_id: str, action: str, by: str, channel: str, snooze_h: float) -> str:
         incident = self._open.get(incident_id)
         if incident is None:
             old = self.store.get(incident_id)
             who = f" by {old.resolved_by}" if old and old.resolved_by else ""
             return f"Already resolved{who}. Nothing to do."
         if action == "resolve":
-            self.resolve(incident_id, by=by, channel="http", reason="resolved from the phone link")
+            self.resolve(incident_id, by=by, channel=channel, reason="resolved from the phone link")
             return f"Resolved. Thank you, {by}."
         if action == "snooze":
             until = self._clock.now() + timedelta(hours=snooze_h)
-            self.snooze(incident_id, until=until, by=by, channel="http")
+            self.snooze(incident_id, until=until, by=by, channel=channel)
             return f"Reminders snoozed for {snooze_h:g} h. Please book the refill."
-        if self.acknowledge(incident_id, by=by, channel="http"):
+        if self.acknowledge(incident_id, by=by, channel=channel):
             return f"Acknowledged. Thank you, {by}: the others are told you are on it."
         return f"Already acknowledged by {incident.acknowledged_by} via {incident.acknowledged_channel}."
 
@@ -680,7 +807,9 @@ class EscalationService:
         if not event.can_hear:
             if watch is None:
                 watch = self._health[key] = _HealthWatch(down_since=event.time, last_event=event)
-                watch.task = self._spawn(self._health_timer(key), name=f"escalation.health.{key[0]}.{key[1]}")
+                watch.task = self._spawn(
+                    functools.partial(self._health_timer, key), name=f"escalation.health.{key[0]}.{key[1]}"
+                )
             else:
                 watch.last_event = event
             return
@@ -692,7 +821,7 @@ class EscalationService:
         if watch.alerted and cfg.notify_recovery:
             n = render_health(event, down_since=watch.down_since, recovered=True, urgency=cfg.urgency,
                               contacts=self.config.contacts, tz=self.config.tz)
-            for name in self.config.expand(cfg.targets):
+            for name in self._targets(cfg.targets):
                 self.dispatcher.submit(name, n)
 
     async def _health_timer(self, key: tuple[str, str]) -> None:
@@ -707,7 +836,57 @@ class EscalationService:
         log.warning("monitor cannot hear", node=key[0], microphone=key[1], status=watch.last_event.status.value)
         n = render_health(watch.last_event, down_since=watch.down_since, recovered=False, urgency=cfg.urgency,
                           contacts=self.config.contacts, tz=self.config.tz)
-        for name in self.config.expand(cfg.targets):
+        for name in self._targets(cfg.targets):
+            self.dispatcher.submit(name, n)
+
+    # --- a monitor that went quiet altogether (Alertmanager's Watchdog) ------------------------------------------
+
+    def _saw_node(self, node_id: str) -> None:
+        self._last_seen[node_id] = self._clock.now()
+        if node_id in self._silent_nodes:
+            self._silent_nodes.discard(node_id)
+            cfg = self.config.monitor_health
+            log.info("monitor reporting again", node=node_id)
+            if cfg.notify_recovery:
+                n = render_silent_node(node_id=node_id, last_seen=self._last_seen[node_id], recovered=True,
+                                       at=self._clock.now(), urgency=cfg.urgency, contacts=self.config.contacts,
+                                       tz=self.config.tz)
+                for name in self._targets(cfg.targets):
+                    self.dispatcher.submit(name, n)
+
+    async def _watch_silent_nodes(self) -> None:
+        cfg = self.config.monitor_health
+        assert cfg.silent_node_after_s is not None
+        limit = timedelta(seconds=cfg.silent_node_after_s)
+        while True:
+            await self._clock.sleep(min(60.0, cfg.silent_node_after_s / 4))
+            now = self._clock.now()
+            for node_id, last_seen in self._last_seen.items():
+                if node_id in self._silent_nodes or now - last_seen < limit:
+                    continue
+                self._silent_nodes.add(node_id)
+                log.warning("monitor silent", node=node_id, last_seen=last_seen)
+                n = render_silent_node(node_id=node_id, last_seen=last_seen, recovered=False, at=now,
+                                       urgency=cfg.urgency, contacts=self.config.contacts, tz=self.config.tz)
+                for name in self._targets(cfg.targets):
+                    self.dispatcher.submit(name, n)
+
+    # --- refill / replacement calendar ---------------------------------------------------------------------------
+
+    def _on_calendar(self, event: CalendarReminder) -> None:
+        cfg = self.config.calendar_reminders
+        if not cfg.enabled:
+            return
+        self._spawn(functools.partial(self._send_calendar, event), name=f"escalation.calendar.{event.id}")
+
+    async def _send_calendar(self, event: CalendarReminder) -> None:
+        cfg = self.config.calendar_reminders
+        quiet = self.config.quiet_hours
+        now = self._clock.now()
+        if cfg.quiet_hours_apply and quiet is not None and quiet.contains(now, self.config.tz):
+            await self._sleep_until(quiet.ends_after(now, self.config.tz))
+        n = render_calendar(event, urgency=cfg.urgency, contacts=self.config.contacts)
+        for name in self._targets(cfg.targets):
             self.dispatcher.submit(name, n)
 
     async def _consume(self) -> None:

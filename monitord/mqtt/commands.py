@@ -13,6 +13,7 @@ sends it) and an optional `request_id` echoed in the reply. Per command:
 | `discovery`   | `action` ("publish" / "remove")                          | re-publishes or removes HA discovery  |
 
 Anything malformed, oversized, unknown, retained or stale gets a log line and an error reply, never an exception.
+An empty payload is ignored without a reply: it is how a retained message is cleared.
 Who may send commands is the broker's business: protect `<base>/+/cmd/#` with an ACL (config/mosquitto/acl).
 """
 
@@ -55,7 +56,9 @@ class AcknowledgeCommand(_Command):
 
 
 class SnoozeCommand(_Command):
-    duration_min: float = Field(gt=0, description="how long to hold non-critical reminders (minutes)")
+    duration_min: float = Field(
+        gt=0, allow_inf_nan=False, description="how long to hold non-critical reminders (minutes)"
+    )
     alarm: AlarmKind = AlarmKind.NON_CRITICAL
 
 
@@ -146,7 +149,11 @@ class CommandHandler:
         if -age_s > self._config.command_max_clock_skew_s:
             return self._reject(shown, request_id, f"sent_at is {-age_s:.0f} s in the future: check the sender's "
                                 "clock (mqtt.command_max_clock_skew_s)")
-        return self._accept(shown, parsed)
+        try:
+            return self._accept(shown, parsed)
+        except Exception:  # a bug here must cost one command, not the MQTT session
+            log.exception("mqtt command failed", command=shown)
+            return self._reject(shown, parsed.request_id, "internal error while handling the command (see log)")
 
     def _accept(self, command: str, parsed: _Command) -> CommandOutcome:
         now = self._clock.now()

@@ -5,8 +5,10 @@ Shared by `MqttService` (publishes one monitor's events) and `MqttEventSource` (
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+import socket
 import ssl
 
 import aiomqtt
@@ -22,6 +24,10 @@ _PAHO_LOGGER.setLevel(logging.WARNING)
 # MQTT 3.1.1 CONNACK return codes 4 and 5 (spec §3.2.2.3) and their MQTT 5 reason codes 134, 135.
 _BAD_CREDENTIALS = {4, 134}
 _NOT_AUTHORIZED = {5, 135}
+
+
+MAX_INFLIGHT_MESSAGES = 64
+"""QoS 1 messages on the wire awaiting PUBACK (paho's default is 20; the outbox publishes in windows of 32)."""
 
 
 class MqttUnavailableError(UserError):
@@ -61,7 +67,7 @@ def make_client(
     tls: ssl.SSLContext | None = None,
 ) -> aiomqtt.Client:
     """One connection attempt's client (create a fresh one per attempt: no state leaks across reconnects)."""
-    return aiomqtt.Client(
+    client = aiomqtt.Client(
         hostname=config.host,
         port=config.port,
         username=config.username,
@@ -73,7 +79,26 @@ def make_client(
         timeout=config.connect_timeout_s,
         tls_context=tls,
         logger=_PAHO_LOGGER,
+        max_inflight_messages=MAX_INFLIGHT_MESSAGES,
+        # Small packets both ways (PUBLISH out, PUBACK back): without TCP_NODELAY, Nagle + delayed ACK stall a
+        # window of publishes ~40 ms.
+        socket_options=((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),),
     )
+    # aiomqtt warns above 10 pending calls; the service deliberately keeps a window of PUBLISH_WINDOW in flight.
+    client.pending_calls_threshold = 100
+    return client
+
+
+async def check_broker(config: MqttConfig, *, client_id: str) -> None:
+    """Connect once and disconnect: for a CLI self-test. Raises MqttUnavailableError saying what is wrong."""
+    client = make_client(config, client_id=client_id, password=config.resolved_password(), tls=tls_context(config))
+    try:
+        async with client:
+            pass
+    except aiomqtt.MqttError as exc:
+        raise describe_connect_error(exc, config) from exc
+    finally:
+        forget_disconnect_error(client)
 
 
 def _reason_value(rc: object) -> int | None:
@@ -96,10 +121,12 @@ def describe_connect_error(exc: BaseException, config: MqttConfig) -> MqttUnavai
                 hint="check mqtt.username and mqtt.password_file against the broker's password file",
             )
         if code in _NOT_AUTHORIZED:
+            # Mosquitto answers "not authorized" (5) to a wrong password too, so name both causes.
             return MqttUnavailableError(
-                f"the MQTT broker at {where} refused the connection: not authorized (user {config.username!r})",
-                hint="the broker requires a username/password or a client certificate: set mqtt.username and "
-                "mqtt.password_file, or mqtt.tls.certfile/keyfile",
+                f"the MQTT broker at {where} refused the connection: not authorized — wrong username or password, "
+                f"or credentials required (user {config.username!r})",
+                hint="check mqtt.username and mqtt.password_file against the broker's password file "
+                "(mosquitto_passwd), or set mqtt.tls.certfile/keyfile if it wants a client certificate",
             )
         return MqttUnavailableError(f"the MQTT broker at {where} refused the connection: {exc}")
     text = str(exc)
@@ -110,13 +137,30 @@ def describe_connect_error(exc: BaseException, config: MqttConfig) -> MqttUnavai
             hint="does mqtt.tls.ca_file hold the CA that signed the broker's certificate, and does the "
             "certificate name mqtt.host?",
         )
-    return MqttUnavailableError(
-        f"cannot reach the MQTT broker at {where}: {text or type(exc).__name__}",
-        hint="is the broker running and reachable? monitord keeps working and retries; events wait in the outbox",
-    )
+    hint = "is the broker running and reachable? monitord keeps working and retries; events wait in the outbox"
+    if "timed out" in text:
+        # A TLS listener answering a plain client, or rejecting a missing client certificate, looks like silence.
+        hint = (
+            "no answer from the broker: if it requires a client certificate, set mqtt.tls.certfile and keyfile"
+            if config.tls is not None
+            else "no answer from the broker: if this port is a TLS listener (often 8883), add an [mqtt.tls] table"
+        )
+    return MqttUnavailableError(f"cannot reach the MQTT broker at {where}: {text or type(exc).__name__}", hint=hint)
 
 
 def backoff_delay_s(attempt: int, *, base_s: float, cap_s: float, rng: random.Random | None = None) -> float:
     """Full-jitter capped exponential backoff: uniform(0, min(cap, base × 1.5^attempt))."""
     bound = min(cap_s, base_s * 1.5 ** min(attempt, 64))
     return (rng or random).uniform(0.0, bound)
+
+
+def forget_disconnect_error(client: aiomqtt.Client) -> None:
+    """Mark the client's "unexpected disconnection" as seen.
+
+    aiomqtt 2.x stores it in a future that only its message iterator reads; when another task notices the
+    broken connection first, asyncio later logs "Future exception was never retrieved". We have already reported
+    the disconnect, so read it here (a private attribute, hence the defensive getattr).
+    """
+    future = getattr(client, "_disconnected", None)
+    if isinstance(future, asyncio.Future) and future.done() and not future.cancelled():
+        future.exception()

@@ -1,9 +1,10 @@
 """Home Assistant MQTT discovery: one HA device per monitor (node), with one discovery message per entity.
 
 Per-entity ("single component") discovery rather than the newer one-message device discovery, because it works on
-every Home Assistant version that has the `event` platform (2023.8+). Topics follow HA's documented best practice,
-`<discovery_prefix>/<component>/<unique_id>/config`, retained, QoS 1. An empty retained payload on the same topic
-removes the entity (the `discovery` command with action "remove" does that).
+every Home Assistant version that has the `event` platform (2023.8+). Topics use HA's optional node level,
+`<discovery_prefix>/<component>/monitord_<node>/<key>/config` (retained, QoS 1), so that a broker ACL can let each
+monitor write only its own discovery topics (`homeassistant/+/monitord_%u/#`, see config/mosquitto/acl). An empty
+retained payload on the same topic removes the entity (the `discovery` command with action "remove" does that).
 
 Entities of node `bedroom` (unique ids `monitord_bedroom_<key>`):
 
@@ -73,7 +74,8 @@ def discovery_messages(
     def entity(component: str, key: str, name: str, **config: Any) -> DiscoveryMessage:
         unique_id = f"monitord_{node}_{key}"
         payload = {"name": name, "unique_id": unique_id, **common, **config}
-        return DiscoveryMessage(component, key, f"{discovery_prefix}/{component}/{unique_id}/config", payload)
+        topic = f"{discovery_prefix}/{component}/monitord_{node}/{key}/config"
+        return DiscoveryMessage(component, key, topic, payload)
 
     def binary(key: str, name: str, state: StateName, device_class: str, **extra: Any) -> DiscoveryMessage:
         return entity("binary_sensor", key, name, device_class=device_class, state_topic=topics.state(state),

@@ -38,7 +38,13 @@ from monitord.clock import Clock
 from monitord.events import Event
 from monitord.mqtt.commands import CommandHandler
 from monitord.mqtt.config import MqttConfig, check_node_id
-from monitord.mqtt.connection import backoff_delay_s, describe_connect_error, make_client, tls_context
+from monitord.mqtt.connection import (
+    backoff_delay_s,
+    describe_connect_error,
+    forget_disconnect_error,
+    make_client,
+    tls_context,
+)
 from monitord.mqtt.discovery import DiscoveryMessage, discovery_messages
 from monitord.mqtt.outbox import Outbox, OutboxRow
 from monitord.mqtt.state import StateTracker
@@ -65,6 +71,7 @@ class MqttService:
         state_dir: Path,
         clock: Clock,
         microphone: str,
+        has_microphone: bool = True,
         bus_queue_max_events: int = 10_000,
         on_delivered: Callable[[str], None] | None = None,
     ) -> None:
@@ -73,6 +80,9 @@ class MqttService:
             node_id: this monitor's id: one topic level, `[A-Za-z0-9_-]` (ConfigError otherwise).
             state_dir: where the outbox lives (`mqtt-outbox.sqlite3`); created if missing.
             microphone: human name of the microphone/room, e.g. "bedroom" (HA device name, drills).
+            has_microphone: False for a process that hears nothing itself (`monitord escalate`): it then publishes
+                no HA discovery and no state topics — a phantom "pump alarm monitor" whose critical alarm always
+                reads OFF would mislead — only availability, its own events, and command replies.
             bus_queue_max_events: size of this service's bus subscription queue.
             on_delivered: called with each event id after its PUBACK (benchmarks and tests).
         Raises:
@@ -84,13 +94,18 @@ class MqttService:
         self._state_dir = state_dir
         self._clock = clock
         self._microphone = microphone
+        self._has_microphone = has_microphone
         self._bus_queue_max_events = bus_queue_max_events
         self._on_delivered = on_delivered
         self._topics = Topics(config.base_topic, node_id)
         self._state = StateTracker(self._topics)
+        if not has_microphone:
+            self._state.take_dirty()  # nothing to report: its initial OFF/None states are never published
         self._commands = CommandHandler(config=config, node_id=node_id, microphone=microphone, clock=clock)
-        self._discovery = discovery_messages(
-            topics=self._topics, discovery_prefix=config.discovery_prefix, microphone=microphone
+        self._discovery = (
+            discovery_messages(topics=self._topics, discovery_prefix=config.discovery_prefix, microphone=microphone)
+            if has_microphone and config.discovery
+            else []
         )
         self._ha_status_topic = f"{config.discovery_prefix}/status"
         self._password = config.resolved_password()
@@ -106,8 +121,12 @@ class MqttService:
         self._stopping = asyncio.Event()
         self._session_over = asyncio.Event()
         self._connected = asyncio.Event()
+        self._unconfirmed: set[int] = set()  # outbox rows published without a PUBACK (connection lost)
         self.last_error: str | None = None
         self.delivered = 0
+        """Events PUBACKed by the broker (and deleted from the outbox)."""
+        self.resent = 0
+        """Events published again after their PUBACK was lost in a disconnect (QoS 1 duplicates we caused)."""
 
     # --- status ------------------------------------------------------------------------------------------------
 
@@ -192,30 +211,39 @@ class MqttService:
 
     async def _bus_loop(self) -> None:
         assert self._subscription is not None
-        async for event in self._subscription:
-            await self._take(event)
+        while True:
+            batch = [await self._subscription.get()]
+            # A burst (replayed episode, test flood) goes to disk in one transaction: one sync, not hundreds.
+            while len(batch) < 512 and not self._subscription.queue.empty():
+                batch.append(self._subscription.get_nowait())
+            await self._take(batch)
 
-    async def _take(self, event: Event) -> None:
-        if event.node_id != self._node_id:
-            return  # another monitor's event (e.g. read back by MqttEventSource): it publishes its own
-        try:
-            self._state.apply(event)
-        except Exception:
-            log.exception("mqtt state update failed", event_type=event.type, event_id=event.id)
+    async def _take(self, events: list[Event]) -> None:
+        ours = [event for event in events if event.node_id == self._node_id]
+        # Other monitors' events (e.g. read back by MqttEventSource) are published by those monitors themselves.
+        if not ours:
+            return
+        for event in ours if self._has_microphone else ():
+            try:
+                self._state.apply(event)
+            except Exception:
+                log.exception("mqtt state update failed", event_type=event.type, event_id=event.id)
         try:
             assert self._outbox is not None
-            await self._db(self._outbox.append, event)
+            await self._db(self._outbox.append_many, ours)
         except (sqlite3.Error, OSError) as exc:
-            log.error("mqtt outbox write failed: this event will not reach MQTT", event_type=event.type,
-                      event_id=event.id, error=str(exc))
+            log.error("mqtt outbox write failed: these events will not reach MQTT", events=len(ours),
+                      event_types=sorted({e.type for e in ours}), error=str(exc))
         self._wake.set()
 
     async def _save_unread_bus_events(self) -> None:
         """Events the bus handed us but we had not stored yet: keep them for the next start."""
         if self._subscription is None:
             return
+        unread: list[Event] = []
         while not self._subscription.queue.empty():
-            await self._take(self._subscription.get_nowait())
+            unread.append(self._subscription.get_nowait())
+        await self._take(unread)
 
     # --- connection --------------------------------------------------------------------------------------------
 
@@ -227,9 +255,12 @@ class MqttService:
                     self._config, client_id=self._client_id, password=self._password, tls=self._tls,
                     will=aiomqtt.Will(self._topics.availability, OFFLINE, qos=1, retain=True),
                 )
-                async with client:
-                    attempt = 0
-                    await self._session(client)
+                try:
+                    async with client:
+                        attempt = 0
+                        await self._session(client)
+                finally:
+                    forget_disconnect_error(client)
             except* aiomqtt.MqttError as group:
                 self._report(group.exceptions[0])
             except* Exception:
@@ -262,16 +293,17 @@ class MqttService:
         self._session_over.clear()
         self._idle.clear()
         await client.subscribe(self._topics.command_filter, qos=1)
-        if self._config.discovery:
+        if self._discovery:
             await client.subscribe(self._ha_status_topic, qos=1)
         await client.publish(self._topics.availability, ONLINE, qos=1, retain=True)
-        if self._config.discovery and not self._discovery_removed:
+        if not self._discovery_removed:
             await self._publish_discovery(client)
-        self._state.mark_all_dirty()
+        if self._has_microphone:
+            self._state.mark_all_dirty()
         self._connected.set()
         self.last_error = None
         log.info("mqtt connected", broker=self._broker, client_id=self._client_id, node_id=self._node_id,
-                 outbox_events=self.outbox_size)
+                 outbox_events=self.outbox_size, unconfirmed_events=len(self._unconfirmed))
         async with asyncio.TaskGroup() as tasks:
             receiver = tasks.create_task(self._receive_loop(client), name="mqtt-receive")
             publisher = tasks.create_task(self._publish_loop(client), name="mqtt-publish")
@@ -283,7 +315,12 @@ class MqttService:
         await self._stopping.wait()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(SHUTDOWN_DRAIN_S):
-                await self._idle.wait()  # the publisher found nothing left to send
+                while True:
+                    await self._idle.wait()  # the publisher found nothing left to send ...
+                    if not self.outbox_size and not self._state.has_dirty:
+                        break
+                    self._idle.clear()  # ... but the bus loop stored more since: let it go round again
+                    self._wake.set()
         receiver.cancel()
         publisher.cancel()
         await client.publish(self._topics.availability, OFFLINE, qos=1, retain=True)
@@ -296,7 +333,7 @@ class MqttService:
             topic = str(message.topic)
             payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
             if topic == self._ha_status_topic:
-                if payload.strip() == b"online" and self._config.discovery and not self._discovery_removed:
+                if payload.strip() == b"online" and self._discovery and not self._discovery_removed:
                     log.info("home assistant is online: re-publishing discovery and state")
                     await self._publish_discovery(client)
                     self._state.mark_all_dirty()
@@ -306,8 +343,8 @@ class MqttService:
                                     bool(message.retain))
 
     async def _command(self, client: aiomqtt.Client, name: str, payload: bytes, retained: bool) -> None:
-        if retained and not payload:
-            return  # someone clearing a retained command: nothing to do, nothing to answer
+        if not payload:
+            return  # an empty message clears a retained command: nothing to do, nothing to answer
         outcome = self._commands.handle(name, payload, retained=retained)
         if outcome.event is not None:
             self._bus.publish(outcome.event)
@@ -347,8 +384,15 @@ class MqttService:
         acknowledged: list[OutboxRow] = []
 
         async def publish(row: OutboxRow) -> None:
+            if row.seq in self._unconfirmed:
+                self.resent += 1  # sent before, PUBACK lost with the connection: the consumer may see it twice
+                self._unconfirmed.discard(row.seq)
             topic = Topics(self._config.base_topic, row.node_id).event(row.event_type)
-            await client.publish(topic, row.payload, qos=1, timeout=self._config.publish_timeout_s)
+            try:
+                await client.publish(topic, row.payload, qos=1, timeout=self._config.publish_timeout_s)
+            except BaseException:
+                self._unconfirmed.add(row.seq)
+                raise
             acknowledged.append(row)
 
         try:

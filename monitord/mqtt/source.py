@@ -33,7 +33,13 @@ from monitord.bus import EventBus
 from monitord.clock import Clock
 from monitord.events import Event, PayloadError
 from monitord.mqtt.config import MqttConfig
-from monitord.mqtt.connection import backoff_delay_s, describe_connect_error, make_client, tls_context
+from monitord.mqtt.connection import (
+    backoff_delay_s,
+    describe_connect_error,
+    forget_disconnect_error,
+    make_client,
+    tls_context,
+)
 from monitord.mqtt.topics import all_nodes_event_filter, node_events_filter
 
 log = structlog.get_logger(__name__)
@@ -117,16 +123,19 @@ class MqttEventSource:
                     self._config, client_id=self._client_id, clean_session=False,
                     password=self._password, tls=self._tls,
                 )
-                async with client:
-                    for topic_filter in self._filters:
-                        await client.subscribe(topic_filter, qos=1)
-                    attempt = 0
-                    self.last_error = None
-                    self._connected.set()
-                    log.info("mqtt event source connected", broker=f"{self._config.host}:{self._config.port}",
-                             filters=self._filters, client_id=self._client_id)
-                    async for message in client.messages:
-                        self._handle(str(message.topic), message.payload)
+                try:
+                    async with client:
+                        for topic_filter in self._filters:
+                            await client.subscribe(topic_filter, qos=1)
+                        attempt = 0
+                        self.last_error = None
+                        self._connected.set()
+                        log.info("mqtt event source connected", broker=f"{self._config.host}:{self._config.port}",
+                                 filters=self._filters, client_id=self._client_id)
+                        async for message in client.messages:
+                            self._handle(str(message.topic), message.payload)
+                finally:
+                    forget_disconnect_error(client)
             except aiomqtt.MqttError as exc:
                 error = describe_connect_error(exc, self._config)
                 self.last_error = str(error)
