@@ -34,7 +34,7 @@ from monitord.errors import ExitCode, UserError
 from monitord.frontend import _RING_OFFSETS, Frontend, SpectralBlock
 from monitord.profiles import BeepSignature, TwoToneSignature
 
-_MIN_HZ = 250.0
+_MIN_HZ = 400.0  # piezo beepers sound above this; voices' fundamentals lie below it
 _MAX_HZ = 7000.0
 _PEAK_SNR_DB = 10.0
 _PEAK_TONAL_DB = 6.0
@@ -42,9 +42,11 @@ _MAX_PEAKS_PER_FRAME = 6
 _CANDIDATE_TOLERANCE = 0.02  # frames within ±2 % of a candidate's frequency belong to it
 _SOUNDING_GAP_S = 2.5  # silence separating one sounding from the next
 _BURST_GAP_S = 1.0  # silence separating bursts of the critical alarm
-_MIN_CLEAR_SNR_DB = 10.0
+_MIN_CLEAR_SNR_DB = 14.0  # a demonstration recorded a metre away gives 25–40 dB; below 14 it is guesswork
+_MIN_CONCENTRATION = 0.6  # a beeper holds its pitch: most of its peaks lie within ±0.4 % of the centre
 _MAX_SEGMENT_WOBBLE = 0.006  # a steady tone's per-frame frequency varies less than 0.6 % (std)
-_TOLERANCE_PCT = 1.5  # DTMF practice: accept ±1.5 %, reject ±3.5 %; the pump itself wanders ~0.3 %
+# Per frame; a sounding's mean must lie within 70 % of it (±1.75 %): DTMF practice accepts ±1.5 %, rejects ±3.5 %.
+_TOLERANCE_PCT = 2.5
 _DETECT_SNR_DB = 8.0
 _MAX_DUTY = 0.6  # a "tone" on for more than 60 % of the recording is a hum or a whistle, not an alarm
 
@@ -155,8 +157,8 @@ def _block_peaks(block: SpectralBlock, frontend: Frontend) -> tuple[NDArray[np.i
     p0 = power[:, core]
     pm = power[:, margin - 1 : width - margin - 1]
     pp = power[:, margin + 1 : width - margin + 1]
-    f0 = floor[core]
-    snr = (pm + p0 + pp) / (floor[margin - 1 : width - margin - 1] + f0 + floor[margin + 1 : width - margin + 1])
+    f0 = floor[:, core]
+    snr = (pm + p0 + pp) / (floor[:, margin - 1 : width - margin - 1] + f0 + floor[:, margin + 1 : width - margin + 1])
     ring = np.zeros_like(p0)
     for offset in _RING_OFFSETS:
         ring += power[:, margin + offset : width - margin + offset]
@@ -369,7 +371,7 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
         raise NoClearAlarmError(f"{recording}: only {duration_s:.2f} s of audio — too short to hold an alarm")
     tracks = [_track(peaks, f) for f in _candidates(peaks)]
     usable = [t for t in tracks if t.segments and t.duty <= _MAX_DUTY]
-    clear = [t for t in usable if t.snr_db >= _MIN_CLEAR_SNR_DB]
+    clear = [t for t in usable if t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
     name = str(recording)
     if not clear:
         if any(t.duty > _MAX_DUTY for t in tracks):
@@ -436,7 +438,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         tolerance_pct=_TOLERANCE_PCT,
         min_snr_db=_DETECT_SNR_DB,
         beep_min_s=0.06,
-        span_min_s=round(max(0.1, 0.55 * min(spans)), 3),
+        span_min_s=round(max(0.1, 0.4 * min(spans)), 3),
         span_max_s=round(min(60.0, 1.5 * max(spans) + 0.4), 3),
         gap_max_s=round(gap_max, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
@@ -537,6 +539,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
         raise NoClearAlarmError(f"{name}: the tones {low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz never "
                                 "alternate within a burst")
     tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
+    inner_tones = [end - start for burst in bursts for _, start, end in burst.tones[1:-1]]
     burst_lengths = [(b.tones[-1][2] - b.tones[0][1]) * hop_s for b in bursts]
     fills = [100.0 * np.count_nonzero(b.labels[b.tones[0][1] : b.tones[-1][2]]) / max(1, b.tones[-1][2] - b.tones[0][1])
              for b in bursts]
@@ -565,7 +568,8 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
         tone_min_s=round(max(0.06, 0.4 * float(np.percentile(tone_frames, 10)) * hop_s), 3),
         tone_max_s=round(min(30.0, 2.0 * max(tone_frames) * hop_s + 0.3), 3),
         gap_max_s=round(gap_max, 3),
-        changes_min=max(1, min(2, min(b.changes for b in bursts))),
+        changes_min=max(min(2, min(b.changes for b in bursts)), min(b.changes for b in bursts) // 2),
+        tone_typical_s=round(float(np.median(inner_tones if inner_tones else tone_frames)) * hop_s, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         burst_min_s=round(max(0.2, 0.4 * min(burst_lengths)), 3),
         burst_max_s=round(min(120.0, 1.5 * max(burst_lengths) + 1.0), 3),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
@@ -42,7 +43,7 @@ class SpectralBlock:
 
     first_frame: int
     power: NDArray[np.float32]  # (frames, bins)
-    floor: NDArray[np.float32]  # (bins,) the noise floor before this block
+    floor: NDArray[np.float32]  # (frames, bins) the noise floor before each frame's second
     bin_lo: int
 
     @property
@@ -85,7 +86,8 @@ class Frontend:
             self._buffer = buffer.copy()
             return None
         frames = sliding_window_view(buffer, self.frame_length)[:: self.hop_length][:n_frames] * self.window
-        spectrum = np.fft.rfft(frames, axis=1)[:, self.bin_lo : self.bin_hi]
+        # scipy's pocketfft keeps float32 in single precision and is several times faster here than numpy.fft.
+        spectrum = scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, self.bin_lo : self.bin_hi]
         power = (spectrum.real * spectrum.real + spectrum.imag * spectrum.imag).astype(np.float32, copy=False)
         self._buffer = buffer[n_frames * self.hop_length :].copy()
         first = self._frames_done
@@ -102,21 +104,27 @@ class Frontend:
         return self.feed(np.zeros(pad, dtype=np.float32))
 
     def _floor_before(self, power: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Per frame and bin, the noise floor as it stood before that frame's one-second chunk.
+
+        The floor moves once per chunk of _FLOOR_UPDATE_FRAMES frames counted from the start of the stream, so the
+        result does not depend on how the stream was cut into blocks (after the first chunk).
+        """
         if self._floor is None:
-            self._floor = self._percentile(power)
-        floor = self._floor
-        self._pending.append(power)
-        self._pending_frames += power.shape[0]
-        if self._pending_frames >= _FLOOR_UPDATE_FRAMES:
-            recent = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-            self._pending, self._pending_frames = [], 0
-            # Update once per ~second of frames so the percentile is meaningful; for long blocks use chunks.
-            for start in range(0, recent.shape[0], 4 * _FLOOR_UPDATE_FRAMES):
-                chunk = recent[start : start + 4 * _FLOOR_UPDATE_FRAMES]
-                if chunk.shape[0] < _FLOOR_UPDATE_FRAMES // 2:
-                    continue
+            self._floor = self._percentile(power[:_FLOOR_UPDATE_FRAMES])
+        floors = np.empty_like(power)
+        done = 0
+        while done < power.shape[0]:
+            room = _FLOOR_UPDATE_FRAMES - self._pending_frames
+            take = min(room, power.shape[0] - done)
+            floors[done : done + take] = self._floor
+            self._pending.append(power[done : done + take])
+            self._pending_frames += take
+            done += take
+            if self._pending_frames == _FLOOR_UPDATE_FRAMES:
+                chunk = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+                self._pending, self._pending_frames = [], 0
                 self._floor = self._smoothed(self._floor, self._percentile(chunk), chunk.shape[0])
-        return floor
+        return floors
 
     def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
         seconds = frames * self.hop_length / self.rate_hz
@@ -211,7 +219,7 @@ class ToneTracker:
         """Per frame: on/off, peak frequency (Hz) and peak SNR over the floor (linear)."""
         power, floor = block.power, block.floor
         k0, k1 = self._k0, self._k1
-        ratio = power[:, k0 : k1 + 1] / floor[k0 : k1 + 1]
+        ratio = power[:, k0 : k1 + 1] / floor[:, k0 : k1 + 1]
         peak = np.argmax(ratio, axis=1) + k0
         rows = np.arange(power.shape[0])
         # The best bin by SNR may sit on the flank of the power peak (the floor differs from bin to bin): climb to
@@ -223,7 +231,7 @@ class ToneTracker:
         p0 = power[rows, peak]
         pm = power[rows, peak - 1]
         pp = power[rows, peak + 1]
-        snr = (pm + p0 + pp) / (floor[peak - 1] + floor[peak] + floor[peak + 1])
+        snr = (pm + p0 + pp) / (floor[rows, peak - 1] + floor[rows, peak] + floor[rows, peak + 1])
         ring = power[rows[:, None], peak[:, None] + _RING_OFFSETS[None, :]].mean(axis=1)
         tiny = np.float32(1e-30)
         lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
@@ -354,7 +362,8 @@ class BandRun:
     on: NDArray[np.bool_]
     snr_db: NDArray[np.float32]
     frequency_hz: NDArray[np.float32]
-    truncated: bool  # cut because it ran longer than the tracker's limit
+    truncated: bool  # a window of activity that goes on (longer than the tracker's limit): it may end mid-sound
+    continued: bool = False  # starts inside activity that earlier windows already handed over
 
     @property
     def frames(self) -> int:
@@ -370,7 +379,8 @@ class RunTracker:
     """
 
     def __init__(self, bands: list[Band], *, frontend: Frontend, min_snr_db: float, max_gap_s: float,
-                 max_run_s: float, tonal_db: float = 6.0, tail_gate_db: float = _TAIL_GATE_DB) -> None:
+                 max_run_s: float, window_hop_s: float | None = None, tonal_db: float = 6.0,
+                 tail_gate_db: float = _TAIL_GATE_DB) -> None:
         self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db)
                          for band in bands]
         self.fe = frontend
@@ -381,7 +391,10 @@ class RunTracker:
         self._on = np.zeros((len(bands), 0), dtype=bool)
         self._snr = np.zeros((len(bands), 0), dtype=np.float32)
         self._freq = np.zeros((len(bands), 0), dtype=np.float32)
-        self._discard_until = -1  # global frame: activity up to here belonged to a truncated run
+        # Runs longer than max_run_s are handed over as windows every window_hop_s (default: back to back).
+        self.window_hop_frames = max(1, min(self.max_run_frames,
+                                            round((window_hop_s or max_run_s) / frame_s)))
+        self._mask_before = -1  # global frame: activity before it was already handed over in a window
         self.now_s = 0.0
         self.tail_gate_db = tail_gate_db
         self._gate_frames = max(2, round(_TAIL_GATE_WINDOW_S / frame_s))
@@ -423,38 +436,43 @@ class RunTracker:
         first = self._first
         n = on.shape[1]
         active: NDArray[np.bool_] = np.asarray(on.any(axis=0))
-        if self._discard_until >= first:
-            active[: min(n, self._discard_until - first + 1)] = False
+        if self._mask_before > first:
+            active[: min(n, self._mask_before - first)] = False
         idx = np.flatnonzero(active)
         runs: list[BandRun] = []
         keep_from = n
+
+        def emit(start: int, end: int, *, truncated: bool) -> None:
+            continued = self._mask_before >= 0 and first + start == self._mask_before
+            runs.append(BandRun(
+                first_frame=first + start,
+                start_s=self._frame_start_s(first + start),
+                end_s=self._frame_start_s(first + end),
+                on=on[:, start:end].copy(),
+                snr_db=snr[:, start:end].copy(),
+                frequency_hz=freq[:, start:end].copy(),
+                truncated=truncated,
+                continued=continued,
+            ))
+
         if len(idx):
             breaks = np.flatnonzero(np.diff(idx) > self.max_gap_frames + 1)
             starts = np.concatenate([[idx[0]], idx[breaks + 1]])
             ends = np.concatenate([idx[breaks], [idx[-1]]]) + 1
             for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
                 closed = final or end - 1 <= n - 1 - (self.max_gap_frames + 1)
-                too_long = end - start >= self.max_run_frames
-                if self._discard_until >= 0 and first + start <= self._discard_until + self.max_gap_frames + 1:
-                    # More of a sound already reported as over-long: swallow it until a real gap.
-                    if closed or too_long:
-                        self._discard_until = first + end - 1
-                    else:
-                        keep_from = min(keep_from, start)
+                # Activity that goes on and on (a busy band: music, voices) is handed over in overlapping windows,
+                # so whatever is inside it is still judged, and soon.
+                while end - start > self.max_run_frames:
+                    emit(start, start + self.max_run_frames, truncated=True)
+                    start += self.window_hop_frames
+                    self._mask_before = first + start
+                    later = idx[idx >= start]
+                    start = int(later[0]) if len(later) else end
+                if start >= end:
                     continue
-                if too_long and not closed:
-                    end = start + self.max_run_frames
-                    self._discard_until = first + end - 1
-                if closed or too_long:
-                    runs.append(BandRun(
-                        first_frame=first + start,
-                        start_s=self._frame_start_s(first + start),
-                        end_s=self._frame_start_s(first + end),
-                        on=on[:, start:end].copy(),
-                        snr_db=snr[:, start:end].copy(),
-                        frequency_hz=freq[:, start:end].copy(),
-                        truncated=too_long and not closed,
-                    ))
+                if closed:
+                    emit(start, end, truncated=False)
                 else:
                     keep_from = min(keep_from, start)
         keep_from = n if final else min(keep_from, max(0, n - (self.max_gap_frames + 1)))

@@ -15,9 +15,8 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-import tomlkit
 from pydantic import Field, ValidationError, model_validator
 
 from monitord.alarms import AlarmKind
@@ -30,6 +29,9 @@ _DEFAULT_PROFILE_RESOURCE = "data/profiles/synchromed2-default.toml"
 # The analysis runs at 16 kHz (monitord.audio.INTERNAL_RATE_HZ): nothing above 7.8 kHz can be heard.
 _LOWEST_HZ = 100.0
 _HIGHEST_HZ = 7800.0
+
+
+_Hz = Annotated[float, Field(ge=_LOWEST_HZ, le=_HIGHEST_HZ)]
 
 
 class _Signature(ConfigModel):
@@ -114,7 +116,7 @@ class BeepSignature(_Signature):
 class TwoToneSignature(_Signature):
     """The critical alarm: two tones alternating (hi-lo, siren-like) in a burst of a few seconds."""
 
-    frequencies_hz: tuple[float, float] | None = Field(
+    frequencies_hz: tuple[_Hz, _Hz] | None = Field(
         default=None,
         description="the two tones (hertz); empty = any two tones in search_min_hz..search_max_hz (a guess)",
     )
@@ -129,6 +131,11 @@ class TwoToneSignature(_Signature):
     )
     changes_min: int = Field(
         default=2, ge=1, le=100, description="fewest tone changes in a burst (hi→lo→hi is two changes)"
+    )
+    tone_typical_s: float | None = Field(
+        default=None, gt=0.0, le=30.0,
+        description="with learned tones: the usual length of one tone (seconds); a burst whose tones are on "
+        "median 2.5× longer or shorter is another device",
     )
     burst_min_s: float = Field(default=0.3, gt=0.0, le=60.0, description="shortest burst accepted (seconds)")
     burst_max_s: float = Field(
@@ -241,7 +248,9 @@ def load_profile(path: Path | None) -> Profile:
     return profile_from_dict(data, path=path)
 
 
-def _signature_table(signature: TwoToneSignature | BeepSignature, comment: str | None) -> tomlkit.items.Table:
+def _signature_table(signature: TwoToneSignature | BeepSignature, comment: str | None) -> Any:
+    import tomlkit
+
     table = tomlkit.table()
     if comment:
         for line in comment.splitlines():
@@ -267,6 +276,8 @@ def save_profile(
 
     The file is validated before it is written (atomically), so a failed save leaves the old file intact.
     """
+    import tomlkit  # only enrollment writes profiles; keep `analyze` start-up light
+
     path = Path(path)
     if path.exists():
         try:

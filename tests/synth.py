@@ -91,16 +91,18 @@ def pink_noise(duration_s: float, rng: np.random.Generator, *, level: float = 0.
 
 
 def babble(duration_s: float, rng: np.random.Generator, *, level: float = 0.05, rate_hz: int = RATE_HZ) -> Audio:
-    """Speech-like noise: harmonic glides (voices) with syllable-rate amplitude modulation, plus pink noise."""
+    """Speech-like noise: two voices (harmonic glides, spectrum falling ~12 dB/octave like speech) talking in
+    syllables with pauses, over a little pink noise."""
     n = round(duration_s * rate_hz)
     t = np.arange(n) / rate_hz
     out = np.zeros(n)
-    for _ in range(3):
+    for _ in range(2):
         f0 = rng.uniform(100, 220) * (1 + 0.15 * np.sin(2 * np.pi * rng.uniform(0.2, 0.7) * t + rng.uniform(0, 6)))
         phase = 2 * np.pi * np.cumsum(f0) / rate_hz
-        voice = sum(np.sin(k * phase) / k for k in range(1, 25) if True)
-        syllables = np.clip(np.sin(2 * np.pi * rng.uniform(3, 5) * t + rng.uniform(0, 6)), 0, None)
-        out += voice * syllables
+        voice = sum(np.sin(k * phase) / k**2 for k in range(1, 40) if True)
+        syllables = np.clip(np.sin(2 * np.pi * rng.uniform(3, 5) * t + rng.uniform(0, 6)) - 0.2, 0, None)
+        phrases = (np.sin(2 * np.pi * rng.uniform(0.1, 0.2) * t + rng.uniform(0, 6)) > -0.3).astype(float)
+        out += voice * syllables * phrases
     out = out / np.std(out) + 0.3 * pink_noise(duration_s, rng, level=1.0, rate_hz=rate_hz)
     return (level * out / np.std(out)).astype(np.float32)
 

@@ -71,13 +71,17 @@ class _Conditioner:
         self._dc_ready = False
 
     def process(self, frames: NDArray[np.float32]) -> NDArray[np.float32]:
-        mono = frames.mean(axis=1, dtype=np.float32) if frames.ndim == 2 else frames.astype(np.float32, copy=False)
+        if frames.ndim == 2:
+            mono = frames[:, 0] if frames.shape[1] == 1 else frames.mean(axis=1, dtype=np.float32)
+        else:
+            mono = frames.astype(np.float32, copy=False)
         self.samples_in += len(mono)
-        finite = np.isfinite(mono)
-        if not finite.all():
+        if not np.isfinite(np.sum(mono, dtype=np.float64)):  # cheap test first; the exact count only when needed
+            finite = np.isfinite(mono)
             self.non_finite_samples += int(len(mono) - np.count_nonzero(finite))
             mono = np.where(finite, mono, np.float32(0.0)).astype(np.float32)
-        self.clipped_samples += int(np.count_nonzero(np.abs(mono) >= _CLIP_LEVEL))
+        if len(mono) and max(float(mono.max()), -float(mono.min())) >= _CLIP_LEVEL:
+            self.clipped_samples += int(np.count_nonzero(np.abs(mono) >= _CLIP_LEVEL))
         out = self.resampler.process(mono)
         if len(out) == 0:
             return out
@@ -175,12 +179,14 @@ class _FileSource(AudioSource):
     def _raw_blocks(self, frames_per_block: int) -> Iterator[NDArray[np.float32]]:
         import soundfile
 
+        # 16-bit files (most recordings) are read as integers and scaled here: cheaper than libsndfile's conversion.
+        as_int16 = self._file.subtype == "PCM_16"
         try:
             while True:
-                data = self._file.read(frames_per_block, dtype="float32", always_2d=True)
+                data = self._file.read(frames_per_block, dtype="int16" if as_int16 else "float32", always_2d=True)
                 if len(data) == 0:
                     return
-                yield data
+                yield (data * np.float32(1 / 32768)).astype(np.float32, copy=False) if as_int16 else data
         except (soundfile.LibsndfileError, RuntimeError) as exc:
             raise AudioInputError(f"{self.name}: read error after {self.samples_read} samples ({_clean(exc)})",
                                   hint="the file may be truncated or corrupt") from exc

@@ -13,9 +13,6 @@ from math import gcd
 import numpy as np
 from numpy.typing import NDArray
 
-# scipy.signal is imported only when a stream really needs resampling: importing it costs ~70 MB of RSS
-# (bench/daemon.py rss), more than everything else the daemon loads, and a 16 kHz stream never uses it.
-
 
 class Resampler:
     """Resample a stream from `in_rate_hz` to `out_rate_hz`, block by block, with state carried across blocks.
@@ -35,12 +32,10 @@ class Resampler:
         self.passthrough = self.up == self.down == 1
         max_rate = max(self.up, self.down)
         half_length = 0 if self.passthrough else 10 * max_rate
-        if self.passthrough:
-            taps = np.ones(1)
-        else:
-            from scipy import signal
-
-            taps = signal.firwin(2 * half_length + 1, 1.0 / max_rate, window=("kaiser", 5.0))
+        if not self.passthrough:
+            from scipy import signal  # imported here: a 16 kHz input never needs it, and it is slow to import
+        taps = np.ones(1) if self.passthrough else signal.firwin(
+            2 * half_length + 1, 1.0 / max_rate, window=("kaiser", 5.0))
         self._taps = (taps * self.up).astype(np.float64)
         # Group delay of the filter, in output samples: these first outputs are dropped so output aligns with input.
         self._skip = half_length // self.down
@@ -60,7 +55,7 @@ class Resampler:
         last_complete = ((self._inputs_seen - 1) * up) // down if self._inputs_seen else -1
         if last_complete < self._next_out:
             return np.zeros(0, dtype=np.float32)
-        from scipy import signal  # already imported by __init__ (not passthrough): a dictionary lookup
+        from scipy import signal
 
         produced = signal.upfirdn(taps, self._history, up, down)
         # produced[m] is global output (history_start*up/down + m)

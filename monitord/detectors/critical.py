@@ -6,7 +6,8 @@ lengths and gaps are not public: they come from the profile's `TwoToneSignature`
 or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each (or, unlearned, any two steady tones in
+  - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each per frame, their means over the burst within 70 %
+            of that; tones typically `tone_typical_s` long (×/÷ 2.5) (or, unlearned, any two steady tones in
             `search_min_hz`..`search_max_hz` whose ratio lies in `ratio_min`..`ratio_max`)
   - tone:   `tone_min_s` .. `tone_max_s` long, steady (a sweep is a siren's wail/yelp, not the pump)
   - burst:  tones at most `gap_max_s` apart, at least `changes_min` changes low↔high, `burst_min_s` .. `burst_max_s`
@@ -24,12 +25,13 @@ Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, 
 1.5 s of the end of the first burst; further bursts of the same sounding (within 4 s) are merged, not re-reported.
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
-too_long_burst, simultaneous, sparse, weak, merged_repeat.
+too_long_burst, simultaneous, sparse, wrong_rhythm, off_frequency, weak, merged_repeat.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +43,8 @@ from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock
 from monitord.profiles import Profile, TwoToneSignature
 
 _REPEAT_MERGE_S = 2.5
+_MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within one tone
+_MAX_TOGETHER = 0.75  # share of a burst's frames in which both tones may be heard at once (reverberant turns)
 _ONSET_TOGETHER_S = 0.07  # two tones starting within this are sounding together
 _HANGOVER_S = 0.1  # beyond gap_max_s, so a tone starting right at the limit is not cut off
 MIN_SWING_DB = 6.0  # the low−high level difference must swing this much between the two tones' frames
@@ -78,6 +82,9 @@ class CriticalDetector(Detector):
         self._quiet_until_s = float("-inf")
         self._segment_tracker: ToneTracker | None = None
         self._run_tracker: RunTracker | None = None
+        self._judged_until_frame = -1
+        self._open_chain_start: int | None = None  # global frame where a chain still open at a window's end began
+        self._bin_hz = 1.0
 
     @classmethod
     def from_profile(cls, profile: Profile) -> CriticalDetector | None:
@@ -89,9 +96,12 @@ class CriticalDetector(Detector):
 
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
+        self._bin_hz = frontend.bin_hz
         if sig.frequencies_hz is not None:
+            # Windows of busy activity overlap so a burst inside is judged within ~1 s of its end.
             self._run_tracker = RunTracker(self._bands, frontend=frontend, min_snr_db=sig.min_snr_db,
-                                           max_gap_s=sig.gap_max_s, max_run_s=sig.burst_max_s + 1.0)
+                                           max_gap_s=sig.gap_max_s, max_run_s=sig.burst_max_s + sig.gap_max_s + 1.0,
+                                           window_hop_s=0.8)
         else:
             self._segment_tracker = ToneTracker(self._bands[0], frontend=frontend, min_snr_db=sig.min_snr_db)
 
@@ -122,53 +132,130 @@ class CriticalDetector(Detector):
         return detections
 
     def _judge_run(self, run: BandRun) -> Detection | None:
+        """Find bursts (chains of the two tones in turn) inside a run of activity and judge each once."""
         sig = self.signature
-        duration = run.end_s - run.start_s
-        if run.truncated or duration > sig.burst_max_s:
-            self.counters["too_long_burst"] += 1
+        if not run.truncated and run.end_s - run.start_s < sig.burst_min_s:
+            self.counters["too_short_burst"] += 1  # most runs are blips of clutter: cheap to turn away
             return None
-        on_low, on_high = run.on[0], run.on[1]
-        if on_low.sum() < 2 or on_high.sum() < 2:
-            self.counters["one_tone"] += 1
-            return None
-        snr_low, snr_high = run.snr_db[0], run.snr_db[1]
-        split = split_two_tones(on_low, on_high, snr_low, snr_high)
+        split = split_two_tones(run.on[0], run.on[1], run.snr_db[0], run.snr_db[1])
         if split is None:
             self.counters["one_tone"] += 1
             return None
-        labels, tones, swing = split
-        if swing < MIN_SWING_DB:
-            self.counters["simultaneous"] += 1  # two steady tones together (a chord, a ring tone), not in turns
+        labels, tones, _ = split
+        frame_s = (run.end_s - run.start_s) / run.frames
+        shortest = max(2, math.ceil(max(sig.tone_min_s, (sig.tone_typical_s or 0.0) / 2.5) / frame_s - 1e-9))
+        longest_gap = sig.gap_max_s / frame_s
+        chains: list[list[tuple[int, int, int]]] = []
+        too_long = (sig.tone_typical_s * 2.5 if sig.tone_typical_s else sig.tone_max_s) / frame_s
+        for tone in tones:
+            label, start, end = tone
+            if end - start < shortest:
+                continue  # a blip of clutter, not one of the pump's tones
+            if end - start > too_long:
+                chains.append([])  # a steady tone (or a tail bridging two bursts) is no pump tone: it separates
+                continue
+            if chains and chains[-1] and start - chains[-1][-1][2] <= longest_gap:
+                chain = chains[-1]
+                chain[-1:] = [(label, chain[-1][1], end)] if chain[-1][0] == label else [chain[-1], tone]
+            else:
+                chains.append([tone])
+        detection = None
+        open_chain_start = None
+        chains = [chain for chain in chains if chain]
+        for index, chain in enumerate(chains):
+            origin = run.first_frame + chain[0][1]
+            if index == 0 and run.continued and self._open_chain_start is not None \
+                    and chain[0][1] * frame_s <= sig.gap_max_s + _HANGOVER_S:
+                origin = min(origin, self._open_chain_start)  # the chain began in an earlier window
+            if run.truncated and (run.frames - chain[-1][2]) * frame_s <= sig.gap_max_s + _HANGOVER_S:
+                open_chain_start = origin
+                continue  # may go on in the next window
+            if run.first_frame + chain[0][1] <= self._judged_until_frame:
+                continue  # already judged in an earlier, overlapping window
+            self._judged_until_frame = run.first_frame + chain[-1][2]
+            found = self._judge_chain(run, labels, chain, frame_s, origin_frame=origin)
+            detection = detection or found
+        self._open_chain_start = open_chain_start
+        return detection
+
+    def _judge_chain(self, run: BandRun, labels: NDArray[np.int8], chain: list[tuple[int, int, int]],
+                     frame_s: float, *, origin_frame: int) -> Detection | None:
+        sig = self.signature
+        if len(chain) < 2:
+            self.counters["one_tone"] += 1
             return None
-        if len(tones) < 2:
-            self.counters["too_few_changes"] += 1
-            return None
-        changes = len(tones) - 1
-        frame_s = duration / run.frames
-        longest = max(end - start for _, start, end in tones) * frame_s
+        changes = len(chain) - 1
         if changes < sig.changes_min:
             self.counters["too_few_changes"] += 1
             return None
-        if longest > sig.tone_max_s:
-            self.counters["steady_tone"] += 1
-            return None
-        start_s = run.start_s + tones[0][1] * frame_s
-        end_s = run.start_s + tones[-1][2] * frame_s
+        first, last = chain[0][1], chain[-1][2]
+        start_s, end_s = run.start_s + first * frame_s, run.start_s + last * frame_s
+        origin_s = run.start_s + (origin_frame - run.first_frame) * frame_s
+        if end_s - origin_s > sig.burst_max_s:
+            # A sounding may be two bursts that noise or an echo ran together: judge the first one. Longer than
+            # that is a siren or a melody going on and on.
+            if end_s - origin_s > 2 * sig.burst_max_s + 1.5 or origin_s < start_s:
+                self.counters["too_long_burst"] += 1
+                return None
+            chain = [tone for tone in chain if (tone[2] - first) * frame_s <= sig.burst_max_s]
+            if len(chain) < 2:
+                self.counters["too_long_burst"] += 1
+                return None
+            changes = len(chain) - 1
+            last = chain[-1][2]
+            end_s = run.start_s + last * frame_s
+            if changes < sig.changes_min:
+                self.counters["too_few_changes"] += 1
+                return None
         if end_s - start_s < sig.burst_min_s:
             self.counters["too_short_burst"] += 1
             return None
-        span = labels[tones[0][1] : tones[-1][2]]
-        fill_pct = 100.0 * np.count_nonzero(span) / max(1, len(span))
-        if fill_pct < sig.fill_min_pct:
+        if max(end - start for _, start, end in chain) * frame_s > sig.tone_max_s:
+            self.counters["steady_tone"] += 1
+            return None
+        span = labels[first:last]
+        if 100.0 * np.count_nonzero(span) / max(1, len(span)) < sig.fill_min_pct:
             self.counters["sparse"] += 1  # scattered tonal bits (music), not a continuous alarm
             return None
-        tone_snr = np.where(labels == 1, snr_low, snr_high)[labels > 0]
+        low_frames, high_frames = span == 1, span == 2
+        both = run.on[0][first:last] & run.on[1][first:last]
+        either = run.on[0][first:last] | run.on[1][first:last]
+        if np.count_nonzero(both) > _MAX_TOGETHER * np.count_nonzero(either):
+            self.counters["simultaneous"] += 1  # the two tones sound together (a chord, a ring tone), not in turns
+            return None
+        difference = run.snr_db[0][first:last] - run.snr_db[1][first:last]
+        swing = float(difference[low_frames].mean() - difference[high_frames].mean())
+        if swing < MIN_SWING_DB:
+            self.counters["simultaneous"] += 1  # two steady tones together (a chord, a ring tone), not in turns
+            return None
+        if sig.tone_typical_s is not None and len(chain) >= 3:
+            inner = sorted(end - start for _, start, end in chain[1:-1])
+            typical = inner[len(inner) // 2] * frame_s
+            if not sig.tone_typical_s / 2.5 <= typical <= sig.tone_typical_s * 2.5:
+                self.counters["wrong_rhythm"] += 1
+                return None
+        gliding = 0
+        for label, start, end in chain:
+            pitch = run.frequency_hz[label - 1][start:end][run.on[label - 1][start:end]]
+            if len(pitch) >= 3 and float(np.std(pitch)) > max(_MAX_WOBBLE * float(np.mean(pitch)), 0.6 * self._bin_hz):
+                gliding += 1
+        if gliding >= max(2, 0.3 * len(chain)):
+            self.counters["sweep"] += 1  # a siren's wail or yelp glides through the bands; the pump's tones hold
+            return None
+        assert sig.frequencies_hz is not None
+        low_hz, high_hz = sorted(sig.frequencies_hz)
+        measured = (float(run.frequency_hz[0][first:last][low_frames].mean()),
+                    float(run.frequency_hz[1][first:last][high_frames].mean()))
+        if abs(measured[0] / low_hz - 1) > sig.tolerance_pct * 0.7 / 100.0 or \
+                abs(measured[1] / high_hz - 1) > sig.tolerance_pct * 0.7 / 100.0:
+            self.counters["off_frequency"] += 1
+            return None
+        tone_snr = np.where(low_frames, run.snr_db[0][first:last], run.snr_db[1][first:last])[span > 0]
         snr_db = float(tone_snr.mean())
         if snr_db < sig.min_snr_db:
             self.counters["weak"] += 1
             return None
-        frequencies = (float(run.frequency_hz[0][labels == 1].mean()), float(run.frequency_hz[1][labels == 2].mean()))
-        return self._report(start_s, end_s, snr_db, frequencies, changes)
+        return self._report(start_s, end_s, snr_db, measured, changes)
 
     def _report(self, start_s: float, end_s: float, snr_db: float, frequencies: tuple[float, float],
                 changes: int) -> Detection | None:

@@ -5,7 +5,7 @@ about once an hour while the condition lasts. Frequency, beep length and gaps ar
 profile's `BeepSignature` (learned by `monitord enroll`, or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean frequency within 40 % of that
+  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean frequency within 70 % of that
               (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
               `span_max_s` long, heard during at least `fill_min_pct` of that span. Beep *count* is not required:
@@ -14,11 +14,16 @@ Timings and tolerances (from the signature):
               meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers) it is a device that keeps
               beeping, not the pump, and all of them are rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
+  - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
+              chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
+  - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
+              `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes
 
 Output: one `Detection` per sounding, `quiet_after_s` after it (no waiting for the hourly repeat): start/end,
 mean SNR, the beep frequency, confidence from the SNR margin.
 
-Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, repeating_device, sweep,
+Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, repeating_device,
+cluttered, sweep,
 too_many_beeps, merged_repeat, detected.
 """
 
@@ -27,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
 from monitord.detectors.base import Detection, Detector, confidence_from
@@ -34,7 +40,22 @@ from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock
 from monitord.profiles import BeepSignature, Profile
 
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
+_MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much louder than the last third
+_MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
+_PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
+_MIN_TONE_FRAMES = 4  # a sounding holds at least this many frames with the tone (~0.13 s): noise can fake fewer
+_CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
+_CLUTTER_MAX = 1
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
+
+
+def _decay_db(snr_db: NDArray[np.float32]) -> float:
+    """How much louder the first third of a sounding's tone frames is than the last third (dB). The last two
+    frames are left out: every beep ends in its release and the room's echo."""
+    if len(snr_db) >= 6:
+        snr_db = snr_db[:-2]
+    third = max(1, len(snr_db) // 3)
+    return float(snr_db[:third].mean() - snr_db[-third:].mean())
 
 
 @dataclass
@@ -45,6 +66,7 @@ class _Candidate:
     snr_db: float
     ok: bool  # passed every test on its own; may still be rejected as a repeating device
     reason: str = ""
+    tone_frames: int = 0
     repeated: bool = False
 
     @property
@@ -81,6 +103,7 @@ class NonCriticalDetector(Detector):
         self._quiet_until_s = float("-inf")
         self._run_tracker: RunTracker | None = None
         self._segment_tracker: ToneTracker | None = None
+        self._bin_hz = 1.0
         self._groups: list[_Group] = []  # open sequences (default guess)
 
     @classmethod
@@ -93,6 +116,7 @@ class NonCriticalDetector(Detector):
 
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
+        self._bin_hz = frontend.bin_hz
         if sig.frequency_hz is not None:
             self._run_tracker = RunTracker([self._band], frontend=frontend, min_snr_db=sig.min_snr_db,
                                            max_gap_s=sig.gap_max_s, max_run_s=sig.span_max_s + 1.0)
@@ -102,7 +126,10 @@ class NonCriticalDetector(Detector):
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
             tracker = self._run_tracker
-            candidates = [self._from_run(run) for run in tracker.process(block)]
+            # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
+            candidates = [candidate for run in tracker.process(block)
+                          if run.truncated or int(run.on[0].sum()) >= _MIN_TONE_FRAMES - 1
+                          for candidate in self._from_run(run)]
             return self._settle(candidates, now_s=tracker.now_s, open_since_s=tracker.open_since_s)
         assert self._segment_tracker is not None, "attach() first"
         segment_tracker = self._segment_tracker
@@ -112,7 +139,7 @@ class NonCriticalDetector(Detector):
     def finish(self, block: SpectralBlock | None) -> list[Detection]:
         if self._run_tracker is not None:
             runs = self._run_tracker.process(block) if block is not None else []
-            candidates = [self._from_run(run) for run in runs + self._run_tracker.flush()]
+            candidates = [candidate for run in runs + self._run_tracker.flush() for candidate in self._from_run(run)]
         else:
             assert self._segment_tracker is not None, "attach() first"
             segments = self._segment_tracker.process(block) if block is not None else []
@@ -121,28 +148,54 @@ class NonCriticalDetector(Detector):
 
     # --- learned tone: runs of frames in the narrow band --------------------------------------------------
 
-    def _from_run(self, run: BandRun) -> _Candidate:
+    def _from_run(self, run: BandRun) -> list[_Candidate]:
+        """The sounding in a run of frames, or, when the run is longer than a sounding (the beep ran into other
+        tonal sounds at this frequency), the pieces of it that could each be one."""
         sig = self.signature
-        on = run.on[0]
-        frames = np.flatnonzero(on)
         frame_s = (run.end_s - run.start_s) / run.frames
-        first, last = int(frames[0]), int(frames[-1]) + 1
+        on_frames = np.flatnonzero(run.on[0])
+        first, last = int(on_frames[0]), int(on_frames[-1]) + 1
+        if not run.truncated and (last - first) * frame_s <= sig.span_max_s:
+            return [self._candidate(run, first, last, frame_s)]
+        # Pieces: stretches of the tone separated by at least _PIECE_GAP_FRAMES off frames; neighbours are joined
+        # while the result still fits in a sounding.
+        gaps = np.flatnonzero(np.diff(on_frames) > _PIECE_GAP_FRAMES)
+        starts = [int(on_frames[0])] + [int(on_frames[g + 1]) for g in gaps]
+        ends = [int(on_frames[g]) + 1 for g in gaps] + [int(on_frames[-1]) + 1]
+        groups: list[tuple[int, int]] = []
+        for a, b in zip(starts, ends, strict=True):
+            if groups and (b - groups[-1][0]) * frame_s <= sig.span_max_s and \
+                    (a - groups[-1][1]) * frame_s <= sig.gap_max_s:
+                groups[-1] = (groups[-1][0], b)
+            else:
+                groups.append((a, b))
+        return [self._candidate(run, a, b, frame_s) for a, b in groups]
+
+    def _candidate(self, run: BandRun, first: int, last: int, frame_s: float) -> _Candidate:
+        sig = self.signature
+        on = np.zeros_like(run.on[0])
+        on[first:last] = run.on[0][first:last]
+        frames = np.flatnonzero(on)
         start_s, end_s = run.start_s + first * frame_s, run.start_s + last * frame_s
         snr = run.snr_db[0][on]
         weights = np.maximum(snr, 0.1)
         frequency = float(np.sum(run.frequency_hz[0][on] * weights) / np.sum(weights))
-        candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False)
+        candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames))
         assert sig.frequency_hz is not None
-        if run.truncated or candidate.span_s > sig.span_max_s:
+        if candidate.span_s > sig.span_max_s or (run.truncated and last >= run.frames - 1):
             candidate.reason = "too_long"
-        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s):
+        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < _MIN_TONE_FRAMES:
             candidate.reason = "too_short"
-        elif abs(frequency / sig.frequency_hz - 1) > sig.tolerance_pct / 250.0:
+        elif abs(frequency / sig.frequency_hz - 1) > sig.tolerance_pct * 0.7 / 100.0:
             candidate.reason = "off_frequency"
         elif 100.0 * len(frames) / (last - first) < sig.fill_min_pct:
             candidate.reason = "sparse"
         elif candidate.snr_db < sig.min_snr_db:
             candidate.reason = "weak"
+        elif _decay_db(snr) > _MAX_DECAY_DB:
+            candidate.reason = "decaying"  # a bell, chime or plucked note fades; the pump's beep holds its level
+        elif float(np.std(run.frequency_hz[0][on])) > max(_MAX_WOBBLE * frequency, 0.6 * self._bin_hz):
+            candidate.reason = "wobble"  # a voice or a vibrato glides; the pump's beep holds its pitch
         else:
             candidate.ok = True
         return candidate
@@ -165,7 +218,7 @@ class NonCriticalDetector(Detector):
                           and abs(segment.frequency_hz / g.sounding.frequency_hz - 1) <= tolerance), None)
             if group is None:
                 self._groups.append(_Group(_Candidate(segment.start_s, segment.end_s, segment.frequency_hz,
-                                                      segment.snr_db, ok=True), 1))
+                                                      segment.snr_db, ok=True, tone_frames=segment.frames), 1))
             else:
                 sounding = group.sounding
                 sounding.snr_db = (sounding.snr_db * group.beeps + segment.snr_db) / (group.beeps + 1)
@@ -212,6 +265,17 @@ class NonCriticalDetector(Detector):
                 still.append(candidate)
                 continue
             self._recent.append(candidate)
+            if candidate.ok and not candidate.repeated:
+                # A band busy with other tonal sounds about as loud (music, a voice) around this one: the pump's beep
+                # comes out of quiet. Count them before and after.
+                neighbours = sum(
+                    1 for other in self._recent[-40:] + still + self._pending
+                    if other is not candidate and other.snr_db >= candidate.snr_db - _CLUTTER_DB
+                    and other.tone_frames >= _MIN_TONE_FRAMES - 1
+                    and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
+                )
+                if neighbours > _CLUTTER_MAX:
+                    candidate.ok, candidate.reason = False, "cluttered"
             detection = self._judge(candidate)
             if detection is not None:
                 detections.append(detection)

@@ -1,0 +1,69 @@
+"""Enrollment from a phone recording of the clinic's demonstration, and refusing recordings without an alarm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitord.alarms import AlarmKind
+from monitord.enroll import NoClearAlarmError, enroll
+from monitord.errors import ExitCode
+from tests import synth
+from tests.conftest import PUMP_BEEP_HZ, PUMP_BEEP_S, PUMP_HIGH_HZ, PUMP_LOW_HZ, PUMP_TONE_S
+
+
+def test_learns_the_two_tones_and_their_rhythm(clinic_recordings: Callable[[str], Path]) -> None:
+    result = enroll(clinic_recordings("critical"), AlarmKind.CRITICAL)
+    sig = result.signature
+    assert sig.verified
+    low, high = result.frequencies_hz
+    assert low == pytest.approx(PUMP_LOW_HZ, rel=0.003)
+    assert high == pytest.approx(PUMP_HIGH_HZ, rel=0.003)
+    assert len(result.soundings) == 3
+    assert sig.tone_typical_s == pytest.approx(PUMP_TONE_S, rel=0.4)
+    assert sig.burst_min_s <= 2.0 <= sig.burst_max_s
+    assert 1.5 <= sig.tolerance_pct <= 3.0
+    assert result.snr_db > 10
+    assert any("soundings found: 3" in line for line in result.summary_lines())
+
+
+def test_learns_the_beep(clinic_recordings: Callable[[str], Path]) -> None:
+    result = enroll(clinic_recordings("non_critical"), AlarmKind.NON_CRITICAL)
+    sig = result.signature
+    assert result.frequencies_hz[0] == pytest.approx(PUMP_BEEP_HZ, rel=0.003)
+    assert len(result.soundings) == 3
+    assert sig.span_min_s <= PUMP_BEEP_S <= sig.span_max_s
+    assert sig.beeps_at_enrollment == 1
+
+
+def test_a_beep_recording_is_no_critical_alarm(clinic_recordings: Callable[[str], Path]) -> None:
+    with pytest.raises(NoClearAlarmError) as error:
+        enroll(clinic_recordings("non_critical"), AlarmKind.CRITICAL)
+    assert error.value.exit_code is ExitCode.USAGE
+    assert "alternating" in error.value.message
+
+
+@pytest.mark.parametrize("kind", ["silence", "pink_noise", "voices", "hum", "short"])
+def test_recordings_without_a_clear_alarm_are_refused(tmp_path: Path, kind: str) -> None:
+    rng = np.random.default_rng(11)
+    audio = {
+        "silence": lambda: np.zeros(16000 * 8, dtype=np.float32),
+        "pink_noise": lambda: synth.pink_noise(8.0, rng),
+        "voices": lambda: synth.babble(12.0, rng),
+        "hum": lambda: synth.tone(1000.0, 10.0, amplitude=0.2) + synth.pink_noise(10.0, rng, level=0.01),
+        "short": lambda: synth.tone(1000.0, 0.1),
+    }[kind]()
+    path = synth.write_wav(tmp_path / f"{kind}.wav", audio)
+    for alarm in AlarmKind:
+        with pytest.raises(NoClearAlarmError):
+            enroll(path, alarm)
+
+
+def test_a_weak_alarm_under_loud_voices_is_refused(tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    audio = synth.mix_at_snr(synth.beeps(PUMP_BEEP_HZ, beep_s=0.3), synth.babble(10.0, rng), -35.0, at_s=4.0)
+    with pytest.raises(NoClearAlarmError):
+        enroll(synth.write_wav(tmp_path / "weak.wav", audio), AlarmKind.NON_CRITICAL)
