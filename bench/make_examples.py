@@ -79,10 +79,13 @@ def main() -> int:
     OUT.mkdir(exist_ok=True)
     truth: dict[str, object] = {"synthetic": True, "made_by": "bench/make_examples.py", "seed": EXAMPLE_SEED,
                                 "pump": dataclasses.asdict(pump)}
-    for k, (alarm, soundings) in enumerate((("critical", 2), ("non_critical", 3))):
+    # The nurse sets the alarm off, it sounds, she stops it and starts it again: pauses of a few seconds between
+    # soundings (longer than the pump's own gaps between bursts, or enrollment would see one long sounding).
+    for k, (alarm, soundings, pause_s) in enumerate((("critical", 2, (4.0, 5.0)), ("non_critical", 3, (1.5, 2.5)))):
         rng = np.random.default_rng([EXAMPLE_SEED, 1, k])
         audio, events = C.clinic_recording(pump, alarm, soundings, lib, rng, 44_100, snr_db=(12, 18),
-                                            gap_s=(1.5, 2.5), lead_s=(1.0, 1.5))
+                                            gap_s=pause_s, lead_s=(1.0, 1.5))
+        audio = audio[: int((events[-1].end + 1.5) * 44_100)]  # the phone stops 1.5 s after the last sounding
         name = f"clinic-{alarm.replace('_', '-')}.wav"
         C.write_audio(OUT / name, audio, 44_100)
         truth[name] = [e.to_json() for e in events]
