@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "the 3-minute recording takes 30 s)")
     parser.add_argument("--profile", type=Path, default=None, metavar="PROFILE.toml",
                         help="use this profile instead of enrolling from examples/clinic-*.wav")
+    parser.add_argument("--linger", type=float, default=4.0, metavar="MIN",
+                        help="after the recording ends, keep the monitor running this many minutes (at the same "
+                        "speed) so the escalation's later steps show: on-call paged after 3 minutes (default 4)")
     parser.add_argument("--json", action="store_true", dest="json_events", help="events as JSON lines")
 
 
@@ -65,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
             calendar=CalendarConfig(reservoir_alarm_date=date.today() + timedelta(days=5)),
             escalation=EscalationConfig(ack_server=AckServerConfig(enabled=False)),
         )
-        options = RunOptions(input=str(recording), speed=args.speed, json_events=args.json_events)
+        options = RunOptions(input=str(recording), speed=args.speed, json_events=args.json_events,
+                             linger_s=max(0.0, args.linger) * 60)
         code = asyncio.run(Daemon(config=config, options=options).run())
         if not args.json_events:
             print(f"\n== done. `monitord status --config ...` shows the same as a status file in {state_dir} "

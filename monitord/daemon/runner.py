@@ -52,6 +52,7 @@ class RunOptions:
     speed: float = 1.0  # replay pace: 1 = real time, N = N× faster, 0 = as fast as possible
     json_events: bool = False
     drain_timeout_s: float = 10.0
+    linger_s: float = 0.0  # replayed input: keep running this long (domain time) after it ends (demo: escalation)
     sounddevice: Any = None  # tests only: a fake sounddevice module
 
 
@@ -262,6 +263,9 @@ class Daemon:
                      profile=self.hearing._profile.name, state_dir=str(self.config.monitor.state_dir))
 
             await _first_of(hearing, self.shutdown.requested.wait())
+            if hearing.done() and self.options.linger_s > 0 and not self.shutdown.requested.is_set():
+                await _first_of(group.create_task(self._linger(), name="daemon.linger"),
+                                self.shutdown.requested.wait())
             status.set_state("stopping")
             self.notifier.stopping("draining")
             if not hearing.done():
@@ -275,6 +279,15 @@ class Daemon:
         status.set_state("stopped")
         status.write()
         log.info("monitord stopped", reason=self.shutdown.signal_name or "end of input")
+
+    async def _linger(self) -> None:
+        """After a replayed recording ends, let time run on so escalation steps (page after 3 min, repeats) show."""
+        log.info("input ended; lingering", linger_s=self.options.linger_s)
+        if isinstance(self.clock, StreamClock):
+            for _ in range(int(self.options.linger_s)):  # no audio drives this clock any more: drive it here
+                await self.clock.advance(1.0)
+        else:
+            await self.clock.sleep(self.options.linger_s)
 
     async def _hear(self) -> None:
         """The audio path; its failure ends the run (systemd restarts us) but still drains what was heard."""
