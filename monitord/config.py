@@ -109,7 +109,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} does not exist",
                           hint="copy config/monitord.example.toml there, or pass --config") from None
     except PermissionError:
-        raise ConfigError(f"config file {path} is not readable by this user") from None
+        raise ConfigError(f"config file {path} is not readable by this user",
+                          hint="use sudo, or add yourself to its group: sudo adduser $USER monitord") from None
     except IsADirectoryError:
         raise ConfigError(f"config file {path} is a directory") from None
     except tomllib.TOMLDecodeError as exc:

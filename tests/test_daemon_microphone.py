@@ -51,6 +51,7 @@ async def test_unplugged_microphone_is_reported_by_status_and_heartbeat_then_rec
     try:
         await eventually(lambda: health_status(tmp_path) == "ok", timeout_s=20)
         await wait_for_requests(server, 1)
+        assert server.requests[0][1] == "/ping/abc-123"  # no false /fail while the microphone was being opened
         assert daemon.can_hear()[0]
 
         sd.unplug()

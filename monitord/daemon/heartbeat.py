@@ -28,7 +28,9 @@ HealthProbe = Callable[[], tuple[bool, str]]
 
 class Heartbeat:
     def __init__(self, *, config: HeartbeatConfig, probe: HealthProbe, clock: Clock,
-                 session: aiohttp.ClientSession | None = None) -> None:
+                 session: aiohttp.ClientSession | None = None, first_ping_within_s: float = 0.0) -> None:
+        """`first_ping_within_s`: at start, wait up to this long for the first health report before pinging,
+        so a daemon that is still opening its microphone does not report itself failed on every start."""
         if config.url is None:
             raise ValueError("Heartbeat needs heartbeat.url")
         self._url = config.url.get_secret_value().rstrip("/")
@@ -37,6 +39,7 @@ class Heartbeat:
         self._clock = clock
         self._session = session
         self._owns_session = session is None
+        self._first_ping_within_s = first_ping_within_s
         self._changed = asyncio.Event()
         self._task_group: asyncio.TaskGroup | None = None
         self.pings_ok = 0
@@ -64,6 +67,8 @@ class Heartbeat:
             await self._session.close()
 
     async def _ping_loop(self) -> None:
+        if self._first_ping_within_s > 0:
+            await _sleep_or_event(self._clock, self._first_ping_within_s, self._changed)
         while True:
             self._changed.clear()
             await self.ping_once()

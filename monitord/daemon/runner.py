@@ -193,7 +193,8 @@ class Daemon:
                         microphone=microphone))
                 if config.heartbeat.url is not None:
                     self.heartbeat = await stack.enter_async_context(
-                        Heartbeat(config=config.heartbeat, probe=self.can_hear, clock=SystemClock()))
+                        Heartbeat(config=config.heartbeat, probe=self.can_hear, clock=SystemClock(),
+                                  first_ping_within_s=2 * config.health.stall_after_s + 1))
                 await self._run_tasks(console, calendar)
         return int(self.exit_code)
 
