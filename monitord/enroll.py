@@ -42,10 +42,12 @@ _MAX_PEAKS_PER_FRAME = 6
 _CANDIDATE_TOLERANCE = 0.02  # frames within ±2 % of a candidate's frequency belong to it
 _SOUNDING_GAP_S = 2.5  # silence separating one sounding from the next
 _BURST_GAP_S = 1.0  # silence separating bursts of the critical alarm
+_BURSTS_OF_ONE_SOUNDING_S = 1.6  # bursts closer than this belong to one sounding (one manufacturer page: "3-second")
 _MIN_CLEAR_SNR_DB = 14.0  # a demonstration recorded a metre away gives 25–40 dB; below 14 it is guesswork
 _MIN_CONCENTRATION = 0.6  # a beeper holds its pitch: most of its peaks lie within ±0.4 % of the centre
 _MAX_SEGMENT_WOBBLE = 0.006  # a steady tone's per-frame frequency varies less than 0.6 % (std)
-# Per frame; a sounding's mean must lie within 70 % of it (±1.75 %): DTMF practice accepts ±1.5 %, rejects ±3.5 %.
+# Per frame. A sounding's mean must lie within ±1.75 % (critical; and both tones move together) or ±1.0 % (a
+# beep): DTMF practice accepts ±1.5 %, rejects ±3.5 %.
 _TOLERANCE_PCT = 2.5
 _DETECT_SNR_DB = 8.0
 _MAX_DUTY = 0.6  # a "tone" on for more than 60 % of the recording is a hum or a whistle, not an alarm
@@ -123,9 +125,10 @@ class EnrollmentResult:
         lines.append(f"  soundings found: {len(self.soundings)}"
                      + (f" ({self.bursts} burst(s), about {self.tones_per_burst:.0f} tones each)" if self.bursts
                         else ""))
+        part = "burst" if self.alarm is AlarmKind.CRITICAL else "beep"
         for i, sounding in enumerate(self.soundings, start=1):
             lines.append(f"    {i}. {sounding.start_s:7.2f}–{sounding.end_s:7.2f} s, {len(sounding.segments)} "
-                         f"tone{'s' if len(sounding.segments) > 1 else ''}, SNR {sounding.snr_db:.1f} dB")
+                         f"{part}{'s' if len(sounding.segments) > 1 else ''}, SNR {sounding.snr_db:.1f} dB")
         lines += [f"  note: {note}" for note in self.notes]
         return lines
 
@@ -436,9 +439,14 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     signature = BeepSignature(
         frequency_hz=round(frequency, 1),
         tolerance_pct=_TOLERANCE_PCT,
+        # The pump's beeps come back within ±0.5 % of the learned frequency (benchmark corpus); tonal clutter
+        # spreads over the whole band, so a beep's own tolerance is tighter than a two-tone burst's (whose ratio
+        # is checked too).
+        mean_tolerance_pct=1.0,
         min_snr_db=_DETECT_SNR_DB,
         beep_min_s=0.06,
-        span_min_s=round(max(0.1, 0.4 * min(spans)), 3),
+        # A sequence may be heard in part (a lost beep); a single beep is about its own length, echo or not.
+        span_min_s=round(max(0.1, (0.35 if max(beeps_per_run) > 1 else 0.65) * min(spans)), 3),
         span_max_s=round(min(60.0, 1.5 * max(spans) + 0.4), 3),
         gap_max_s=round(gap_max, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
@@ -527,8 +535,10 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
     inner_gaps = [max(0, b[1] - a[2]) for burst in bursts for a, b in itertools.pairwise(burst.tones)]
     tone_typical_s = float(np.median(tone_frames)) * hop_s
-    gap_max = (max(inner_gaps) if inner_gaps else 0) * hop_s + 0.5 * tone_typical_s + 0.1
-    # Bursts of one sounding (up to ~1.5 s apart) must stay separate: the first is reported as soon as it ends.
+    # Long enough to bridge one tone lost in noise, ...
+    gap_max = (max(inner_gaps) if inner_gaps else 0) * hop_s + 1.1 * tone_typical_s + 0.1
+    # ... but bursts of one sounding (up to ~1.5 s apart) must stay separate: the first is reported as soon as it
+    # ends (within 1.5 s).
     burst_gaps = [(b.start_frame + b.tones[0][1] - a.start_frame - a.tones[-1][2]) * hop_s
                   for a, b in itertools.pairwise(bursts)]
     near_gaps = [g for g in burst_gaps if g < _SOUNDING_GAP_S]
@@ -556,7 +566,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                                 float(np.concatenate([low.frame_snr_db[b.start_frame:b.end_frame][b.labels == 1],
                                                       high.frame_snr_db[b.start_frame:b.end_frame][b.labels == 2]]
                                                      ).mean()))
-                        for b in bursts], _SOUNDING_GAP_S)
+                        for b in bursts], _BURSTS_OF_ONE_SOUNDING_S)
     harmonics = sorted(set(_harmonics_of(frequencies[0], tracks, low) + _harmonics_of(frequencies[1], tracks, high)))
     notes = []
     if len(soundings) == 1:
@@ -564,14 +574,17 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     signature = TwoToneSignature(
         frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
         tolerance_pct=_TOLERANCE_PCT,
+        mean_tolerance_pct=1.75,
         min_snr_db=_DETECT_SNR_DB,
         tone_min_s=round(max(0.06, 0.4 * float(np.percentile(tone_frames, 10)) * hop_s), 3),
         tone_max_s=round(min(30.0, 2.0 * max(tone_frames) * hop_s + 0.3), 3),
         gap_max_s=round(gap_max, 3),
-        changes_min=max(min(2, min(b.changes for b in bursts)), min(b.changes for b in bursts) // 2),
+        # Half the turns heard at enrollment (noise and a lost tone break a burst), at least 2, at most 4.
+        changes_min=min(4, max(min(2, min(b.changes for b in bursts)), min(b.changes for b in bursts) // 2)),
         tone_typical_s=round(float(np.median(inner_tones if inner_tones else tone_frames)) * hop_s, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         burst_min_s=round(max(0.2, 0.4 * min(burst_lengths)), 3),
+        burst_typical_s=round(float(np.median(burst_lengths)), 3),
         burst_max_s=round(min(120.0, 1.5 * max(burst_lengths) + 1.0), 3),
         verified=True,
         enrolled_from=Path(name).name,

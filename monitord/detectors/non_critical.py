@@ -5,7 +5,7 @@ about once an hour while the condition lasts. Frequency, beep length and gaps ar
 profile's `BeepSignature` (learned by `monitord enroll`, or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean frequency within 70 % of that
+  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean within `mean_tolerance_pct`
               (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
               `span_max_s` long, heard during at least `fill_min_pct` of that span. Beep *count* is not required:
@@ -186,7 +186,7 @@ class NonCriticalDetector(Detector):
             candidate.reason = "too_long"
         elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < _MIN_TONE_FRAMES:
             candidate.reason = "too_short"
-        elif abs(frequency / sig.frequency_hz - 1) > sig.tolerance_pct * 0.7 / 100.0:
+        elif abs(frequency / sig.frequency_hz - 1) > sig.mean_tolerance_pct / 100.0:
             candidate.reason = "off_frequency"
         elif 100.0 * len(frames) / (last - first) < sig.fill_min_pct:
             candidate.reason = "sparse"
