@@ -304,6 +304,38 @@ async def test_non_critical_waits_for_confirmation_holds_during_quiet_hours_and_
         assert len(fake_ntfy.messages) == sent
 
 
+async def test_non_critical_alert_explains_the_beep_from_the_refill_calendar(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    """1. the daemon's calendar says the low-reservoir alarm date is in 2 days; 2. a confirmed hourly beep is
+    explained to the caregiver as "reservoir low" with that date; 3. without a near date it says the cause is
+    unknown rather than guessing."""
+    from datetime import date, timedelta
+
+    from monitord.events import RefillCalendarState
+
+    clock, bus = FakeClock(start=T0), EventBus()
+    today = T0.date()
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session) as svc:
+        bus.publish(RefillCalendarState(node_id="pi-bedroom", time=clock.now(),
+                                        reservoir_alarm_date=today + timedelta(days=2), days_until_reservoir_alarm=2))
+        bus.publish(episode(EpisodeConfirmed, alarm=AlarmKind.NON_CRITICAL, at=clock.now(), soundings=2))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        text = fake_ntfy.messages[0]["message"]
+        assert "reservoir low" in text
+        assert (today + timedelta(days=2)).isoformat() in text
+
+        bus.publish(RefillCalendarState(node_id="pi-bedroom", time=clock.now(),
+                                        reservoir_alarm_date=date(2027, 6, 1), days_until_reservoir_alarm=190))
+        await settled(svc)
+        await clock.advance(24 * 3600)  # the daily reminder
+        await eventually(lambda: len(fake_ntfy.messages) == 2)
+        reminder = fake_ntfy.messages[1]["message"]
+        assert "reservoir low" not in reminder
+        assert "cause unknown" in reminder
+
+
 async def test_critical_ignores_quiet_hours(tmp_path: Path, session: aiohttp.ClientSession,
                                            fake_ntfy: FakeNtfy) -> None:
     from datetime import UTC, datetime

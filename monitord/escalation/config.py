@@ -185,7 +185,11 @@ class MonitorHealthAlert(ConfigModel):
     """"The monitor cannot hear": MonitorHealth not OK for this long tells the caregivers (Alertmanager Watchdog)."""
 
     enabled: bool = True
-    cannot_hear_after_s: float = Field(default=300.0, ge=0, description="how long non-OK before telling (seconds)")
+    cannot_hear_after_s: float = Field(
+        default=20.0, ge=0,
+        description="how long non-OK before telling (seconds); the daemon notices within 5-30 s, so the default keeps "
+        "'the monitor cannot hear' on phones within 60 s (issue 5) while riding out a brief glitch",
+    )
     targets: list[str] = Field(default_factory=lambda: ["caregivers"], min_length=1)
     urgency: Urgency = Urgency.HIGH
     notify_recovery: bool = Field(default=True, description="also tell when the monitor can hear again")

@@ -33,6 +33,7 @@ import structlog
 
 from monitord.alarms import AlarmKind
 from monitord.bus import EventBus, Subscription
+from monitord.calendar import RefillCalendar, explain_non_critical
 from monitord.clock import Clock
 from monitord.errors import UserError
 from monitord.escalation.ack_server import AckServer, TokenInfo
@@ -66,6 +67,7 @@ from monitord.events import (
     IncidentState,
     MonitorHealth,
     NotificationFailed,
+    RefillCalendarState,
     RefillLogged,
     Snoozed,
 )
@@ -140,6 +142,8 @@ class EscalationService:
         self.startup_problems: list[tuple[str, str]] = []
         """Optional parts that could not start (a channel's secret file, the ack endpoint's port)."""
         self._silent_nodes: set[str] = set()
+        self._calendar: RefillCalendar | None = None
+        """The pump's dates, from the newest RefillCalendarState event (none until the daemon publishes one)."""
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -377,6 +381,10 @@ class EscalationService:
             self._on_health(event)
         elif isinstance(event, CalendarReminder):
             self._on_calendar(event)
+        elif isinstance(event, RefillCalendarState):
+            # Kept to explain an hourly beep ("reservoir low" near the alarm date, "replacement due" near ERI).
+            self._calendar = RefillCalendar(reservoir_alarm_date=event.reservoir_alarm_date,
+                                            replacement_date=event.replacement_date)
 
     def acknowledge(self, incident_id: str, *, by: str, channel: str) -> bool:
         """Acknowledge an open incident. False if it is not open or already acknowledged."""
@@ -638,9 +646,12 @@ class EscalationService:
                 evidence_url = self._ack_server.evidence_url(token)
         if incident.clip_path and self.config.evidence_base_url:
             evidence_url = f"{self.config.evidence_base_url.rstrip('/')}/{Path(incident.clip_path).name}"
+        likely_cause = None
+        if incident.alarm is AlarmKind.NON_CRITICAL:
+            likely_cause = explain_non_critical(self._calendar, self._clock.now().astimezone(self.config.tz).date())
         return render_incident(
             incident, kind, urgency, contacts=self.config.contacts, tz=self.config.tz, ack_url=ack_url,
-            evidence_url=evidence_url,
+            evidence_url=evidence_url, likely_cause=likely_cause,
         )
 
     def _follow_up(self, incident: Incident, kind: NotificationKind, action: str) -> None:
