@@ -336,6 +336,38 @@ async def test_non_critical_alert_explains_the_beep_from_the_refill_calendar(
         assert "cause unknown" in reminder
 
 
+async def test_reminders_tell_how_many_times_and_when_last_heard_as_the_alarm_goes_on(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    """1. a critical episode starts: "1 time"; 2. the pump sounds again (EpisodeOngoing, 3 soundings in all);
+    3. the 3-minute reminder says "3 times" and the new last-heard time, not the first alert's."""
+    from datetime import timedelta
+
+    from monitord.events import EpisodeOngoing
+
+    clock, bus = FakeClock(start=T0), EventBus()
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session) as svc:
+        bus.publish(episode(EpisodeStarted, at=T0))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        assert ", 1 time." in fake_ntfy.messages[0]["message"]
+        await clock.advance(150)
+        bus.publish(EpisodeOngoing(
+            node_id="pi-bedroom", time=clock.now(), episode_id="ep-1", alarm=AlarmKind.CRITICAL,
+            microphone="bedroom", first_heard=T0 - timedelta(seconds=3), last_heard=clock.now(), soundings=3,
+            max_confidence=0.93, profile_verified=True, confirmed=True, on_cadence=False,
+        ))
+        await settled(svc)
+        assert len(fake_ntfy.messages) == 1  # an update, not a new alert
+        await clock.advance(30)
+        await eventually(lambda: len(fake_ntfy.messages) == 2)
+        reminder = fake_ntfy.messages[1]["message"]
+        assert ", 3 times." in reminder
+        assert (T0 + timedelta(seconds=150)).strftime("%H:%M:%S") in reminder
+        assert "93%" in reminder
+        assert len(svc.open_incidents()) == 1
+
+
 async def test_critical_ignores_quiet_hours(tmp_path: Path, session: aiohttp.ClientSession,
                                            fake_ntfy: FakeNtfy) -> None:
     from datetime import UTC, datetime

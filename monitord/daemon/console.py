@@ -21,6 +21,7 @@ from monitord.events import (
     CalendarReminder,
     EpisodeConfirmed,
     EpisodeEnded,
+    EpisodeOngoing,
     EpisodeStarted,
     Event,
     IncidentChanged,
@@ -82,6 +83,11 @@ class ConsoleSink:
             if isinstance(event, EpisodeStarted) and event.alarm is AlarmKind.CRITICAL:
                 lines.append(f"           ({SECOND_CHANNEL_DISCLAIMER})")
             return "\n".join(lines)
+        if isinstance(event, EpisodeOngoing):
+            cadence = "on cadence" if event.on_cadence else "off cadence"
+            return (f"{stamp}  EPISODE ONGOING{test}   {event.alarm.display_name}: {event.soundings} sounding(s) "
+                    f"since {_local(event.first_heard)} ({cadence}), last heard {_local(event.last_heard)}"
+                    + (f", next expected ~{_local(event.next_expected_at)}" if event.next_expected_at else ""))
         if isinstance(event, EpisodeEnded):
             return (f"{stamp}  EPISODE ENDED{test}     {event.alarm.display_name}: {event.reason.value} after "
                     f"{event.soundings} sounding(s), last heard {_local(event.last_heard)}")

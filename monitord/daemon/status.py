@@ -21,6 +21,7 @@ from monitord.events import (
     AlarmHeard,
     EpisodeConfirmed,
     EpisodeEnded,
+    EpisodeOngoing,
     EpisodeStarted,
     Event,
     IncidentChanged,
@@ -67,9 +68,9 @@ class StatusBoard:
             self.data["last_heard"][event.alarm.value] = {
                 "at": event.ended_at.isoformat(), "confidence": round(event.confidence, 3),
                 "snr_db": round(event.snr_db, 1), "verified": event.profile_verified}
-        elif isinstance(event, EpisodeStarted | EpisodeConfirmed):
+        elif isinstance(event, EpisodeStarted | EpisodeConfirmed | EpisodeOngoing):
             self.data["episodes"][event.episode_id] = {
-                "alarm": event.alarm.value, "phase": "started" if isinstance(event, EpisodeStarted) else "confirmed",
+                "alarm": event.alarm.value, "phase": event.phase.value,
                 "first_heard": event.first_heard.isoformat(), "last_heard": event.last_heard.isoformat(),
                 "soundings": event.soundings, "is_test": event.is_test}
         elif isinstance(event, EpisodeEnded):

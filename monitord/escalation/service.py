@@ -61,6 +61,8 @@ from monitord.events import (
     CalendarReminder,
     EpisodeConfirmed,
     EpisodeEnded,
+    EpisodeOngoing,
+    EpisodePhase,
     EpisodeStarted,
     Event,
     IncidentChanged,
@@ -358,11 +360,12 @@ class EscalationService:
             return  # our own output
         if event.node_id != self.node_id:
             self._saw_node(event.node_id)
-        once_only = EpisodeStarted | EpisodeConfirmed | EpisodeEnded | Acknowledged | Snoozed | RefillLogged
+        once_only = (EpisodeStarted | EpisodeConfirmed | EpisodeOngoing | EpisodeEnded | Acknowledged | Snoozed
+                     | RefillLogged)
         if isinstance(event, once_only) and not self.store.mark_seen(event.id, at=self._clock.now()):
             log.debug("event already processed", event_id=event.id, type=event.type)
             return
-        if isinstance(event, EpisodeStarted | EpisodeConfirmed):
+        if isinstance(event, EpisodeStarted | EpisodeConfirmed | EpisodeOngoing):
             self._on_episode(event)
         elif isinstance(event, EpisodeEnded):
             self._on_episode_ended(event)
@@ -446,7 +449,7 @@ class EscalationService:
             if (alarm is None or i.alarm is alarm) and (is_test is None or i.is_test == is_test)
         ]
 
-    def _on_episode(self, event: EpisodeStarted | EpisodeConfirmed) -> None:
+    def _on_episode(self, event: EpisodeStarted | EpisodeConfirmed | EpisodeOngoing) -> None:
         policy = self.config.policy(event.alarm)
         existing = self._find(alarm=event.alarm, is_test=event.is_test)
         if existing:
@@ -454,7 +457,9 @@ class EscalationService:
             incident.apply_episode(event)
             self.store.save(incident)
             return
-        if isinstance(event, EpisodeStarted) and policy.open_on == "confirmed":
+        # A further sounding with no open incident (e.g. someone resolved it while the pump kept sounding) opens
+        # one again by the same rule as the episode's own phase: the alarm is evidently still there.
+        if event.phase is EpisodePhase.STARTED and policy.open_on == "confirmed":
             log.info("episode started; incident opens once confirmed", alarm=event.alarm.value,
                      microphone=event.microphone)
             return
