@@ -16,6 +16,7 @@ import structlog
 from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
+from monitord.audio.echo import LOCAL_SPEAKER, SpeakerActivity
 from monitord.bus import EventBus
 from monitord.clock import Clock
 from monitord.detectors.base import Detection
@@ -35,12 +36,15 @@ class HearingStats:
     detections: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in AlarmKind})
     last_heard: dict[str, datetime] = field(default_factory=dict)
     last_block_monotonic: float | None = None
+    ignored_own_speaker: int = 0
 
 
 class Hearing:
     def __init__(self, *, blocks: AsyncIterator[NDArray[np.float32]], profile: Profile, bus: EventBus,
                  clock: Clock, node_id: str, microphone: str, rate_hz: int,
-                 real_monotonic: Callable[[], float]) -> None:
+                 real_monotonic: Callable[[], float], speaker: SpeakerActivity = LOCAL_SPEAKER) -> None:
+        """`speaker`: what this machine's own speaker played (alerts, self-test) — detections overlapping it are
+        dropped, never published: the monitor must not alarm on its own sounds."""
         self._blocks = blocks
         self._profile = profile
         self._pipeline = Pipeline(profile, rate_hz=rate_hz)
@@ -49,6 +53,7 @@ class Hearing:
         self._node_id = node_id
         self._microphone = microphone
         self._real_monotonic = real_monotonic
+        self._speaker = speaker
         self.taps: list[BlockTap] = []  # extra listeners on the audio (the self-test)
         self.stats = HearingStats()
         self.finished = False
@@ -74,6 +79,11 @@ class Hearing:
         now = self._clock.now()
         for detection in detections:
             heard = self.to_event(detection, now=now, stream_now_s=self._pipeline.now_s)
+            if self._speaker.overlaps(heard.started_at, heard.ended_at):
+                self.stats.ignored_own_speaker += 1
+                log.info("sound ignored: our own speaker was playing", alarm=detection.alarm.value,
+                         frequencies_hz=[round(f) for f in detection.frequencies_hz])
+                continue
             self.stats.detections[detection.alarm.value] += 1
             self.stats.last_heard[detection.alarm.value] = heard.ended_at
             log.info("alarm heard", alarm=detection.alarm.value, confidence=round(detection.confidence, 2),

@@ -107,12 +107,16 @@ class SelfTest:
         return self._report(True, f"self-test passed: test tone heard {snr:.0f} dB over the room")
 
     def _play(self) -> None:
+        from monitord.audio.echo import LOCAL_SPEAKER
         from monitord.audio.microphone import find_device, load_sounddevice
 
         sd = self._sd if self._sd is not None else load_sounddevice()
         device = find_device(sd, self._config.output_device, output=True)
         rate = int(device.default_rate_hz)
-        sd.play(make_test_tone(self._config, rate), samplerate=rate, device=device.index, blocking=False)
+        tone = make_test_tone(self._config, rate)
+        # The test tone is a steady beep: without this, the default profile would report it as the pump.
+        LOCAL_SPEAKER.mark_now(len(tone) / rate)
+        sd.play(tone, samplerate=rate, device=device.index, blocking=False)
 
     def _report(self, passed: bool, detail: str) -> tuple[bool, str]:
         (log.info if passed else log.error)("self-test", passed=passed, detail=detail)
