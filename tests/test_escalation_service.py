@@ -3,12 +3,10 @@ a FakeClock driving the minutes, SQLite state in a temp dir."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest_asyncio
 
 from monitord.alarms import AlarmKind
 from monitord.bus import EventBus
@@ -25,46 +23,11 @@ from monitord.events import (
 )
 from tests.escalation_support import T0, config, drain, episode, eventually, settled
 from tests.fake_services import (
-    NTFY_TOKEN,
     PAGERDUTY_ROUTING_KEY,
-    PUSHOVER_APP_TOKEN,
-    PUSHOVER_USER_KEY,
-    WEBHOOK_SECRET,
     FakeNtfy,
     FakePagerDuty,
     FakePushover,
-    FakeWebhook,
 )
-
-
-@pytest_asyncio.fixture
-async def fake_ntfy() -> AsyncIterator[FakeNtfy]:
-    async with FakeNtfy(tokens={NTFY_TOKEN}) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def fake_pushover() -> AsyncIterator[FakePushover]:
-    async with FakePushover(app_token=PUSHOVER_APP_TOKEN, users={PUSHOVER_USER_KEY}) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def fake_pagerduty() -> AsyncIterator[FakePagerDuty]:
-    async with FakePagerDuty(routing_keys={PAGERDUTY_ROUTING_KEY}) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def fake_webhook() -> AsyncIterator[FakeWebhook]:
-    async with FakeWebhook(secret=WEBHOOK_SECRET) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 def service(
