@@ -184,16 +184,20 @@ class CriticalDetector(Detector):
                 if origin == run.first_frame + chain[0][1] and grown >= typical \
                         and run.first_frame + chain[0][1] > self._judged_until_frame:
                     prefix = [tone for tone in chain if (tone[2] - chain[0][1]) * frame_s <= typical * 1.15]
-                    self._judged_until_frame = run.first_frame + chain[-1][2]
                     found = self._judge_chain(run, labels, prefix, frame_s, origin_frame=origin)
+                    if found is not None:
+                        self._judged_until_frame = run.first_frame + chain[-1][2]
                     detection = detection or found
                     continue
                 open_chain_start = origin
                 continue  # may go on in the next window
             if run.first_frame + chain[0][1] <= self._judged_until_frame:
-                continue  # already judged in an earlier, overlapping window
-            self._judged_until_frame = run.first_frame + chain[-1][2]
+                continue  # already reported (or finally judged) in an earlier, overlapping view
             found = self._judge_chain(run, labels, chain, frame_s, origin_frame=origin)
+            # A look into activity still going on may see a chain cut short by tones not heard yet: only a
+            # report, or the final view of a run, settles it.
+            if found is not None or not run.truncated:
+                self._judged_until_frame = run.first_frame + chain[-1][2]
             detection = detection or found
         self._open_chain_start = open_chain_start
         return detection
