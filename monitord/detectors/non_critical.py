@@ -70,6 +70,7 @@ class _Candidate:
     ok: bool  # passed every test on its own; may still be rejected as a repeating device
     reason: str = ""
     tone_frames: int = 0
+    alike_count: int = 0
     repeated: bool = False
 
     @property
@@ -276,7 +277,11 @@ class NonCriticalDetector(Detector):
                 for other in self._pending + self._recent[-20:]:
                     if other.ok and candidate.start_s - other.end_s <= sig.quiet_after_s \
                             and candidate.alike(other, tolerance / 1.5):
-                        candidate.repeated = other.repeated = True
+                        candidate.alike_count += 1
+                        other.alike_count += 1
+                        # Three alike in a row is a device that keeps beeping; two may be the pump and a stray.
+                        candidate.repeated |= candidate.alike_count >= 2
+                        other.repeated |= other.alike_count >= 2
             self._pending.append(candidate)
         detections = []
         still: list[_Candidate] = []
