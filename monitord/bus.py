@@ -59,6 +59,10 @@ class EventBus:
         if sub in self._subscriptions:
             self._subscriptions.remove(sub)
 
+    def backlog(self) -> int:
+        """Events queued but not yet taken by their subscribers (a graceful shutdown waits for 0)."""
+        return sum(sub.queue.qsize() for sub in self._subscriptions)
+
     def publish(self, event: Event) -> None:
         """Hand `event` to every subscriber. Must be called from the event loop's thread."""
         self.published += 1

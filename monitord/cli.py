@@ -18,10 +18,16 @@ from monitord.errors import ExitCode, UserError
 
 # One line per command; the module lives in monitord/commands/.
 COMMANDS: tuple[str, ...] = (
-    "escalate",
-    "test_alert",
     "enroll",
     "analyze",
+    "check_config",
+    "demo",
+    "devices",
+    "refill",
+    "run",
+    "status",
+    "escalate",
+    "test_alert",
 )
 
 

@@ -42,10 +42,12 @@ _MAX_PEAKS_PER_FRAME = 6
 _CANDIDATE_TOLERANCE = 0.02  # frames within ±2 % of a candidate's frequency belong to it
 _SOUNDING_GAP_S = 2.5  # silence separating one sounding from the next
 _BURST_GAP_S = 1.0  # silence separating bursts of the critical alarm
+_BURSTS_OF_ONE_SOUNDING_S = 1.6  # bursts closer than this belong to one sounding (one manufacturer page: "3-second")
 _MIN_CLEAR_SNR_DB = 14.0  # a demonstration recorded a metre away gives 25–40 dB; below 14 it is guesswork
 _MIN_CONCENTRATION = 0.6  # a beeper holds its pitch: most of its peaks lie within ±0.4 % of the centre
 _MAX_SEGMENT_WOBBLE = 0.006  # a steady tone's per-frame frequency varies less than 0.6 % (std)
-# Per frame; a sounding's mean must lie within 70 % of it (±1.75 %): DTMF practice accepts ±1.5 %, rejects ±3.5 %.
+# Per frame. A sounding's mean must lie within ±1.75 % (critical; and both tones move together) or ±1.0 % (a
+# beep): DTMF practice accepts ±1.5 %, rejects ±3.5 %.
 _TOLERANCE_PCT = 2.5
 _DETECT_SNR_DB = 8.0
 _MAX_DUTY = 0.6  # a "tone" on for more than 60 % of the recording is a hum or a whistle, not an alarm
@@ -123,9 +125,10 @@ class EnrollmentResult:
         lines.append(f"  soundings found: {len(self.soundings)}"
                      + (f" ({self.bursts} burst(s), about {self.tones_per_burst:.0f} tones each)" if self.bursts
                         else ""))
+        part = "burst" if self.alarm is AlarmKind.CRITICAL else "beep"
         for i, sounding in enumerate(self.soundings, start=1):
             lines.append(f"    {i}. {sounding.start_s:7.2f}–{sounding.end_s:7.2f} s, {len(sounding.segments)} "
-                         f"tone{'s' if len(sounding.segments) > 1 else ''}, SNR {sounding.snr_db:.1f} dB")
+                         f"{part}{'s' if len(sounding.segments) > 1 else ''}, SNR {sounding.snr_db:.1f} dB")
         lines += [f"  note: {note}" for note in self.notes]
         return lines
 
@@ -339,23 +342,28 @@ def _harmonics_of(fundamental: float, others: list[_Track], base: _Track) -> lis
 
 
 def _coincident(a: _Track, b: _Track) -> float:
-    """Share of a's segments that start together (±0.15 s) with one of b's."""
+    """Share of a's segments that sound together with one of b's for at least half the shorter of the two."""
     if not a.segments:
         return 0.0
-    hits = sum(1 for s in a.segments if any(abs(s.start_s - t.start_s) < 0.15 for t in b.segments))
+    hits = sum(
+        1 for s in a.segments
+        if any(min(s.end_s, t.end_s) - max(s.start_s, t.start_s) >= 0.5 * min(s.duration_s, t.duration_s)
+               for t in b.segments)
+    )
     return hits / len(a.segments)
 
 
-def _prefer_fundamental(best: _Track, tracks: list[_Track]) -> _Track:
-    """If a clear sub-harmonic (f/2, f/3) sounds together with `best` every time, the pump's fundamental is that
-    one (a piezo's harmonics are strong; skin and clothing muffle them first)."""
+def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
+    """If a sub-harmonic (f/3, f/2) sounds together with `best` every time, the pump's fundamental is that one (a
+    piezo's harmonics can be louder than its fundamental; skin and clothing muffle the harmonics first)."""
     for divisor in (3, 2):
-        for track in tracks:
-            if track is best or track.snr_db < _MIN_CLEAR_SNR_DB or track.concentration < 0.5:
-                continue
-            if abs(track.frequency_hz * divisor / best.frequency_hz - 1) <= 0.01 and \
-                    _coincident(best, track) >= 0.8 and _coincident(track, best) >= 0.6:
-                return track
+        frequency = best.frequency_hz / divisor
+        if frequency < _MIN_HZ:
+            continue
+        track = _track(peaks, frequency)
+        if track.segments and track.snr_db >= _MIN_CLEAR_SNR_DB - 4 and \
+                _coincident(best, track) >= 0.8 and _coincident(track, best) >= 0.5:
+            return track
     return best
 
 
@@ -380,8 +388,8 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
         raise NoClearAlarmError(f"{name}: no clear tone found (nothing stands {_MIN_CLEAR_SNR_DB:.0f} dB over the "
                            "background as a steady tone)")
     if alarm is AlarmKind.NON_CRITICAL:
-        return _enroll_beep(name, clear, tracks, duration_s, peaks.hop_s, peaks.frame_center0_s)
-    return _enroll_two_tone(name, clear, tracks, duration_s, peaks.hop_s, peaks.frame_center0_s)
+        return _enroll_beep(name, clear, tracks, duration_s, peaks)
+    return _enroll_two_tone(name, clear, tracks, duration_s, peaks)
 
 
 def _score(track: _Track) -> float:
@@ -401,8 +409,9 @@ def _activity_runs(on: NDArray[np.bool_], gap_frames: int) -> list[tuple[int, in
 
 
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                 hop_s: float, frame0_s: float) -> EnrollmentResult:
-    best = _prefer_fundamental(max(clear, key=_score), clear)
+                 peaks: _Peaks) -> EnrollmentResult:
+    hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
+    best = _prefer_fundamental(max(clear, key=_score), peaks)
     on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
     # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
     # demonstrations). Inside, the pauses and beeps the frontend saw.
@@ -436,9 +445,14 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     signature = BeepSignature(
         frequency_hz=round(frequency, 1),
         tolerance_pct=_TOLERANCE_PCT,
+        # The pump's beeps come back within ±0.5 % of the learned frequency (benchmark corpus); tonal clutter
+        # spreads over the whole band, so a beep's own tolerance is tighter than a two-tone burst's (whose ratio
+        # is checked too).
+        mean_tolerance_pct=1.0,
         min_snr_db=_DETECT_SNR_DB,
         beep_min_s=0.06,
-        span_min_s=round(max(0.1, 0.4 * min(spans)), 3),
+        # A sequence may be heard in part (a lost beep); a single beep is about its own length, echo or not.
+        span_min_s=round(max(0.1, (0.35 if max(beeps_per_run) > 1 else 0.65) * min(spans)), 3),
         span_max_s=round(min(60.0, 1.5 * max(spans) + 0.4), 3),
         gap_max_s=round(gap_max, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
@@ -492,12 +506,13 @@ def _two_tone_bursts(low: _Track, high: _Track, gap_frames: int) -> list[_Burst]
 
 
 def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                     hop_s: float, frame0_s: float) -> EnrollmentResult:
+                     peaks: _Peaks) -> EnrollmentResult:
+    hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     # Each candidate stands for its fundamental (a harmonic sounding with a clear sub-harmonic is not a tone).
     fundamentals: list[_Track] = []
     for track in sorted(clear, key=_score, reverse=True):
-        fundamental = _prefer_fundamental(track, clear)
-        if all(fundamental is not other for other in fundamentals):
+        fundamental = _prefer_fundamental(track, peaks)
+        if all(abs(fundamental.frequency_hz / other.frequency_hz - 1) > 0.01 for other in fundamentals):
             fundamentals.append(fundamental)
     candidates = fundamentals[:8]
     split_gap = max(1, round(0.3 / hop_s))
@@ -527,8 +542,10 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
     inner_gaps = [max(0, b[1] - a[2]) for burst in bursts for a, b in itertools.pairwise(burst.tones)]
     tone_typical_s = float(np.median(tone_frames)) * hop_s
-    gap_max = (max(inner_gaps) if inner_gaps else 0) * hop_s + 0.5 * tone_typical_s + 0.1
-    # Bursts of one sounding (up to ~1.5 s apart) must stay separate: the first is reported as soon as it ends.
+    # Long enough to bridge one tone lost in noise, ...
+    gap_max = (max(inner_gaps) if inner_gaps else 0) * hop_s + 1.1 * tone_typical_s + 0.1
+    # ... but bursts of one sounding (up to ~1.5 s apart) must stay separate: the first is reported as soon as it
+    # ends (within 1.5 s).
     burst_gaps = [(b.start_frame + b.tones[0][1] - a.start_frame - a.tones[-1][2]) * hop_s
                   for a, b in itertools.pairwise(bursts)]
     near_gaps = [g for g in burst_gaps if g < _SOUNDING_GAP_S]
@@ -556,7 +573,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                                 float(np.concatenate([low.frame_snr_db[b.start_frame:b.end_frame][b.labels == 1],
                                                       high.frame_snr_db[b.start_frame:b.end_frame][b.labels == 2]]
                                                      ).mean()))
-                        for b in bursts], _SOUNDING_GAP_S)
+                        for b in bursts], _BURSTS_OF_ONE_SOUNDING_S)
     harmonics = sorted(set(_harmonics_of(frequencies[0], tracks, low) + _harmonics_of(frequencies[1], tracks, high)))
     notes = []
     if len(soundings) == 1:
@@ -564,14 +581,17 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     signature = TwoToneSignature(
         frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
         tolerance_pct=_TOLERANCE_PCT,
+        mean_tolerance_pct=1.75,
         min_snr_db=_DETECT_SNR_DB,
         tone_min_s=round(max(0.06, 0.4 * float(np.percentile(tone_frames, 10)) * hop_s), 3),
         tone_max_s=round(min(30.0, 2.0 * max(tone_frames) * hop_s + 0.3), 3),
         gap_max_s=round(gap_max, 3),
-        changes_min=max(min(2, min(b.changes for b in bursts)), min(b.changes for b in bursts) // 2),
+        # Half the turns heard at enrollment (noise and a lost tone break a burst), at least 2, at most 4.
+        changes_min=min(4, max(min(2, min(b.changes for b in bursts)), min(b.changes for b in bursts) // 2)),
         tone_typical_s=round(float(np.median(inner_tones if inner_tones else tone_frames)) * hop_s, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         burst_min_s=round(max(0.2, 0.4 * min(burst_lengths)), 3),
+        burst_typical_s=round(float(np.median(burst_lengths)), 3),
         burst_max_s=round(min(120.0, 1.5 * max(burst_lengths) + 1.0), 3),
         verified=True,
         enrolled_from=Path(name).name,

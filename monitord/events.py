@@ -110,12 +110,21 @@ class _EpisodeEvent(Event):
     max_confidence: float = Field(ge=0.0, le=1.0)
     profile_verified: bool
 
+    @property
+    def phase(self) -> EpisodePhase:
+        """Where the episode stands after this event (started → confirmed → ended)."""
+        raise NotImplementedError
+
 
 class EpisodeStarted(_EpisodeEvent):
     """First sounding of an alarm that was not already active."""
 
     type: Literal["episode_started"] = "episode_started"
     next_expected_at: UtcDatetime | None = None
+
+    @property
+    def phase(self) -> EpisodePhase:
+        return EpisodePhase.STARTED
 
 
 class EpisodeConfirmed(_EpisodeEvent):
@@ -124,10 +133,34 @@ class EpisodeConfirmed(_EpisodeEvent):
     type: Literal["episode_confirmed"] = "episode_confirmed"
     next_expected_at: UtcDatetime | None = None
 
+    @property
+    def phase(self) -> EpisodePhase:
+        return EpisodePhase.CONFIRMED
+
+
+class EpisodeOngoing(_EpisodeEvent):
+    """A further sounding of an active episode (after the one that started or confirmed it).
+
+    Keeps "last heard" and "how many times" true in every later alert and state topic.
+    """
+
+    type: Literal["episode_ongoing"] = "episode_ongoing"
+    confirmed: bool = Field(description="whether a repeat on cadence has confirmed the episode")
+    on_cadence: bool = Field(description="whether this sounding came when the cadence predicted")
+    next_expected_at: UtcDatetime | None = None
+
+    @property
+    def phase(self) -> EpisodePhase:
+        return EpisodePhase.CONFIRMED if self.confirmed else EpisodePhase.STARTED
+
 
 class EpisodeEnded(_EpisodeEvent):
     type: Literal["episode_ended"] = "episode_ended"
     reason: EpisodeEndReason
+
+    @property
+    def phase(self) -> EpisodePhase:
+        return EpisodePhase.ENDED
 
 
 # --- the monitor itself --------------------------------------------------------------------------------------
@@ -139,6 +172,7 @@ class HealthStatus(StrEnum):
     CLIPPING = "clipping"
     MISSING = "missing"  # the device is gone (USB unplugged) or cannot be opened
     STALLED = "stalled"  # the device is open but no audio callbacks arrive
+    SELFTEST_FAILED = "selftest_failed"  # the daily test tone from the speaker was not heard by the microphone
 
 
 class MonitorHealth(Event):
@@ -251,6 +285,7 @@ AnyEvent = Annotated[
     AlarmHeard
     | EpisodeStarted
     | EpisodeConfirmed
+    | EpisodeOngoing
     | EpisodeEnded
     | MonitorHealth
     | Acknowledged

@@ -410,6 +410,25 @@ class RunTracker:
     def _frame_start_s(self, frame: int) -> float:
         return self.fe.frame_center_s(frame) - self.fe.hop_length / 2 / self.fe.rate_hz
 
+    def open_run(self) -> BandRun | None:
+        """A look at the run still going on (as a truncated window), so a detector need not wait for it to end."""
+        active = np.flatnonzero(self._on.any(axis=0))
+        if self._mask_before > self._first:
+            active = active[active >= self._mask_before - self._first]
+        if len(active) == 0:
+            return None
+        start, end = int(active[0]), self._on.shape[1]
+        return BandRun(
+            first_frame=self._first + start,
+            start_s=self._frame_start_s(self._first + start),
+            end_s=self._frame_start_s(self._first + end),
+            on=self._on[:, start:end].copy(),
+            snr_db=self._snr[:, start:end].copy(),
+            frequency_hz=self._freq[:, start:end].copy(),
+            truncated=True,
+            continued=self._mask_before >= 0 and self._first + start == self._mask_before,
+        )
+
     def process(self, block: SpectralBlock) -> list[BandRun]:
         features = [tracker.frame_features(block) for tracker in self.trackers]
         freq = np.concatenate([self._freq, np.stack([f[1] for f in features])], axis=1)

@@ -48,6 +48,11 @@ class _Signature(ConfigModel):
         description="accepted deviation of a tone from its learned frequency (percent); DTMF practice accepts "
         "±1.5 % and rejects ±3.5 %",
     )
+    mean_tolerance_pct: float = Field(
+        default=1.75, ge=0.2, le=10.0,
+        description="with a learned frequency: accepted deviation of a sounding's mean frequency (percent); the "
+        "per-frame band is tolerance_pct",
+    )
     min_snr_db: float = Field(
         default=8.0, ge=0.0, le=40.0, description="a tone must stand this far above the local noise floor (dB)"
     )
@@ -138,6 +143,11 @@ class TwoToneSignature(_Signature):
         "median 2.5× longer or shorter is another device",
     )
     burst_min_s: float = Field(default=0.3, gt=0.0, le=60.0, description="shortest burst accepted (seconds)")
+    burst_typical_s: float | None = Field(
+        default=None, gt=0.0, le=60.0,
+        description="with learned tones: the usual length of one burst (seconds); a burst still going on is "
+        "judged once it has lasted this long, so the alarm is reported without waiting for the sounding to end",
+    )
     burst_max_s: float = Field(
         default=8.0, gt=0.0, le=120.0,
         description="longest burst accepted (seconds); sirens alternate for much longer than the pump's ~3 s",

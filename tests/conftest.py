@@ -20,7 +20,7 @@ from tests import synth
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
-pytest_plugins = ("tests.mqtt_broker",)
+pytest_plugins = ("tests.mqtt_broker", "tests.fake_services")
 
 PUMP_LOW_HZ, PUMP_HIGH_HZ, PUMP_TONE_S = 1100.0, 1480.0, 0.2
 PUMP_BEEP_HZ, PUMP_BEEP_S = 3150.0, 0.3

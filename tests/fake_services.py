@@ -31,12 +31,14 @@ import secrets
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
+import aiohttp
+import pytest_asyncio
 from aiohttp import web
 from multidict import CIMultiDict
 
@@ -666,3 +668,36 @@ PUSHOVER_USER_KEY = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 PAGERDUTY_ROUTING_KEY = "0123456789abcdef0123456789abcdef"  # 32 characters, the documented shape
 NTFY_TOKEN = "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"
 WEBHOOK_SECRET = b"correct horse battery staple"
+
+
+# --- pytest fixtures (loaded by tests/conftest.py): one server per test, the documented good credentials --------
+
+
+@pytest_asyncio.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest_asyncio.fixture
+async def fake_ntfy() -> AsyncIterator[FakeNtfy]:
+    async with FakeNtfy(tokens={NTFY_TOKEN}) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def fake_pushover() -> AsyncIterator[FakePushover]:
+    async with FakePushover(app_token=PUSHOVER_APP_TOKEN, users={PUSHOVER_USER_KEY}) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def fake_pagerduty() -> AsyncIterator[FakePagerDuty]:
+    async with FakePagerDuty(routing_keys={PAGERDUTY_ROUTING_KEY}) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def fake_webhook() -> AsyncIterator[FakeWebhook]:
+    async with FakeWebhook(secret=WEBHOOK_SECRET) as server:
+        yield server

@@ -64,6 +64,10 @@ def test_enroll_then_analyze(tmp_path: Path, clinic_recordings: Callable[[str], 
     detections = [line for line in analyzed.json_lines() if line["type"] == "detection"]
     assert [(d["alarm"], round(d["start"])) for d in detections] == [("critical", 8), ("non_critical", 25)]
     assert detections[1]["frequencies_hz"][0] == pytest.approx(PUMP_BEEP_HZ, rel=0.01)
+    episodes = [line for line in analyzed.json_lines() if line["type"] == "episode"]
+    assert {(e["alarm"], e["phase"]) for e in episodes} >= {("critical", "started"), ("non_critical", "started")}
+    started = next(e for e in episodes if e["alarm"] == "critical" and e["phase"] == "started")
+    assert started["next_expected"] == pytest.approx(started["first_heard"] + 600.0, abs=1.0)  # about 10 minutes
     summary = analyzed.json_lines()[-1]
     assert summary["type"] == "summary"
     assert summary["detections"] == {"critical": 1, "non_critical": 1}

@@ -14,6 +14,7 @@ from monitord.events import (
     EpisodeConfirmed,
     EpisodeEnded,
     EpisodeEndReason,
+    EpisodeOngoing,
     EpisodeStarted,
     RefillLogged,
 )
@@ -47,8 +48,14 @@ def test_critical_alarm_every_ten_minutes_starts_then_confirms_one_episode() -> 
     assert confirmed[0].episode_id == started[0].episode_id
     assert confirmed[0].soundings == 2
 
-    for k in range(2, 7):  # an hour of further repeats: no new events, one episode
-        assert t.observe(heard(k * 10 * MIN + 7 * k)) == []
+    for k in range(2, 7):  # an hour of further repeats: each reported with its count, one episode
+        [ongoing] = t.observe(heard(k * 10 * MIN + 7 * k))
+        assert isinstance(ongoing, EpisodeOngoing)
+        assert ongoing.episode_id == started[0].episode_id
+        assert ongoing.soundings == k + 1
+        assert ongoing.confirmed
+        assert ongoing.on_cadence
+        assert ongoing.last_heard == T0 + timedelta(seconds=k * 10 * MIN + 7 * k + 3)
     assert len(t.active) == 1
     assert t.active[0].soundings == 7
     # The period was refined to what the pump really does (10 min 7 s), so the prediction follows it.
@@ -66,7 +73,11 @@ def test_two_reports_of_one_sounding_count_once() -> None:
 def test_off_cadence_repeat_keeps_episode_but_does_not_confirm() -> None:
     t = tracker()
     t.observe(heard(0))
-    assert t.observe(heard(4 * MIN)) == []  # 4 min is not ~10 min
+    [ongoing] = t.observe(heard(4 * MIN))  # 4 min is not ~10 min
+    assert isinstance(ongoing, EpisodeOngoing)
+    assert not ongoing.on_cadence
+    assert not ongoing.confirmed
+    assert ongoing.soundings == 2
     assert t.active[0].soundings == 2
     assert not t.active[0].confirmed
 
@@ -103,7 +114,9 @@ def test_a_sounding_long_after_the_end_starts_a_new_episode() -> None:
 def test_non_critical_cadence_is_hourly_and_independent_of_critical() -> None:
     t = tracker()
     t.observe(heard(0, AlarmKind.NON_CRITICAL))
-    assert t.observe(heard(10 * MIN, AlarmKind.NON_CRITICAL)) == []  # 10 min is off an hourly cadence
+    [off] = t.observe(heard(10 * MIN, AlarmKind.NON_CRITICAL))  # 10 min is off an hourly cadence
+    assert isinstance(off, EpisodeOngoing)
+    assert not off.on_cadence
     t.observe(heard(20 * MIN, AlarmKind.CRITICAL))
     # An hour after the last beep the non-critical episode is confirmed; the lone critical sounding at 20 min
     # had no repeat within 3 periods (+ grace), so its episode ended at 52.5 min.
@@ -140,7 +153,8 @@ async def test_service_drives_hours_of_cadence_with_a_fake_clock() -> None:
             event = out.get_nowait()
             if not isinstance(event, AlarmHeard):
                 seen.append(event)
-    assert [type(e) for e in seen] == [EpisodeStarted, EpisodeConfirmed, EpisodeEnded]
+    assert [type(e) for e in seen] == [EpisodeStarted, EpisodeConfirmed, EpisodeOngoing, EpisodeEnded]
+    assert seen[2].soundings == 3
     assert seen[-1].time == T0 + timedelta(minutes=20 + 32.5)
 
 

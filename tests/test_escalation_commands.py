@@ -6,31 +6,16 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest_asyncio
 
 from monitord.alarms import AlarmKind
 from monitord.escalation.incidents import IncidentStore
 from monitord.events import Acknowledged, EpisodeStarted, IncidentState
 from tests.escalation_support import episode
-from tests.fake_services import NTFY_TOKEN, PUSHOVER_APP_TOKEN, PUSHOVER_USER_KEY, FakeNtfy, FakePushover
+from tests.fake_services import NTFY_TOKEN, PUSHOVER_APP_TOKEN, FakeNtfy, FakePushover
 from tests.mqtt_broker import MosquittoBroker
 from tests.mqtt_support import publish, recording
-
-
-@pytest_asyncio.fixture
-async def fake_ntfy() -> AsyncIterator[FakeNtfy]:
-    async with FakeNtfy(tokens={NTFY_TOKEN}) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def fake_pushover() -> AsyncIterator[FakePushover]:
-    async with FakePushover(app_token=PUSHOVER_APP_TOKEN, users={PUSHOVER_USER_KEY}) as server:
-        yield server
 
 
 def write_config(path: Path, *, ntfy_url: str, pushover_url: str | None = None, pushover_user: str = "") -> Path:

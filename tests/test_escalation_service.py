@@ -3,12 +3,10 @@ a FakeClock driving the minutes, SQLite state in a temp dir."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest_asyncio
 
 from monitord.alarms import AlarmKind
 from monitord.bus import EventBus
@@ -25,46 +23,11 @@ from monitord.events import (
 )
 from tests.escalation_support import T0, config, drain, episode, eventually, settled
 from tests.fake_services import (
-    NTFY_TOKEN,
     PAGERDUTY_ROUTING_KEY,
-    PUSHOVER_APP_TOKEN,
-    PUSHOVER_USER_KEY,
-    WEBHOOK_SECRET,
     FakeNtfy,
     FakePagerDuty,
     FakePushover,
-    FakeWebhook,
 )
-
-
-@pytest_asyncio.fixture
-async def fake_ntfy() -> AsyncIterator[FakeNtfy]:
-    async with FakeNtfy(tokens={NTFY_TOKEN}) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def fake_pushover() -> AsyncIterator[FakePushover]:
-    async with FakePushover(app_token=PUSHOVER_APP_TOKEN, users={PUSHOVER_USER_KEY}) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def fake_pagerduty() -> AsyncIterator[FakePagerDuty]:
-    async with FakePagerDuty(routing_keys={PAGERDUTY_ROUTING_KEY}) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def fake_webhook() -> AsyncIterator[FakeWebhook]:
-    async with FakeWebhook(secret=WEBHOOK_SECRET) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 def service(
@@ -302,6 +265,70 @@ async def test_non_critical_waits_for_confirmation_holds_during_quiet_hours_and_
         await clock.advance(3 * 24 * 3600)
         await settled(svc)
         assert len(fake_ntfy.messages) == sent
+
+
+async def test_non_critical_alert_explains_the_beep_from_the_refill_calendar(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    """1. the daemon's calendar says the low-reservoir alarm date is in 2 days; 2. a confirmed hourly beep is
+    explained to the caregiver as "reservoir low" with that date; 3. without a near date it says the cause is
+    unknown rather than guessing."""
+    from datetime import date, timedelta
+
+    from monitord.events import RefillCalendarState
+
+    clock, bus = FakeClock(start=T0), EventBus()
+    today = T0.date()
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session) as svc:
+        bus.publish(RefillCalendarState(node_id="pi-bedroom", time=clock.now(),
+                                        reservoir_alarm_date=today + timedelta(days=2), days_until_reservoir_alarm=2))
+        bus.publish(episode(EpisodeConfirmed, alarm=AlarmKind.NON_CRITICAL, at=clock.now(), soundings=2))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        text = fake_ntfy.messages[0]["message"]
+        assert "reservoir low" in text
+        assert (today + timedelta(days=2)).isoformat() in text
+
+        bus.publish(RefillCalendarState(node_id="pi-bedroom", time=clock.now(),
+                                        reservoir_alarm_date=date(2027, 6, 1), days_until_reservoir_alarm=190))
+        await settled(svc)
+        await clock.advance(24 * 3600)  # the daily reminder
+        await eventually(lambda: len(fake_ntfy.messages) == 2)
+        reminder = fake_ntfy.messages[1]["message"]
+        assert "reservoir low" not in reminder
+        assert "cause unknown" in reminder
+
+
+async def test_reminders_tell_how_many_times_and_when_last_heard_as_the_alarm_goes_on(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
+) -> None:
+    """1. a critical episode starts: "1 time"; 2. the pump sounds again (EpisodeOngoing, 3 soundings in all);
+    3. the 3-minute reminder says "3 times" and the new last-heard time, not the first alert's."""
+    from datetime import timedelta
+
+    from monitord.events import EpisodeOngoing
+
+    clock, bus = FakeClock(start=T0), EventBus()
+    async with service(config(ntfy_url=fake_ntfy.url), bus=bus, clock=clock, state_dir=tmp_path,
+                       session=session) as svc:
+        bus.publish(episode(EpisodeStarted, at=T0))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        assert ", 1 time." in fake_ntfy.messages[0]["message"]
+        await clock.advance(150)
+        bus.publish(EpisodeOngoing(
+            node_id="pi-bedroom", time=clock.now(), episode_id="ep-1", alarm=AlarmKind.CRITICAL,
+            microphone="bedroom", first_heard=T0 - timedelta(seconds=3), last_heard=clock.now(), soundings=3,
+            max_confidence=0.93, profile_verified=True, confirmed=True, on_cadence=False,
+        ))
+        await settled(svc)
+        assert len(fake_ntfy.messages) == 1  # an update, not a new alert
+        await clock.advance(30)
+        await eventually(lambda: len(fake_ntfy.messages) == 2)
+        reminder = fake_ntfy.messages[1]["message"]
+        assert ", 3 times." in reminder
+        assert (T0 + timedelta(seconds=150)).strftime("%H:%M:%S") in reminder
+        assert "93%" in reminder
+        assert len(svc.open_incidents()) == 1
 
 
 async def test_critical_ignores_quiet_hours(tmp_path: Path, session: aiohttp.ClientSession,

@@ -22,12 +22,6 @@ async def fake_ntfy() -> AsyncIterator[FakeNtfy]:
         yield server
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
 def _notifier(fake: FakeNtfy, session: aiohttp.ClientSession, **overrides: object) -> NtfyNotifier:
     fields: dict[str, object] = {"type": "ntfy", "name": "family", "server_url": fake.url, "topic": "pump-7f3a9c2e"}
     fields.update(overrides)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,18 +13,6 @@ from monitord.notifiers.base import NotificationKind, NotifierError, Urgency
 from monitord.notifiers.pagerduty import PagerDutyConfig, PagerDutyNotifier
 from tests.fake_services import PAGERDUTY_ROUTING_KEY, FakePagerDuty
 from tests.notification_samples import critical_trigger, refill_reminder
-
-
-@pytest.fixture
-async def fake_pagerduty() -> AsyncIterator[FakePagerDuty]:
-    async with FakePagerDuty(routing_keys={PAGERDUTY_ROUTING_KEY}) as server:
-        yield server
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
 
 
 def _notifier(fake: FakePagerDuty, session: aiohttp.ClientSession, **overrides: object) -> PagerDutyNotifier:

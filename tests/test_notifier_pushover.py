@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -14,18 +13,6 @@ from monitord.notifiers.base import DeliveryReceipt, NotificationKind, NotifierE
 from monitord.notifiers.pushover import PushoverConfig, PushoverNotifier
 from tests.fake_services import PUSHOVER_APP_TOKEN, PUSHOVER_USER_KEY, FakePushover
 from tests.notification_samples import critical_trigger, refill_reminder
-
-
-@pytest.fixture
-async def fake_pushover() -> AsyncIterator[FakePushover]:
-    async with FakePushover(app_token=PUSHOVER_APP_TOKEN, users={PUSHOVER_USER_KEY}) as server:
-        yield server
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
 
 
 class SteppedClock:

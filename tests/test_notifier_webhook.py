@@ -20,12 +20,6 @@ async def fake_webhook() -> AsyncIterator[FakeWebhook]:
         yield server
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
 def _notifier(
     fake: FakeWebhook, session: aiohttp.ClientSession, *, secret: str = WEBHOOK_SECRET.decode()
 ) -> WebhookNotifier:

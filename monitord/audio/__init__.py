@@ -165,7 +165,8 @@ class _FileSource(AudioSource):
         except (soundfile.LibsndfileError, RuntimeError, OSError, TypeError, ValueError) as exc:
             raise AudioInputError(
                 f"{path}: cannot read it as audio ({_clean(exc)})",
-                hint="monitord reads WAV, FLAC, OGG/Opus and MP3 files; is the file complete and not empty?",
+                hint="monitord reads WAV, FLAC, OGG/Opus and MP3 (and AIFF, CAF); is the file complete and not empty? "
+                "A phone's .m4a/.aac must be converted first, e.g. `ffmpeg -i recording.m4a recording.wav`",
             ) from exc
         self.source_rate_hz = int(self._file.samplerate)
         self.channels = int(self._file.channels)

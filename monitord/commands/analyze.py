@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -129,6 +130,71 @@ class _ClipWriter:
         self.pending = still
 
 
+_STREAM_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # stream second 0 for the episode tracker (it wants datetimes)
+
+
+def _stream_s(moment: datetime | None) -> float | None:
+    return None if moment is None else round((moment - _STREAM_EPOCH).total_seconds(), 3)
+
+
+class _Episodes:
+    """Runs the episode tracker (monitord.episodes) in stream time over one file's detections."""
+
+    def __init__(self, file_label: str, profile: Profile) -> None:
+        from monitord.episodes import EpisodeTracker
+
+        self.file_label = file_label
+        self.profile = profile
+        self.tracker = EpisodeTracker(node_id="analyze", microphone=file_label)
+        self.records: list[dict[str, Any]] = []
+
+    def observe(self, detection: Detection) -> list[dict[str, Any]]:
+        from monitord.events import AlarmHeard
+
+        heard = AlarmHeard(
+            node_id="analyze",
+            time=_STREAM_EPOCH + timedelta(seconds=detection.end_s),
+            alarm=detection.alarm,
+            confidence=detection.confidence,
+            snr_db=detection.snr_db,
+            frequencies_hz=detection.frequencies_hz,
+            started_at=_STREAM_EPOCH + timedelta(seconds=detection.start_s),
+            ended_at=_STREAM_EPOCH + timedelta(seconds=detection.end_s),
+            microphone=self.file_label,
+            profile=self.profile.name,
+            profile_verified=self.profile.is_verified(detection.alarm),
+        )
+        return [self._record(event) for event in self.tracker.observe(heard)]
+
+    def finish(self, duration_s: float) -> list[dict[str, Any]]:
+        """Episodes whose repeats stopped within the file end; the others are still open when it ends."""
+        records = [self._record(event) for event in self.tracker.advance(_STREAM_EPOCH + timedelta(seconds=duration_s))]
+        for episode in self.tracker.active:
+            records.append({
+                "type": "episode", "file": self.file_label, "alarm": episode.alarm.value, "phase": "open_at_end",
+                "episode_id": episode.episode_id, "confirmed": episode.confirmed,
+                "first_heard": _stream_s(episode.first_heard), "last_heard": _stream_s(episode.last_heard),
+                "soundings": episode.soundings, "max_confidence": episode.max_confidence,
+                "next_expected": _stream_s(episode.next_expected_at),
+            })
+        return records
+
+    def _record(self, event: Any) -> dict[str, Any]:
+        record = {
+            "type": "episode", "file": self.file_label, "alarm": event.alarm.value,
+            "phase": event.type.removeprefix("episode_"), "episode_id": event.episode_id,
+            "at": _stream_s(event.time), "first_heard": _stream_s(event.first_heard),
+            "last_heard": _stream_s(event.last_heard), "soundings": event.soundings,
+            "max_confidence": event.max_confidence,
+        }
+        if getattr(event, "next_expected_at", None) is not None:
+            record["next_expected"] = _stream_s(event.next_expected_at)
+        if getattr(event, "reason", None) is not None:
+            record["reason"] = str(event.reason.value)
+        self.records.append(record)
+        return record
+
+
 def _detection_record(file_label: str, detection: Detection, profile: Profile) -> dict[str, Any]:
     return {
         "type": "detection",
@@ -154,6 +220,7 @@ def _analyze_file(file_label: str, args: argparse.Namespace, profile: Profile, e
     with open_audio(file_label, rate_hz=args.rate, sample_format=args.sample_format,
                     channels=args.channels) as source:
         pipeline = Pipeline(profile)
+        episodes = _Episodes(file_label, profile)
         clips = _ClipWriter(args.clips, file_label, INTERNAL_RATE_HZ) if args.clips else None
         progress = _Progress(sys.stderr, file_label, source.duration_s, progress_enabled)
 
@@ -163,6 +230,7 @@ def _analyze_file(file_label: str, args: argparse.Namespace, profile: Profile, e
                 if clips is not None:
                     clips.want(detection, record)
                 records.append(record)
+                records.extend(episodes.observe(detection))
             if clips is not None:
                 clips.write_ready(final=False)
 
@@ -177,13 +245,14 @@ def _analyze_file(file_label: str, args: argparse.Namespace, profile: Profile, e
                 clips.write_ready(final=True)
         finally:
             progress.done()
+        records += episodes.finish(pipeline.now_s)
         info: dict[str, Any] = {
             "type": "file",
             "file": file_label,
             "duration_s": round(pipeline.now_s, 3),
             "source_rate_hz": source.source_rate_hz,
             "channels": source.channels,
-            "detections": len(records),
+            "detections": sum(1 for record in records if record["type"] == "detection"),
             "non_finite_samples": source.non_finite_samples,
             "clipped_samples": source.clipped_samples,
             "rejected": pipeline.counters(),
@@ -223,7 +292,8 @@ def run(args: argparse.Namespace) -> int:
                 emit({"type": "error", "file": file_label, "error": exc.message})
             continue
         for record in records:
-            totals[record["alarm"]] += 1
+            if record["type"] == "detection":
+                totals[record["alarm"]] += 1
         _warn_input_problems(file_label, info)
         if args.json:
             for record in records:
@@ -267,7 +337,21 @@ def _warn_input_problems(file_label: str, info: dict[str, Any]) -> None:
         print(f"monitord analyze: warning: {file_label}: holds no audio samples", file=sys.stderr)
 
 
-def _print_table(file_label: str, records: list[dict[str, Any]], info: dict[str, Any], out: TextIO) -> None:
+def _print_table(file_label: str, all_records: list[dict[str, Any]], info: dict[str, Any], out: TextIO) -> None:
+    records = [record for record in all_records if record["type"] == "detection"]
+    episodes = [record for record in all_records if record["type"] == "episode"]
+    _print_detections(file_label, records, info, out)
+    final = {record["episode_id"]: record for record in episodes}
+    for episode in final.values():
+        state = {"ended": "ended (repeats stopped)", "open_at_end": "still going when the recording ends"}.get(
+            episode["phase"], episode["phase"])
+        cadence = "confirmed on the pump's cadence" if episode["phase"] == "confirmed" or episode.get("confirmed") \
+            else "not (yet) confirmed by a repeat on cadence"
+        out.write(f"  episode: {episode['alarm'].replace('_', '-')}, {episode['soundings']} sounding(s) from "
+                  f"{_clock(episode['first_heard'])} to {_clock(episode['last_heard'])}, {cadence}; {state}\n")
+
+
+def _print_detections(file_label: str, records: list[dict[str, Any]], info: dict[str, Any], out: TextIO) -> None:
     out.write(f"\n{file_label} ({_clock(info['duration_s'])}, {info['source_rate_hz']} Hz): ")
     if not records:
         out.write("no pump alarm heard\n")

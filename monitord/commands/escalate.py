@@ -20,15 +20,15 @@ if TYPE_CHECKING:
     import asyncio
 
     from monitord.escalation.service import EscalationService
-    from monitord.mqtt.config import MqttConfig
 
 NAME = "escalate"
 HELP = "run the escalation engine (incidents, phone push, on-call paging) on events from MQTT"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=Path("/etc/monitord/monitord.toml"),
-                        help="config file with [escalation] (and [mqtt]) sections (default: %(default)s)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file with [escalation] (and [mqtt]) sections (default: $MONITORD_CONFIG or "
+                             "/etc/monitord/monitord.toml); MONITORD_* variables and credential files apply")
     parser.add_argument("--state-dir", type=Path, default=None,
                         help="where incidents are kept across restarts (default: $STATE_DIRECTORY or "
                              "/var/lib/monitord)")
@@ -68,14 +68,16 @@ async def _main(args: argparse.Namespace) -> int:
 
     from monitord.bus import EventBus
     from monitord.clock import SystemClock
-    from monitord.errors import ExitCode
-    from monitord.escalation.config import escalation_config_from, read_toml
+    from monitord.config import load_config
+    from monitord.errors import ConfigError, ExitCode
+    from monitord.escalation.config import EscalationConfig
     from monitord.escalation.service import EscalationService
     from monitord.escalation.sources import JsonLinesEventSource
 
     log = structlog.get_logger("monitord.escalate")
-    data = read_toml(args.config)
-    config = escalation_config_from(data, source=str(args.config))
+    # The same loader as `monitord run`: environment overrides and systemd credentials apply here too.
+    full_config = load_config(args.config)
+    config = full_config.escalation or EscalationConfig()
     state_dir = default_state_dir(args.state_dir)
     node_id = default_node_id(args.node_id)
     bus, clock = EventBus(), SystemClock()
@@ -96,7 +98,10 @@ async def _main(args: argparse.Namespace) -> int:
             from monitord.mqtt.service import MqttService
             from monitord.mqtt.source import MqttEventSource
 
-            mqtt_config = _mqtt_config(data, source=str(args.config))
+            mqtt_config = full_config.mqtt
+            if mqtt_config is None:
+                raise ConfigError("escalate reads events from MQTT, but the config has no [mqtt] section",
+                                  hint="add [mqtt] (see config/monitord.example.toml), or use --events FILE")
             await stack.enter_async_context(MqttService(
                 config=mqtt_config, bus=bus, node_id=node_id, state_dir=state_dir, clock=clock,
                 microphone="escalation", has_microphone=False,  # no phantom HA monitor for this process
@@ -124,16 +129,3 @@ async def _input_done(finished: asyncio.Event, service: EscalationService) -> No
     """End of a JSON-lines input: wait for the events to be handled and the deliveries to finish (≤ 60 s)."""
     await finished.wait()
     await service.wait_idle(timeout_s=60.0)
-
-
-def _mqtt_config(data: dict[str, Any], *, source: str) -> MqttConfig:
-    from pydantic import ValidationError
-
-    from monitord.errors import ConfigError
-    from monitord.escalation.config import validation_message
-    from monitord.mqtt.config import MqttConfig
-
-    try:
-        return MqttConfig.model_validate(data.get("mqtt", {}))
-    except ValidationError as exc:
-        raise ConfigError(f"{source}: {validation_message(exc, section='mqtt')}") from exc

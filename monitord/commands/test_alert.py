@@ -20,8 +20,9 @@ HELP = "send a clearly marked TEST alert through every configured channel and re
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=Path("/etc/monitord/monitord.toml"),
-                        help="config file with an [escalation] section (default: %(default)s)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file with an [escalation] section (default: $MONITORD_CONFIG or "
+                             "/etc/monitord/monitord.toml); MONITORD_* variables and credential files apply")
     parser.add_argument("--target", action="append", default=None, metavar="NAME",
                         help="only this notifier or group (caregivers, oncall, ...); repeatable")
     parser.add_argument("--urgency", choices=["normal", "high", "critical"], default="normal",
@@ -43,15 +44,17 @@ async def _main(args: argparse.Namespace) -> int:
     import aiohttp
 
     from monitord.clock import SystemClock
+    from monitord.config import load_config
     from monitord.errors import ConfigError, ExitCode
-    from monitord.escalation.config import escalation_config_from, read_toml
+    from monitord.escalation.config import EscalationConfig
     from monitord.escalation.delivery import Dispatcher
     from monitord.escalation.messages import render_test
     from monitord.notifiers import build_notifier
     from monitord.notifiers.base import Notifier, Urgency
     from monitord.notifiers.console import ConsoleNotifier
 
-    config = escalation_config_from(read_toml(args.config), source=str(args.config))
+    # The same loader as `monitord run`: environment overrides and systemd credentials apply here too.
+    config = load_config(args.config).escalation or EscalationConfig()
     targets = config.expand(args.target) if args.target else config.notifier_names
     unknown = [t for t in targets if t not in config.notifier_names]
     if unknown or not targets:

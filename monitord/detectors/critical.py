@@ -6,8 +6,9 @@ lengths and gaps are not public: they come from the profile's `TwoToneSignature`
 or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each per frame, their means over the burst within 70 %
-            of that; tones typically `tone_typical_s` long (×/÷ 2.5) (or, unlearned, any two steady tones in
+  - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each per frame, their means over the burst within
+            `mean_tolerance_pct`, their ratio within 0.9 % of the learned one (one oscillator: a drifting clock
+            moves both); tones typically `tone_typical_s` long (×/÷ 2.5) (or, unlearned, any two steady tones in
             `search_min_hz`..`search_max_hz` whose ratio lies in `ratio_min`..`ratio_max`)
   - tone:   `tone_min_s` .. `tone_max_s` long, steady (a sweep is a siren's wail/yelp, not the pump)
   - burst:  tones at most `gap_max_s` apart, at least `changes_min` changes low↔high, `burst_min_s` .. `burst_max_s`
@@ -25,7 +26,7 @@ Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, 
 1.5 s of the end of the first burst; further bursts of the same sounding (within 4 s) are merged, not re-reported.
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
-too_long_burst, simultaneous, sparse, wrong_rhythm, off_frequency, weak, merged_repeat.
+too_long_burst, simultaneous, sparse, wrong_rhythm, sweep, inconsistent, off_frequency, weak, merged_repeat.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from monitord.profiles import Profile, TwoToneSignature
 
 _REPEAT_MERGE_S = 2.5
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within one tone
+_MAX_RATIO_DRIFT = 0.009  # the two tones' ratio may differ this much from the learned one (fraction)
+_MAX_SCATTER = 0.006  # the tones' own mean frequencies may differ this much (standard deviation, fraction)
 _MAX_TOGETHER = 0.75  # share of a burst's frames in which both tones may be heard at once (reverberant turns)
 _ONSET_TOGETHER_S = 0.07  # two tones starting within this are sounding together
 _HANGOVER_S = 0.1  # beyond gap_max_s, so a tone starting right at the limit is not cut off
@@ -107,7 +110,13 @@ class CriticalDetector(Detector):
 
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
-            return self._judge_runs(self._run_tracker.process(block))
+            detections = self._judge_runs(self._run_tracker.process(block))
+            # Do not wait for activity to stop (a busy band, or the second burst of the sounding): a burst that is
+            # complete inside the run still going on is reported now.
+            still_open = self._run_tracker.open_run()
+            if still_open is not None:
+                detections += self._judge_runs([still_open])
+            return detections
         assert self._segment_tracker is not None, "attach() first"
         tracker = self._segment_tracker
         return self.update(tracker.process(block), now_s=tracker.now_s, open_since_s=tracker.open_since_s)
@@ -168,12 +177,27 @@ class CriticalDetector(Detector):
                     and chain[0][1] * frame_s <= sig.gap_max_s + _HANGOVER_S:
                 origin = min(origin, self._open_chain_start)  # the chain began in an earlier window
             if run.truncated and (run.frames - chain[-1][2]) * frame_s <= sig.gap_max_s + _HANGOVER_S:
+                # May go on. Once it has lasted as long as one of the pump's bursts, judge that much now: a second
+                # burst (or clutter) that runs on must not delay the alarm.
+                typical = sig.burst_typical_s or sig.burst_max_s
+                grown = (chain[-1][2] - chain[0][1]) * frame_s
+                if origin == run.first_frame + chain[0][1] and grown >= typical \
+                        and run.first_frame + chain[0][1] > self._judged_until_frame:
+                    prefix = [tone for tone in chain if (tone[2] - chain[0][1]) * frame_s <= typical * 1.15]
+                    found = self._judge_chain(run, labels, prefix, frame_s, origin_frame=origin)
+                    if found is not None:
+                        self._judged_until_frame = run.first_frame + chain[-1][2]
+                    detection = detection or found
+                    continue
                 open_chain_start = origin
                 continue  # may go on in the next window
             if run.first_frame + chain[0][1] <= self._judged_until_frame:
-                continue  # already judged in an earlier, overlapping window
-            self._judged_until_frame = run.first_frame + chain[-1][2]
+                continue  # already reported (or finally judged) in an earlier, overlapping view
             found = self._judge_chain(run, labels, chain, frame_s, origin_frame=origin)
+            # A look into activity still going on may see a chain cut short by tones not heard yet: only a
+            # report, or the final view of a run, settles it.
+            if found is not None or not run.truncated:
+                self._judged_until_frame = run.first_frame + chain[-1][2]
             detection = detection or found
         self._open_chain_start = open_chain_start
         return detection
@@ -235,10 +259,21 @@ class CriticalDetector(Detector):
                 self.counters["wrong_rhythm"] += 1
                 return None
         gliding = 0
+        tone_pitch: dict[int, list[float]] = {1: [], 2: []}
         for label, start, end in chain:
             pitch = run.frequency_hz[label - 1][start:end][run.on[label - 1][start:end]]
+            if len(pitch):
+                tone_pitch[label].append(float(np.mean(pitch)))
             if len(pitch) >= 3 and float(np.std(pitch)) > max(_MAX_WOBBLE * float(np.mean(pitch)), 0.6 * self._bin_hz):
                 gliding += 1
+        # The pump plays the same two notes every time; tonal bits of music and noise that happen to fall in the
+        # bands scatter from one "tone" to the next.
+        for means in tone_pitch.values():
+            centre = float(np.median(means)) if means else 0.0
+            scatter = 1.48 * float(np.median(np.abs(np.array(means) - centre))) if means else 0.0  # robust std
+            if len(means) >= 3 and scatter > max(_MAX_SCATTER * centre, 0.4 * self._bin_hz):
+                self.counters["inconsistent"] += 1
+                return None
         if gliding >= max(2, 0.3 * len(chain)):
             self.counters["sweep"] += 1  # a siren's wail or yelp glides through the bands; the pump's tones hold
             return None
@@ -246,8 +281,12 @@ class CriticalDetector(Detector):
         low_hz, high_hz = sorted(sig.frequencies_hz)
         measured = (float(run.frequency_hz[0][first:last][low_frames].mean()),
                     float(run.frequency_hz[1][first:last][high_frames].mean()))
-        if abs(measured[0] / low_hz - 1) > sig.tolerance_pct * 0.7 / 100.0 or \
-                abs(measured[1] / high_hz - 1) > sig.tolerance_pct * 0.7 / 100.0:
+        if abs(measured[0] / low_hz - 1) > sig.mean_tolerance_pct / 100.0 or \
+                abs(measured[1] / high_hz - 1) > sig.mean_tolerance_pct / 100.0:
+            self.counters["off_frequency"] += 1
+            return None
+        # One oscillator makes both tones: if the pump's clock drifts, both move together, and their ratio stays.
+        if abs((measured[1] / measured[0]) / (high_hz / low_hz) - 1) > _MAX_RATIO_DRIFT:
             self.counters["off_frequency"] += 1
             return None
         tone_snr = np.where(low_frames, run.snr_db[0][first:last], run.snr_db[1][first:last])[span > 0]
@@ -298,6 +337,8 @@ class CriticalDetector(Detector):
             self._burst.tones.append(segment)
             if segment.duration_s > sig.tone_max_s:
                 self._burst.steady_tone = True
+            if segment.end_s - self._burst.tones[0].start_s > 2 * sig.burst_max_s:
+                detections += self._close()  # music that never pauses: judge (too long) and start afresh
         if self._burst is not None:
             last_end = self._burst.last_end_s
             waiting = now_s - last_end <= sig.gap_max_s + _HANGOVER_S or (

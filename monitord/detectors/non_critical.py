@@ -5,7 +5,7 @@ about once an hour while the condition lasts. Frequency, beep length and gaps ar
 profile's `BeepSignature` (learned by `monitord enroll`, or the broad default guess).
 
 Timings and tolerances (from the signature):
-  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean frequency within 70 % of that
+  - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean within `mean_tolerance_pct`
               (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
               `span_max_s` long, heard during at least `fill_min_pct` of that span. Beep *count* is not required:
@@ -42,14 +42,21 @@ from monitord.profiles import BeepSignature, Profile
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
 _MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much louder than the last third
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
-_MIN_TONE_FRAMES = 4  # a sounding holds at least this many frames with the tone (~0.13 s): noise can fake fewer
+_CORE_DB = 12.0  # frames this far under a sounding's loudest are clutter around it, not the beep
+_PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
+_MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s; noise can fake fewer), unless the
+# learned beep itself is shorter
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
+_CLUTTER_DB_GUESS = 20.0
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
 
 
 def _decay_db(snr_db: NDArray[np.float32]) -> float:
-    """How much louder the first third of a sounding's tone frames is than the last third (dB)."""
+    """How much louder the first third of a sounding's tone frames is than the last third (dB). The last two
+    frames are left out: every beep ends in its release and the room's echo."""
+    if len(snr_db) >= 6:
+        snr_db = snr_db[:-2]
     third = max(1, len(snr_db) // 3)
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
 
@@ -63,6 +70,7 @@ class _Candidate:
     ok: bool  # passed every test on its own; may still be rejected as a repeating device
     reason: str = ""
     tone_frames: int = 0
+    alike_count: int = 0
     repeated: bool = False
 
     @property
@@ -100,6 +108,8 @@ class NonCriticalDetector(Detector):
         self._run_tracker: RunTracker | None = None
         self._segment_tracker: ToneTracker | None = None
         self._bin_hz = 1.0
+        self._judged_until_frame = -1  # global frame up to which overlapping windows were already looked at
+        self._min_frames = _MIN_TONE_FRAMES
         self._groups: list[_Group] = []  # open sequences (default guess)
 
     @classmethod
@@ -113,9 +123,13 @@ class NonCriticalDetector(Detector):
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
         self._bin_hz = frontend.bin_hz
+        frame_s = frontend.hop_length / frontend.rate_hz
+        self._min_frames = max(2, min(_MIN_TONE_FRAMES, int(sig.span_min_s / frame_s)))
         if sig.frequency_hz is not None:
+            # Busy activity is handed over in windows overlapping by a sounding, so none is cut in two.
             self._run_tracker = RunTracker([self._band], frontend=frontend, min_snr_db=sig.min_snr_db,
-                                           max_gap_s=sig.gap_max_s, max_run_s=sig.span_max_s + 1.0)
+                                           max_gap_s=sig.gap_max_s, max_run_s=sig.span_max_s + 2.0,
+                                           window_hop_s=1.0)
         else:
             self._segment_tracker = ToneTracker(self._band, frontend=frontend, min_snr_db=sig.min_snr_db)
 
@@ -123,8 +137,9 @@ class NonCriticalDetector(Detector):
         if self._run_tracker is not None:
             tracker = self._run_tracker
             # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
-            candidates = [self._from_run(run) for run in tracker.process(block)
-                          if run.truncated or int(run.on[0].sum()) >= _MIN_TONE_FRAMES - 1]
+            candidates = [candidate for run in tracker.process(block)
+                          if run.truncated or int(run.on[0].sum()) >= self._min_frames - 1
+                          for candidate in self._from_run(run)]
             return self._settle(candidates, now_s=tracker.now_s, open_since_s=tracker.open_since_s)
         assert self._segment_tracker is not None, "attach() first"
         segment_tracker = self._segment_tracker
@@ -134,7 +149,7 @@ class NonCriticalDetector(Detector):
     def finish(self, block: SpectralBlock | None) -> list[Detection]:
         if self._run_tracker is not None:
             runs = self._run_tracker.process(block) if block is not None else []
-            candidates = [self._from_run(run) for run in runs + self._run_tracker.flush()]
+            candidates = [candidate for run in runs + self._run_tracker.flush() for candidate in self._from_run(run)]
         else:
             assert self._segment_tracker is not None, "attach() first"
             segments = self._segment_tracker.process(block) if block is not None else []
@@ -143,11 +158,46 @@ class NonCriticalDetector(Detector):
 
     # --- learned tone: runs of frames in the narrow band --------------------------------------------------
 
-    def _from_run(self, run: BandRun) -> _Candidate:
+    def _from_run(self, run: BandRun) -> list[_Candidate]:
+        """The sounding in a run of frames, or, when the run is longer than a sounding (the beep ran into other
+        tonal sounds at this frequency), the pieces of it that could each be one."""
         sig = self.signature
-        on = run.on[0]
-        frames = np.flatnonzero(on)
         frame_s = (run.end_s - run.start_s) / run.frames
+        on_frames = np.flatnonzero(run.on[0])
+        first, last = int(on_frames[0]), int(on_frames[-1]) + 1
+        if not run.truncated and not run.continued and (last - first) * frame_s <= sig.span_max_s:
+            return [self._candidate(run, first, last, frame_s)]
+        # Pieces: stretches of the tone separated by at least _PIECE_GAP_FRAMES off frames; neighbours are joined
+        # while the result still fits in a sounding.
+        gaps = np.flatnonzero(np.diff(on_frames) > _PIECE_GAP_FRAMES)
+        starts = [int(on_frames[0])] + [int(on_frames[g + 1]) for g in gaps]
+        ends = [int(on_frames[g]) + 1 for g in gaps] + [int(on_frames[-1]) + 1]
+        groups: list[tuple[int, int]] = []
+        for a, b in zip(starts, ends, strict=True):
+            if run.first_frame + a <= self._judged_until_frame:
+                continue  # seen in an earlier, overlapping window
+            if groups and (b - groups[-1][0]) * frame_s <= sig.span_max_s and \
+                    (a - groups[-1][1]) * frame_s <= sig.gap_max_s:
+                groups[-1] = (groups[-1][0], b)
+            else:
+                groups.append((a, b))
+        candidates = []
+        for a, b in groups:
+            if run.truncated and (run.frames - b) * frame_s <= sig.gap_max_s:
+                break  # may go on in the next window
+            self._judged_until_frame = run.first_frame + b - 1
+            candidates.append(self._candidate(run, a, b, frame_s))
+        return candidates
+
+    def _candidate(self, run: BandRun, first: int, last: int, frame_s: float) -> _Candidate:
+        sig = self.signature
+        on = np.zeros_like(run.on[0])
+        on[first:last] = run.on[0][first:last]
+        # The sounding is what stands near its own loudest: much weaker tonal bits that the run picked up before
+        # or after it (music at this frequency) are not part of the beep.
+        loudest = float(run.snr_db[0][on].max())
+        on &= run.snr_db[0] >= loudest - _CORE_DB
+        frames = np.flatnonzero(on)
         first, last = int(frames[0]), int(frames[-1]) + 1
         start_s, end_s = run.start_s + first * frame_s, run.start_s + last * frame_s
         snr = run.snr_db[0][on]
@@ -155,11 +205,11 @@ class NonCriticalDetector(Detector):
         frequency = float(np.sum(run.frequency_hz[0][on] * weights) / np.sum(weights))
         candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames))
         assert sig.frequency_hz is not None
-        if run.truncated or candidate.span_s > sig.span_max_s:
+        if candidate.span_s > sig.span_max_s:
             candidate.reason = "too_long"
-        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < _MIN_TONE_FRAMES:
+        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < self._min_frames:
             candidate.reason = "too_short"
-        elif abs(frequency / sig.frequency_hz - 1) > sig.tolerance_pct * 0.7 / 100.0:
+        elif abs(frequency / sig.frequency_hz - 1) > sig.mean_tolerance_pct / 100.0:
             candidate.reason = "off_frequency"
         elif 100.0 * len(frames) / (last - first) < sig.fill_min_pct:
             candidate.reason = "sparse"
@@ -227,7 +277,11 @@ class NonCriticalDetector(Detector):
                 for other in self._pending + self._recent[-20:]:
                     if other.ok and candidate.start_s - other.end_s <= sig.quiet_after_s \
                             and candidate.alike(other, tolerance / 1.5):
-                        candidate.repeated = other.repeated = True
+                        candidate.alike_count += 1
+                        other.alike_count += 1
+                        # Three alike in a row is a device that keeps beeping; two may be the pump and a stray.
+                        candidate.repeated |= candidate.alike_count >= 2
+                        other.repeated |= other.alike_count >= 2
             self._pending.append(candidate)
         detections = []
         still: list[_Candidate] = []
@@ -241,13 +295,17 @@ class NonCriticalDetector(Detector):
             if candidate.ok and not candidate.repeated:
                 # A band busy with other tonal sounds about as loud (music, a voice) around this one: the pump's beep
                 # comes out of quiet. Count them before and after.
+                # Without a learned frequency (the default guess) any tonal sound nearby counts, at any frequency:
+                # the guess only trusts a lone beep in a quiet room.
+                learned = sig.frequency_hz is not None
+                margin_db, allowed = (_CLUTTER_DB, _CLUTTER_MAX) if learned else (_CLUTTER_DB_GUESS, 0)
                 neighbours = sum(
                     1 for other in self._recent[-40:] + still + self._pending
-                    if other is not candidate and other.snr_db >= candidate.snr_db - _CLUTTER_DB
-                    and other.tone_frames >= _MIN_TONE_FRAMES - 1
+                    if other is not candidate and other.snr_db >= candidate.snr_db - margin_db
+                    and other.tone_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
                     and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
                 )
-                if neighbours > _CLUTTER_MAX:
+                if neighbours > allowed:
                     candidate.ok, candidate.reason = False, "cluttered"
             detection = self._judge(candidate)
             if detection is not None:

@@ -8,7 +8,8 @@ arrives on cadence is the pump. So, per alarm kind:
 - a repeat whose interval is close to a whole number of periods (a faint sounding can be missed) CONFIRMS it;
   the measured interval then refines the predicted period (the pump's own clock, not our guess);
 - a detection within `same_sounding_s` of the previous one is the same sounding reported twice, not a repeat;
-- a repeat off cadence keeps the episode alive (last heard, count) but does not confirm it;
+- every further sounding (on cadence or not) is reported as ONGOING with the new count and last-heard time; one
+  off cadence keeps the episode alive but does not confirm it;
 - when `missed_repeats_allowed + 1` periods (plus grace) pass with nothing heard, the episode ENDS.
 
 Pure and synchronous: no clock reads. The caller passes time in (`advance(now)`), which is what lets tests drive
@@ -26,10 +27,17 @@ from pydantic import Field
 
 from monitord.alarms import AlarmKind
 from monitord.configbase import ConfigModel
-from monitord.events import AlarmHeard, EpisodeConfirmed, EpisodeEnded, EpisodeEndReason, EpisodeStarted
+from monitord.events import (
+    AlarmHeard,
+    EpisodeConfirmed,
+    EpisodeEnded,
+    EpisodeEndReason,
+    EpisodeOngoing,
+    EpisodeStarted,
+)
 
-EpisodeEvent = EpisodeStarted | EpisodeConfirmed | EpisodeEnded
-_E = TypeVar("_E", EpisodeStarted, EpisodeConfirmed, EpisodeEnded)
+EpisodeEvent = EpisodeStarted | EpisodeConfirmed | EpisodeOngoing | EpisodeEnded
+_E = TypeVar("_E", EpisodeStarted, EpisodeConfirmed, EpisodeOngoing, EpisodeEnded)
 
 
 class CadenceSettings(ConfigModel):
@@ -125,15 +133,18 @@ class EpisodeTracker:
         episode.soundings += 1
         episode.last_sounding_start = heard.started_at
         periods = self._periods_on_cadence(interval_s, episode.period_s)
-        if periods is None:
-            return events
-        # Refine the period from what the pump really does (its "10 minutes" is its own clock, not ours).
-        episode.intervals_s.append(interval_s / periods)
-        episode.period_s = sorted(episode.intervals_s)[len(episode.intervals_s) // 2]
-        if not episode.confirmed:
-            episode.confirmed = True
-            events.append(self._event(EpisodeConfirmed, episode, time=heard.ended_at,
-                                      next_expected_at=episode.next_expected_at))
+        if periods is not None:
+            # Refine the period from what the pump really does (its "10 minutes" is its own clock, not ours).
+            episode.intervals_s.append(interval_s / periods)
+            episode.period_s = sorted(episode.intervals_s)[len(episode.intervals_s) // 2]
+            if not episode.confirmed:
+                episode.confirmed = True
+                events.append(self._event(EpisodeConfirmed, episode, time=heard.ended_at,
+                                          next_expected_at=episode.next_expected_at))
+                return events
+        # Every further sounding is reported, so alerts keep "last heard" and "how many times" true.
+        events.append(self._event(EpisodeOngoing, episode, time=heard.ended_at, confirmed=episode.confirmed,
+                                  on_cadence=periods is not None, next_expected_at=episode.next_expected_at))
         return events
 
     def advance(self, now: datetime) -> list[EpisodeEnded]:

@@ -119,8 +119,9 @@ def _default_critical() -> EscalationPolicy:
             NotifyStep(targets=["caregivers", "local_speaker"], urgency=Urgency.CRITICAL),
             WaitStep(wait_min=3),
             PageStep(targets=["oncall"]),
-            NotifyStep(targets=["caregivers"], urgency=Urgency.CRITICAL),
-            RepeatStep(every_min=3, targets=["caregivers"], urgency=Urgency.CRITICAL, send_first=False),
+            NotifyStep(targets=["caregivers", "local_speaker"], urgency=Urgency.CRITICAL),
+            RepeatStep(every_min=3, targets=["caregivers", "local_speaker"], urgency=Urgency.CRITICAL,
+                       send_first=False),
         ],
         quiet_hours_apply=False,
         resolve_unacknowledged_when_episode_ends=False,
@@ -185,7 +186,11 @@ class MonitorHealthAlert(ConfigModel):
     """"The monitor cannot hear": MonitorHealth not OK for this long tells the caregivers (Alertmanager Watchdog)."""
 
     enabled: bool = True
-    cannot_hear_after_s: float = Field(default=300.0, ge=0, description="how long non-OK before telling (seconds)")
+    cannot_hear_after_s: float = Field(
+        default=20.0, ge=0,
+        description="how long non-OK before telling (seconds); the daemon notices within 5-30 s, so the default keeps "
+        "'the monitor cannot hear' on phones within 60 s (issue 5) while riding out a brief glitch",
+    )
     targets: list[str] = Field(default_factory=lambda: ["caregivers"], min_length=1)
     urgency: Urgency = Urgency.HIGH
     notify_recovery: bool = Field(default=True, description="also tell when the monitor can hear again")
@@ -264,7 +269,9 @@ class EscalationConfig(ConfigModel):
     caregivers: list[str] = Field(default_factory=lambda: ["console"], description="notifier names of caregivers")
     primary_caregiver: str | None = Field(default=None, description="non-critical pushes go here; default: first")
     oncall: list[str] = Field(default_factory=list, description="notifier names for on-call paging (PagerDuty)")
-    local_speaker: str | None = Field(default=None, description="a notifier that sounds locally (hook), if any")
+    local_speaker: str | None = Field(
+        default=None, description="a notifier that sounds in the house (type = \"speaker\"), if any"
+    )
     notifiers: list[NotifierConfig] = Field(
         default_factory=list, description="channel instances; the console notifier is always added"
     )

@@ -32,7 +32,14 @@ from pydantic import BaseModel, ConfigDict
 
 from monitord.alarms import AlarmKind
 from monitord.errors import UserError
-from monitord.events import EpisodeConfirmed, EpisodeEnded, EpisodeStarted, IncidentState, UtcDatetime
+from monitord.events import (
+    EpisodeConfirmed,
+    EpisodeEnded,
+    EpisodeOngoing,
+    EpisodeStarted,
+    IncidentState,
+    UtcDatetime,
+)
 from monitord.notifiers.base import DeliveryReceipt, NotificationKind, Urgency
 
 DB_NAME = "escalation.sqlite3"
@@ -130,7 +137,7 @@ class Incident(BaseModel):
     def all_episodes_ended(self) -> bool:
         return bool(self.episodes) and all(e.ended for e in self.episodes.values())
 
-    def apply_episode(self, event: EpisodeStarted | EpisodeConfirmed | EpisodeEnded) -> None:
+    def apply_episode(self, event: EpisodeStarted | EpisodeConfirmed | EpisodeOngoing | EpisodeEnded) -> None:
         key = f"{event.node_id}/{event.episode_id}"
         known = self.episodes.get(key)
         if known is not None and known.ended and not isinstance(event, EpisodeEnded):

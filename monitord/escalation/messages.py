@@ -57,7 +57,9 @@ def render_incident(
     tz: tzinfo,
     ack_url: str | None = None,
     evidence_url: str | None = None,
+    likely_cause: str | None = None,
 ) -> Notification:
+    """`likely_cause`: for the non-critical beep, what the pump's calendar suggests (monitord.calendar)."""
     alarm = incident.alarm
     where = ", ".join(incident.microphones) or "unknown microphone"
     test = "TEST " if incident.is_test else ""
@@ -91,6 +93,8 @@ def render_incident(
     active = kind in (NotificationKind.TRIGGER, NotificationKind.REMINDER)
     if active:
         lines.append(f"Do now: {alarm.what_to_do}")
+        if likely_cause:
+            lines.append(likely_cause)
     lines.extend(contacts_lines(contacts))
     if evidence_url:
         lines.append(f"Audio evidence: {evidence_url}")

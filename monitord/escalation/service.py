@@ -33,6 +33,7 @@ import structlog
 
 from monitord.alarms import AlarmKind
 from monitord.bus import EventBus, Subscription
+from monitord.calendar import RefillCalendar, explain_non_critical
 from monitord.clock import Clock
 from monitord.errors import UserError
 from monitord.escalation.ack_server import AckServer, TokenInfo
@@ -60,12 +61,15 @@ from monitord.events import (
     CalendarReminder,
     EpisodeConfirmed,
     EpisodeEnded,
+    EpisodeOngoing,
+    EpisodePhase,
     EpisodeStarted,
     Event,
     IncidentChanged,
     IncidentState,
     MonitorHealth,
     NotificationFailed,
+    RefillCalendarState,
     RefillLogged,
     Snoozed,
 )
@@ -140,6 +144,8 @@ class EscalationService:
         self.startup_problems: list[tuple[str, str]] = []
         """Optional parts that could not start (a channel's secret file, the ack endpoint's port)."""
         self._silent_nodes: set[str] = set()
+        self._calendar: RefillCalendar | None = None
+        """The pump's dates, from the newest RefillCalendarState event (none until the daemon publishes one)."""
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -354,11 +360,12 @@ class EscalationService:
             return  # our own output
         if event.node_id != self.node_id:
             self._saw_node(event.node_id)
-        once_only = EpisodeStarted | EpisodeConfirmed | EpisodeEnded | Acknowledged | Snoozed | RefillLogged
+        once_only = (EpisodeStarted | EpisodeConfirmed | EpisodeOngoing | EpisodeEnded | Acknowledged | Snoozed
+                     | RefillLogged)
         if isinstance(event, once_only) and not self.store.mark_seen(event.id, at=self._clock.now()):
             log.debug("event already processed", event_id=event.id, type=event.type)
             return
-        if isinstance(event, EpisodeStarted | EpisodeConfirmed):
+        if isinstance(event, EpisodeStarted | EpisodeConfirmed | EpisodeOngoing):
             self._on_episode(event)
         elif isinstance(event, EpisodeEnded):
             self._on_episode_ended(event)
@@ -377,6 +384,10 @@ class EscalationService:
             self._on_health(event)
         elif isinstance(event, CalendarReminder):
             self._on_calendar(event)
+        elif isinstance(event, RefillCalendarState):
+            # Kept to explain an hourly beep ("reservoir low" near the alarm date, "replacement due" near ERI).
+            self._calendar = RefillCalendar(reservoir_alarm_date=event.reservoir_alarm_date,
+                                            replacement_date=event.replacement_date)
 
     def acknowledge(self, incident_id: str, *, by: str, channel: str) -> bool:
         """Acknowledge an open incident. False if it is not open or already acknowledged."""
@@ -438,7 +449,7 @@ class EscalationService:
             if (alarm is None or i.alarm is alarm) and (is_test is None or i.is_test == is_test)
         ]
 
-    def _on_episode(self, event: EpisodeStarted | EpisodeConfirmed) -> None:
+    def _on_episode(self, event: EpisodeStarted | EpisodeConfirmed | EpisodeOngoing) -> None:
         policy = self.config.policy(event.alarm)
         existing = self._find(alarm=event.alarm, is_test=event.is_test)
         if existing:
@@ -446,7 +457,9 @@ class EscalationService:
             incident.apply_episode(event)
             self.store.save(incident)
             return
-        if isinstance(event, EpisodeStarted) and policy.open_on == "confirmed":
+        # A further sounding with no open incident (e.g. someone resolved it while the pump kept sounding) opens
+        # one again by the same rule as the episode's own phase: the alarm is evidently still there.
+        if event.phase is EpisodePhase.STARTED and policy.open_on == "confirmed":
             log.info("episode started; incident opens once confirmed", alarm=event.alarm.value,
                      microphone=event.microphone)
             return
@@ -638,9 +651,12 @@ class EscalationService:
                 evidence_url = self._ack_server.evidence_url(token)
         if incident.clip_path and self.config.evidence_base_url:
             evidence_url = f"{self.config.evidence_base_url.rstrip('/')}/{Path(incident.clip_path).name}"
+        likely_cause = None
+        if incident.alarm is AlarmKind.NON_CRITICAL:
+            likely_cause = explain_non_critical(self._calendar, self._clock.now().astimezone(self.config.tz).date())
         return render_incident(
             incident, kind, urgency, contacts=self.config.contacts, tz=self.config.tz, ack_url=ack_url,
-            evidence_url=evidence_url,
+            evidence_url=evidence_url, likely_cause=likely_cause,
         )
 
     def _follow_up(self, incident: Incident, kind: NotificationKind, action: str) -> None:

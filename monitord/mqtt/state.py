@@ -30,6 +30,7 @@ from monitord.events import (
     AlarmHeard,
     EpisodeConfirmed,
     EpisodeEnded,
+    EpisodeOngoing,
     EpisodeStarted,
     Event,
     MonitorHealth,
@@ -66,7 +67,7 @@ class StateTracker:
         if event.is_test:
             return
         match event:
-            case EpisodeStarted() | EpisodeConfirmed():
+            case EpisodeStarted() | EpisodeConfirmed() | EpisodeOngoing():
                 self._episode_on(event)
             case EpisodeEnded():
                 self._episode_off(event)
@@ -95,12 +96,12 @@ class StateTracker:
             case _:
                 pass
 
-    def _episode_on(self, event: EpisodeStarted | EpisodeConfirmed) -> None:
+    def _episode_on(self, event: EpisodeStarted | EpisodeConfirmed | EpisodeOngoing) -> None:
         previous = self._episodes.get(event.alarm, {})
         same_episode = previous.get("episode_id") == event.episode_id
         attributes = {
             "alarm": event.alarm.value, "name": event.alarm.display_name, "episode_id": event.episode_id,
-            "phase": "confirmed" if isinstance(event, EpisodeConfirmed) else "started",
+            "phase": event.phase.value,
             "first_heard": _iso(event.first_heard), "last_heard": _iso(event.last_heard),
             "soundings": event.soundings, "max_confidence": event.max_confidence,
             "profile_verified": event.profile_verified, "microphone": event.microphone,

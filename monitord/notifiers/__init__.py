@@ -26,6 +26,7 @@ from monitord.notifiers.console import ConsoleNotifier
 from monitord.notifiers.ntfy import NtfyNotifier
 from monitord.notifiers.pagerduty import PagerDutyNotifier
 from monitord.notifiers.pushover import PushoverNotifier
+from monitord.notifiers.speaker import SpeakerNotifier
 from monitord.notifiers.webhook import WebhookNotifier
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ NOTIFIERS: dict[str, type[Notifier]] = {
         PagerDutyNotifier,
         AppriseNotifier,
         WebhookNotifier,
+        SpeakerNotifier,
     )
 }
 
