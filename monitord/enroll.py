@@ -354,9 +354,11 @@ def _coincident(a: _Track, b: _Track) -> float:
 
 
 def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
-    """If a sub-harmonic (f/3, f/2) sounds together with `best` every time, the pump's fundamental is that one (a
-    piezo's harmonics can be louder than its fundamental; skin and clothing muffle the harmonics first)."""
-    for divisor in (3, 2):
+    """If a sub-harmonic (f/5 … f/2) sounds together with `best` every time, the pump's fundamental is that one (a
+    piezo's harmonics can be louder than its fundamental — a square-ish drive puts energy in the 3rd and 5th — and
+    a quiet high band can make a harmonic stand out more over the room than the fundamental does). The highest
+    divisor first: for a 4th harmonic, f/4 is the fundamental and f/2 only another harmonic."""
+    for divisor in (5, 4, 3, 2):
         frequency = best.frequency_hz / divisor
         if frequency < _MIN_HZ:
             continue
