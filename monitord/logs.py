@@ -14,7 +14,7 @@ def configure_logging(*, json: bool | None = None, level: str = "info") -> None:
         json = not sys.stderr.isatty()
     numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     structlog.configure(
         processors=[

@@ -49,8 +49,10 @@ def run(args: argparse.Namespace) -> int:
     from monitord.escalation.config import AckServerConfig, EscalationConfig
     from monitord.logs import configure_logging
 
-    if args.log_level == "info":  # the demo shows events; warnings and errors are enough log beside them
-        configure_logging(json=args.log_json if args.log_json is not None else False, level="warning")
+    if args.log_level == "info":
+        # The demo prints every event and notification itself; the console notifier's own log line would only
+        # repeat each alert, so only errors are logged beside them.
+        configure_logging(json=args.log_json if args.log_json is not None else False, level="error")
     examples = examples_dir()
     recording = args.input or examples / "household.flac"
     if not recording.exists():
