@@ -375,6 +375,36 @@ async def test_snooze_holds_non_critical_reminders_and_is_refused_for_critical(
         assert not svc.snooze(critical.id, until=clock.now() + timedelta(hours=4), by="x", channel="cli")
 
 
+async def test_an_acknowledgement_interrupted_by_a_restart_still_reaches_pagerduty(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy, fake_pagerduty: FakePagerDuty,
+) -> None:
+    """1. critical alarm, nobody acknowledges in 3 minutes → PagerDuty triggered; 2. mum acknowledges, but
+    PagerDuty hangs on the acknowledge; 3. monitord restarts; 4. the acknowledge reaches PagerDuty after the
+    restart — on-call is not left being paged for an incident the family has in hand."""
+    clock = FakeClock(start=T0)
+    cfg = config(ntfy_url=fake_ntfy.url, pagerduty_url=f"{fake_pagerduty.url}/v2/enqueue")
+    bus = EventBus()
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        bus.publish(episode(EpisodeStarted))
+        await eventually(lambda: len(fake_ntfy.messages) == 1)
+        await clock.advance(180)
+        await eventually(lambda: len(fake_pagerduty.accepted) == 1)
+        [incident] = svc.open_incidents()
+        dedup_key = fake_pagerduty.requests[0].json()["dedup_key"]
+        assert fake_pagerduty.alerts[dedup_key] == "triggered"
+        fake_pagerduty.stall_next()
+        assert svc.acknowledge(incident.id, by="mum", channel="http")
+        await eventually(lambda: len(fake_pagerduty.requests) == 2)
+    assert fake_pagerduty.alerts[dedup_key] == "triggered"  # the acknowledge never got an answer
+
+    bus = EventBus()
+    async with service(cfg, bus=bus, clock=clock, state_dir=tmp_path, session=session) as svc:
+        await eventually(lambda: fake_pagerduty.alerts.get(dedup_key) == "acknowledged")
+        await settled(svc)
+        assert svc.store.pending_receipt_actions() == []
+    assert [r.json()["event_action"] for r in fake_pagerduty.accepted] == ["trigger", "acknowledge"]
+
+
 async def test_a_send_interrupted_by_a_restart_is_sent_after_it(
     tmp_path: Path, session: aiohttp.ClientSession, fake_ntfy: FakeNtfy,
 ) -> None:

@@ -202,7 +202,7 @@ class IncidentStore:
             CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries(status);
             CREATE TABLE IF NOT EXISTS receipts (
                 incident_id TEXT NOT NULL, notifier TEXT NOT NULL, target TEXT NOT NULL, remote_id TEXT,
-                acknowledged INTEGER NOT NULL DEFAULT 0,
+                acknowledged INTEGER NOT NULL DEFAULT 0, pending_action TEXT,
                 PRIMARY KEY (incident_id, notifier, target, remote_id)
             );
             CREATE TABLE IF NOT EXISTS ack_tokens (
@@ -211,6 +211,9 @@ class IncidentStore:
             CREATE TABLE IF NOT EXISTS seen_events (id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
             """
         )
+        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(receipts)")}
+        if "pending_action" not in columns:  # a state file from before follow-ups were kept
+            self._db.execute("ALTER TABLE receipts ADD COLUMN pending_action TEXT")
         self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -291,6 +294,23 @@ class IncidentStore:
             "INSERT OR IGNORE INTO receipts(incident_id, notifier, target, remote_id) VALUES (?, ?, ?, ?)",
             (incident_id, receipt.notifier, receipt.target, receipt.remote_id),
         )
+
+    def set_receipt_action(self, incident_id: str, receipt: DeliveryReceipt, action: str | None) -> None:
+        """Remember that `receipt`'s channel must still be told `action` ('acknowledge'/'resolve'; None = done), so
+        a restart does not leave PagerDuty paging on-call for an incident the family already acknowledged."""
+        self._db.execute(
+            "UPDATE receipts SET pending_action=? WHERE incident_id=? AND notifier=? AND target=? "
+            "AND remote_id IS ?",
+            (action, incident_id, receipt.notifier, receipt.target, receipt.remote_id),
+        )
+
+    def pending_receipt_actions(self) -> list[tuple[str, DeliveryReceipt, str]]:
+        rows = self._db.execute(
+            "SELECT incident_id, notifier, target, remote_id, pending_action FROM receipts "
+            "WHERE pending_action IS NOT NULL ORDER BY rowid"
+        )
+        return [(r["incident_id"], DeliveryReceipt(r["notifier"], r["target"], r["remote_id"]), r["pending_action"])
+                for r in rows]
 
     def receipts(self, incident_id: str) -> list[DeliveryReceipt]:
         rows = self._db.execute(

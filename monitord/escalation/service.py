@@ -45,7 +45,7 @@ from monitord.escalation.config import (
     RepeatStep,
     WaitStep,
 )
-from monitord.escalation.delivery import DeliveryJob, DeliveryOutcome, Dispatcher
+from monitord.escalation.delivery import DeliveryJob, DeliveryOutcome, Dispatcher, FollowUp
 from monitord.escalation.incidents import Incident, IncidentStore
 from monitord.escalation.messages import (
     render_calendar,
@@ -300,6 +300,16 @@ class EscalationService:
             self.dispatcher.submit(
                 delivery.notifier, n, delivery_id=delivery.id, is_fallback=delivery.is_fallback
             )
+        for incident_id, receipt, follow_up in self.store.pending_receipt_actions():
+            known = self._open.get(incident_id) or self.store.get(incident_id)
+            if known is None or receipt.notifier not in self.notifiers:
+                self.store.set_receipt_action(incident_id, receipt, None)
+                continue
+            log.info("re-sending follow-up interrupted by restart", incident=incident_id, notifier=receipt.notifier,
+                     action=follow_up)
+            kind = NotificationKind.ACKNOWLEDGED if follow_up == "acknowledge" else NotificationKind.RESOLVED
+            self.dispatcher.submit(receipt.notifier, self._render(known, kind, Urgency.NORMAL),
+                                   action="acknowledge" if follow_up == "acknowledge" else "resolve", receipt=receipt)
 
     async def _supervise(self, loop_body: Callable[[], Awaitable[None]]) -> None:
         """Run a long-lived loop; if a bug or a disk error ends it, log and restart it (jittered, capped backoff)
@@ -671,9 +681,10 @@ class EscalationService:
         for name in incident.notified:
             if name not in self.notifiers:
                 continue
+            follow_up: FollowUp = "acknowledge" if action == "acknowledge" else "resolve"
             for receipt in (r for r in receipts if r.notifier == name):
-                self.dispatcher.submit(name, n, action="acknowledge" if action == "acknowledge" else "resolve",
-                                       receipt=receipt)
+                self.store.set_receipt_action(incident.id, receipt, follow_up)  # until the channel confirms it
+                self.dispatcher.submit(name, n, action=follow_up, receipt=receipt)
             if name in people:
                 delivery = self.store.add_delivery(incident.id, name, kind, Urgency.NORMAL, at=now)
                 self.dispatcher.submit(name, n, delivery_id=delivery.id)
@@ -698,6 +709,8 @@ class EscalationService:
             return
         if job.delivery_id is not None:
             store.finish_delivery(job.delivery_id, ok=outcome.ok, error=outcome.error)
+        if job.receipt is not None and job.action != "send" and outcome.ok:
+            store.set_receipt_action(n.incident_id, job.receipt, None)
         if outcome.receipt is not None:
             if job.action == "send" and n.kind in (NotificationKind.TRIGGER, NotificationKind.REMINDER,
                                                    NotificationKind.TEST):
