@@ -300,7 +300,8 @@ class NonCriticalDetector(Detector):
                 learned = sig.frequency_hz is not None
                 margin_db, allowed = (_CLUTTER_DB, _CLUTTER_MAX) if learned else (_CLUTTER_DB_GUESS, 0)
                 neighbours = sum(
-                    1 for other in self._recent[-40:] + still + self._pending
+                    # Each neighbour once: a candidate still waiting is in `still` and in `_pending` alike.
+                    1 for other in {id(c): c for c in self._recent[-40:] + self._pending}.values()
                     if other is not candidate and other.snr_db >= candidate.snr_db - margin_db
                     and other.tone_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
                     and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
