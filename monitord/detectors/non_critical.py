@@ -17,10 +17,12 @@ Timings and tolerances (from the signature):
   - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
               chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
   - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
-              `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes
+              `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes. Out to
+              4 s either side (a tune's bar, a phone's ring cadence) only the same note counts (mean frequency within
+              `mean_tolerance_pct`, ≥ 4 dB over `min_snr_db`: not noise), so a sounding is judged ≥ 4 s after it
 
-Output: one `Detection` per sounding, `quiet_after_s` after it (no waiting for the hourly repeat): start/end,
-mean SNR, the beep frequency, confidence from the SNR margin.
+Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
+repeat): start/end, mean SNR, the beep frequency, confidence from the SNR margin.
 
 Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, repeating_device,
 cluttered, sweep,
@@ -49,6 +51,8 @@ _MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
 _CLUTTER_DB_GUESS = 20.0
+_CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
+_CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
 
 
@@ -271,6 +275,7 @@ class NonCriticalDetector(Detector):
     def _settle(self, candidates: list[_Candidate], *, now_s: float, open_since_s: float | None) -> list[Detection]:
         sig = self.signature
         tolerance = sig.tolerance_pct / 100.0
+        clutter_window_s = max(sig.quiet_after_s, _CLUTTER_WINDOW_S)
         for candidate in candidates:
             # Only soundings that would pass on their own count as "the same beep again".
             if candidate.ok:
@@ -286,8 +291,8 @@ class NonCriticalDetector(Detector):
         detections = []
         still: list[_Candidate] = []
         for candidate in self._pending:
-            waiting = now_s - candidate.end_s <= sig.quiet_after_s or (
-                open_since_s is not None and open_since_s <= candidate.end_s + sig.quiet_after_s)
+            waiting = now_s - candidate.end_s <= clutter_window_s or (
+                open_since_s is not None and open_since_s <= candidate.end_s + clutter_window_s)
             if waiting:
                 still.append(candidate)
                 continue
@@ -304,7 +309,11 @@ class NonCriticalDetector(Detector):
                     1 for other in {id(c): c for c in self._recent[-40:] + self._pending}.values()
                     if other is not candidate and other.snr_db >= candidate.snr_db - margin_db
                     and other.tone_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
-                    and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
+                    and -clutter_window_s <= other.start_s - candidate.start_s <= clutter_window_s + candidate.span_s
+                    and ((other.snr_db >= sig.min_snr_db + _CLUTTER_FAR_MIN_DB
+                          and abs(other.frequency_hz / candidate.frequency_hz - 1) <= sig.mean_tolerance_pct / 100)
+                         or -sig.quiet_after_s <= other.start_s - candidate.start_s
+                         <= sig.quiet_after_s + candidate.span_s)
                 )
                 if neighbours > allowed:
                     candidate.ok, candidate.reason = False, "cluttered"
@@ -312,7 +321,7 @@ class NonCriticalDetector(Detector):
             if detection is not None:
                 detections.append(detection)
         self._pending = still
-        self._recent = [c for c in self._recent if now_s - c.end_s <= 4 * sig.quiet_after_s][-50:]
+        self._recent = [c for c in self._recent if now_s - c.end_s <= 4 * clutter_window_s][-50:]
         return detections
 
     def _judge(self, candidate: _Candidate) -> Detection | None:
