@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.signal
 
 from monitord.alarms import AlarmKind
 from monitord.audio import open_audio
@@ -235,3 +236,35 @@ def test_the_beep_is_heard_after_one_note_at_its_pitch(profile: Profile) -> None
     audio = synth.mix_at_snr(room(sound, rng), synth.pink_noise(14.0, rng), 5.0, at_s=4.0)
     found = detect(profile, audio)
     assert any(d.alarm is AlarmKind.NON_CRITICAL and d.start_s == pytest.approx(7.4, abs=0.3) for d in found)
+
+
+def _noise_bursts(rng: np.random.Generator, count: int = 6) -> np.ndarray:
+    """Hiss bursts, 400–4000 Hz, 0.25 s on (a kettle, a spray, a shaken box)."""
+    band = scipy.signal.butter(4, [400, 4000], btype="band", fs=16000, output="sos")
+    parts: list[np.ndarray] = []
+    for _ in range(count):
+        parts += [0.3 * scipy.signal.sosfilt(band, rng.standard_normal(4000)).astype(np.float32), synth.silence(4.0)]
+    return synth.sequence(parts)
+
+
+def _glides(count: int = 6) -> np.ndarray:
+    """Fast pitch glides, 1000 → 2200 Hz in 0.3 s (a game's whoosh, a whistle)."""
+    t = np.arange(int(0.3 * 16000)) / 16000
+    glide = (0.4 * np.sin(2 * np.pi * (1000 * t + 0.5 * 4000 * t**2))).astype(np.float32)
+    return synth.sequence([part for _ in range(count) for part in (glide, synth.silence(4.0))])
+
+
+@pytest.mark.parametrize("sound", ["noise_bursts", "glides"])
+def test_default_profile_does_not_take_hiss_or_glides_for_a_beep(sound: str) -> None:
+    rng = np.random.default_rng(13)
+    audio = _noise_bursts(rng) if sound == "noise_bursts" else _glides()
+    audio = synth.mix_at_snr(audio, synth.pink_noise(len(audio) / 16000 + 6.0, rng), 20.0, at_s=3.0)
+    assert detect(load_profile(None), audio) == []
+
+
+def test_default_profile_still_hears_a_clear_beep() -> None:
+    rng = np.random.default_rng(14)
+    audio = synth.mix_at_snr(pump_beep(), synth.pink_noise(12.0, rng), 5.0, at_s=4.0)
+    found = detect(load_profile(None), audio)
+    assert [d.alarm for d in found] == [AlarmKind.NON_CRITICAL]
+    assert found[0].frequencies_hz[0] == pytest.approx(PUMP_BEEP_HZ, rel=0.01)

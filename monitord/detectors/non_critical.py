@@ -6,7 +6,9 @@ profile's `BeepSignature` (learned by `monitord enroll`, or the broad default gu
 
 Timings and tolerances (from the signature):
   - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean within `mean_tolerance_pct`
-              (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps)
+              (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps, one
+              of them held ≥ 4 frames, ~0.13 s: frames overlap by half, so a burst of hiss or the end of a fast
+              glide shows one chance peak in 2–3 frames; shorter pieces stay as clutter, reason too_short)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
               `span_max_s` long, heard during at least `fill_min_pct` of that span. Beep *count* is not required:
               a room's reverberation fills short pauses and noise breaks long beeps, so the span is what survives.
@@ -51,6 +53,9 @@ _MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
 _CLUTTER_DB_GUESS = 20.0
+# Without a learned tone, a beep holds its peak for at least this many frames (~0.13 s). Frames overlap by half, so
+# one chunk of noise (a burst of hiss, the end of a glide) shows the same chance peak in 2–3 neighbouring frames.
+_GUESS_MIN_SEGMENT_FRAMES = 4
 _CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
 _CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
@@ -90,6 +95,7 @@ class _Candidate:
 class _Group:
     sounding: _Candidate
     beeps: int
+    longest_frames: int  # of its segments
 
 
 class NonCriticalDetector(Detector):
@@ -245,12 +251,14 @@ class NonCriticalDetector(Detector):
                           and abs(segment.frequency_hz / g.sounding.frequency_hz - 1) <= tolerance), None)
             if group is None:
                 self._groups.append(_Group(_Candidate(segment.start_s, segment.end_s, segment.frequency_hz,
-                                                      segment.snr_db, ok=True, tone_frames=segment.frames), 1))
+                                                      segment.snr_db, ok=True, tone_frames=segment.frames), 1,
+                                           segment.frames))
             else:
                 sounding = group.sounding
                 sounding.snr_db = (sounding.snr_db * group.beeps + segment.snr_db) / (group.beeps + 1)
                 sounding.end_s = max(sounding.end_s, segment.end_s)
                 group.beeps += 1
+                group.longest_frames = max(group.longest_frames, segment.frames)
         closed: list[_Group] = []
         still: list[_Group] = []
         for group in self._groups:
@@ -263,7 +271,8 @@ class NonCriticalDetector(Detector):
                 candidate.ok, candidate.reason = False, "too_many_beeps"
             elif candidate.span_s > sig.span_max_s:
                 candidate.ok, candidate.reason = False, "too_long"
-            elif candidate.span_s < sig.span_min_s:
+            elif candidate.span_s < sig.span_min_s or group.longest_frames < _GUESS_MIN_SEGMENT_FRAMES:
+                # Still kept (not ok): a chance peak is clutter around a real beep.
                 candidate.ok, candidate.reason = False, "too_short"
             elif candidate.snr_db < sig.min_snr_db:
                 candidate.ok, candidate.reason = False, "weak"
