@@ -6,6 +6,7 @@ profile's `BeepSignature` (learned by `monitord enroll`, or the broad default gu
 
 Timings and tolerances (from the signature):
   - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean within `mean_tolerance_pct`
+              (at least 0.3 bin, ~5 Hz: the estimate's own error for a faint low tone)
               (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps, one
               of them held ≥ 4 frames, ~0.13 s: frames overlap by half, so a burst of hiss or the end of a fast
               glide shows one chance peak in 2–3 frames; shorter pieces stay as clutter, reason too_short)
@@ -50,6 +51,7 @@ _CORE_DB = 12.0  # frames this far under a sounding's loudest are clutter around
 _PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
 _MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s; noise can fake fewer), unless the
 # learned beep itself is shorter
+_MEAN_TOLERANCE_MIN_BINS = 0.3
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
 _CLUTTER_DB_GUESS = 20.0
@@ -219,7 +221,8 @@ class NonCriticalDetector(Detector):
             candidate.reason = "too_long"
         elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < self._min_frames:
             candidate.reason = "too_short"
-        elif abs(frequency / sig.frequency_hz - 1) > sig.mean_tolerance_pct / 100.0:
+        elif abs(frequency - sig.frequency_hz) > max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz,
+                                                     _MEAN_TOLERANCE_MIN_BINS * self._bin_hz):
             candidate.reason = "off_frequency"
         elif 100.0 * len(frames) / (last - first) < sig.fill_min_pct:
             candidate.reason = "sparse"
