@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.signal
 
 from monitord.alarms import AlarmKind
 from monitord.audio import open_audio
@@ -13,7 +14,7 @@ from monitord.detectors import Detection
 from monitord.pipeline import Pipeline
 from monitord.profiles import Profile, load_profile
 from tests import synth
-from tests.conftest import DATA, PUMP_BEEP_HZ, PUMP_HIGH_HZ, PUMP_LOW_HZ, pump_beep, pump_critical
+from tests.conftest import DATA, PUMP_BEEP_HZ, PUMP_BEEP_S, PUMP_HIGH_HZ, PUMP_LOW_HZ, pump_beep, pump_critical
 
 GOLDEN_PROFILE = DATA / "golden-profile.toml"
 
@@ -203,3 +204,67 @@ def test_degenerate_input_gives_no_detection_and_no_error(profile: Profile, kind
         "white_noise": lambda: synth.white_noise(10.0, rng, level=0.3),
     }[kind]()
     assert detect(profile, audio) == []
+
+
+def _melody_returning_to(frequency_hz: float, returns: int, period_s: float) -> np.ndarray:
+    """A tune that comes back to one note (at `frequency_hz`, steady like a beep) every `period_s`, with other
+    notes in between."""
+    phrase = [synth.tone(frequency_hz, PUMP_BEEP_S, harmonics=(0.3,)), synth.silence(0.4),
+              synth.tone(frequency_hz * 0.84, 0.5, harmonics=(0.3,)), synth.silence(0.3),
+              synth.tone(frequency_hz * 1.19, 0.5, harmonics=(0.3,))]
+    used = sum(len(p) for p in phrase) / 16000
+    return synth.sequence([synth.sequence([*phrase, synth.silence(period_s - used)]) for _ in range(returns)])
+
+
+def test_a_tune_that_keeps_returning_to_the_pumps_note_is_not_the_pump(profile: Profile) -> None:
+    """The pump beeps out of quiet; a melody comes back to its notes every few seconds. Each return of the note
+    here is a perfect beep on its own, 3.4 s after the last one (beyond `quiet_after_s`): only the outer
+    clutter window (4 s) can tell. The first and the last return have one neighbour each, which is allowed."""
+    rng = np.random.default_rng(11)
+    tune = _melody_returning_to(PUMP_BEEP_HZ, returns=5, period_s=3.4)
+    audio = synth.mix_at_snr(room(tune, rng), synth.pink_noise(len(tune) / 16000 + 6.0, rng), 10.0, at_s=3.0)
+    found = detect(profile, audio)
+    middle = [d for d in found if 3.0 + 3.0 < d.start_s < 3.0 + 4 * 3.4 - 0.5]
+    assert middle == []
+    assert len(found) <= 2
+
+
+def test_the_beep_is_heard_after_one_note_at_its_pitch(profile: Profile) -> None:
+    """One note at the pump's pitch 3.4 s before the beep (music, a chime) does not hide the pump."""
+    rng = np.random.default_rng(12)
+    sound = synth.sequence([synth.tone(PUMP_BEEP_HZ, 0.5, harmonics=(0.3,)), synth.silence(2.9), pump_beep()])
+    audio = synth.mix_at_snr(room(sound, rng), synth.pink_noise(14.0, rng), 5.0, at_s=4.0)
+    found = detect(profile, audio)
+    assert any(d.alarm is AlarmKind.NON_CRITICAL and d.start_s == pytest.approx(7.4, abs=0.3) for d in found)
+
+
+def _noise_bursts(rng: np.random.Generator, count: int = 6) -> np.ndarray:
+    """Hiss bursts, 400–4000 Hz, 0.25 s on (a kettle, a spray, a shaken box)."""
+    band = scipy.signal.butter(4, [400, 4000], btype="band", fs=16000, output="sos")
+    parts: list[np.ndarray] = []
+    for _ in range(count):
+        parts += [0.3 * scipy.signal.sosfilt(band, rng.standard_normal(4000)).astype(np.float32), synth.silence(4.0)]
+    return synth.sequence(parts)
+
+
+def _glides(count: int = 6) -> np.ndarray:
+    """Fast pitch glides, 1000 → 2200 Hz in 0.3 s (a game's whoosh, a whistle)."""
+    t = np.arange(int(0.3 * 16000)) / 16000
+    glide = (0.4 * np.sin(2 * np.pi * (1000 * t + 0.5 * 4000 * t**2))).astype(np.float32)
+    return synth.sequence([part for _ in range(count) for part in (glide, synth.silence(4.0))])
+
+
+@pytest.mark.parametrize("sound", ["noise_bursts", "glides"])
+def test_default_profile_does_not_take_hiss_or_glides_for_a_beep(sound: str) -> None:
+    rng = np.random.default_rng(13)
+    audio = _noise_bursts(rng) if sound == "noise_bursts" else _glides()
+    audio = synth.mix_at_snr(audio, synth.pink_noise(len(audio) / 16000 + 6.0, rng), 20.0, at_s=3.0)
+    assert detect(load_profile(None), audio) == []
+
+
+def test_default_profile_still_hears_a_clear_beep() -> None:
+    rng = np.random.default_rng(14)
+    audio = synth.mix_at_snr(pump_beep(), synth.pink_noise(12.0, rng), 5.0, at_s=4.0)
+    found = detect(load_profile(None), audio)
+    assert [d.alarm for d in found] == [AlarmKind.NON_CRITICAL]
+    assert found[0].frequencies_hz[0] == pytest.approx(PUMP_BEEP_HZ, rel=0.01)

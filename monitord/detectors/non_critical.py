@@ -6,7 +6,10 @@ profile's `BeepSignature` (learned by `monitord enroll`, or the broad default gu
 
 Timings and tolerances (from the signature):
   - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean within `mean_tolerance_pct`
-              (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps)
+              (at least 0.3 bin, ~5 Hz: the estimate's own error for a faint low tone)
+              (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps, one
+              of them held ≥ 4 frames, ~0.13 s: frames overlap by half, so a burst of hiss or the end of a fast
+              glide shows one chance peak in 2–3 frames; shorter pieces stay as clutter, reason too_short)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
               `span_max_s` long, heard during at least `fill_min_pct` of that span. Beep *count* is not required:
               a room's reverberation fills short pauses and noise breaks long beeps, so the span is what survives.
@@ -17,10 +20,12 @@ Timings and tolerances (from the signature):
   - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
               chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
   - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
-              `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes
+              `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes. Out to
+              4 s either side (a tune's bar, a phone's ring cadence) only the same note counts (mean frequency within
+              `mean_tolerance_pct`, ≥ 4 dB over `min_snr_db`: not noise), so a sounding is judged ≥ 4 s after it
 
-Output: one `Detection` per sounding, `quiet_after_s` after it (no waiting for the hourly repeat): start/end,
-mean SNR, the beep frequency, confidence from the SNR margin.
+Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
+repeat): start/end, mean SNR, the beep frequency, confidence from the SNR margin.
 
 Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, repeating_device,
 cluttered, sweep,
@@ -46,9 +51,15 @@ _CORE_DB = 12.0  # frames this far under a sounding's loudest are clutter around
 _PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
 _MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s; noise can fake fewer), unless the
 # learned beep itself is shorter
+_MEAN_TOLERANCE_MIN_BINS = 0.3
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
 _CLUTTER_DB_GUESS = 20.0
+# Without a learned tone, a beep holds its peak for at least this many frames (~0.13 s). Frames overlap by half, so
+# one chunk of noise (a burst of hiss, the end of a glide) shows the same chance peak in 2–3 neighbouring frames.
+_GUESS_MIN_SEGMENT_FRAMES = 4
+_CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
+_CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
 
 
@@ -86,6 +97,7 @@ class _Candidate:
 class _Group:
     sounding: _Candidate
     beeps: int
+    longest_frames: int  # of its segments
 
 
 class NonCriticalDetector(Detector):
@@ -209,7 +221,8 @@ class NonCriticalDetector(Detector):
             candidate.reason = "too_long"
         elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < self._min_frames:
             candidate.reason = "too_short"
-        elif abs(frequency / sig.frequency_hz - 1) > sig.mean_tolerance_pct / 100.0:
+        elif abs(frequency - sig.frequency_hz) > max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz,
+                                                     _MEAN_TOLERANCE_MIN_BINS * self._bin_hz):
             candidate.reason = "off_frequency"
         elif 100.0 * len(frames) / (last - first) < sig.fill_min_pct:
             candidate.reason = "sparse"
@@ -241,12 +254,14 @@ class NonCriticalDetector(Detector):
                           and abs(segment.frequency_hz / g.sounding.frequency_hz - 1) <= tolerance), None)
             if group is None:
                 self._groups.append(_Group(_Candidate(segment.start_s, segment.end_s, segment.frequency_hz,
-                                                      segment.snr_db, ok=True, tone_frames=segment.frames), 1))
+                                                      segment.snr_db, ok=True, tone_frames=segment.frames), 1,
+                                           segment.frames))
             else:
                 sounding = group.sounding
                 sounding.snr_db = (sounding.snr_db * group.beeps + segment.snr_db) / (group.beeps + 1)
                 sounding.end_s = max(sounding.end_s, segment.end_s)
                 group.beeps += 1
+                group.longest_frames = max(group.longest_frames, segment.frames)
         closed: list[_Group] = []
         still: list[_Group] = []
         for group in self._groups:
@@ -259,7 +274,8 @@ class NonCriticalDetector(Detector):
                 candidate.ok, candidate.reason = False, "too_many_beeps"
             elif candidate.span_s > sig.span_max_s:
                 candidate.ok, candidate.reason = False, "too_long"
-            elif candidate.span_s < sig.span_min_s:
+            elif candidate.span_s < sig.span_min_s or group.longest_frames < _GUESS_MIN_SEGMENT_FRAMES:
+                # Still kept (not ok): a chance peak is clutter around a real beep.
                 candidate.ok, candidate.reason = False, "too_short"
             elif candidate.snr_db < sig.min_snr_db:
                 candidate.ok, candidate.reason = False, "weak"
@@ -271,6 +287,7 @@ class NonCriticalDetector(Detector):
     def _settle(self, candidates: list[_Candidate], *, now_s: float, open_since_s: float | None) -> list[Detection]:
         sig = self.signature
         tolerance = sig.tolerance_pct / 100.0
+        clutter_window_s = max(sig.quiet_after_s, _CLUTTER_WINDOW_S)
         for candidate in candidates:
             # Only soundings that would pass on their own count as "the same beep again".
             if candidate.ok:
@@ -286,8 +303,8 @@ class NonCriticalDetector(Detector):
         detections = []
         still: list[_Candidate] = []
         for candidate in self._pending:
-            waiting = now_s - candidate.end_s <= sig.quiet_after_s or (
-                open_since_s is not None and open_since_s <= candidate.end_s + sig.quiet_after_s)
+            waiting = now_s - candidate.end_s <= clutter_window_s or (
+                open_since_s is not None and open_since_s <= candidate.end_s + clutter_window_s)
             if waiting:
                 still.append(candidate)
                 continue
@@ -300,10 +317,15 @@ class NonCriticalDetector(Detector):
                 learned = sig.frequency_hz is not None
                 margin_db, allowed = (_CLUTTER_DB, _CLUTTER_MAX) if learned else (_CLUTTER_DB_GUESS, 0)
                 neighbours = sum(
-                    1 for other in self._recent[-40:] + still + self._pending
+                    # Each neighbour once: a candidate still waiting is in `still` and in `_pending` alike.
+                    1 for other in {id(c): c for c in self._recent[-40:] + self._pending}.values()
                     if other is not candidate and other.snr_db >= candidate.snr_db - margin_db
                     and other.tone_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
-                    and -sig.quiet_after_s <= other.start_s - candidate.start_s <= sig.quiet_after_s + candidate.span_s
+                    and -clutter_window_s <= other.start_s - candidate.start_s <= clutter_window_s + candidate.span_s
+                    and ((other.snr_db >= sig.min_snr_db + _CLUTTER_FAR_MIN_DB
+                          and abs(other.frequency_hz / candidate.frequency_hz - 1) <= sig.mean_tolerance_pct / 100)
+                         or -sig.quiet_after_s <= other.start_s - candidate.start_s
+                         <= sig.quiet_after_s + candidate.span_s)
                 )
                 if neighbours > allowed:
                     candidate.ok, candidate.reason = False, "cluttered"
@@ -311,7 +333,7 @@ class NonCriticalDetector(Detector):
             if detection is not None:
                 detections.append(detection)
         self._pending = still
-        self._recent = [c for c in self._recent if now_s - c.end_s <= 4 * sig.quiet_after_s][-50:]
+        self._recent = [c for c in self._recent if now_s - c.end_s <= 4 * clutter_window_s][-50:]
         return detections
 
     def _judge(self, candidate: _Candidate) -> Detection | None:
