@@ -222,7 +222,7 @@ def test_hi_lo_siren_on_the_pump_tones_for_20_s_is_not_the_pump(profile: Profile
 
 @pytest.mark.parametrize("seed", [21, 22, 23])
 def test_critical_burst_in_a_reverberant_room_at_minus_12_db_keeps_its_rhythm(profile: Profile, seed: int) -> None:
-    """The tighter rhythm check must not lose the pump's own burst when reverberation and noise blur its turns."""
+    """The rhythm and cycle checks must not lose the pump's own burst when reverberation and noise blur its turns."""
     rng = np.random.default_rng(seed)
     burst = synth.reverb(synth.lowpass(pump_critical(rng), 3000.0), rng, rt60_s=0.7)
     audio = synth.mix_at_snr(burst, synth.pink_noise(20.0, rng), -12.0, at_s=8.0)
@@ -233,4 +233,6 @@ def test_critical_burst_in_a_reverberant_room_at_minus_12_db_keeps_its_rhythm(pr
     found += pipeline.flush()
     assert [d.alarm for d in found] == [AlarmKind.CRITICAL]
     assert found[0].start_s == pytest.approx(8.0, abs=0.5)
-    assert pipeline.counters()["critical_two_tone"].get("wrong_rhythm", 0) == 0
+    counters = pipeline.counters()["critical_two_tone"]
+    assert counters.get("wrong_rhythm", 0) == 0
+    assert counters.get("wrong_cycle", 0) == 0
