@@ -268,3 +268,36 @@ def test_default_profile_still_hears_a_clear_beep() -> None:
     found = detect(load_profile(None), audio)
     assert [d.alarm for d in found] == [AlarmKind.NON_CRITICAL]
     assert found[0].frequencies_hz[0] == pytest.approx(PUMP_BEEP_HZ, rel=0.01)
+
+
+@pytest.mark.parametrize("tone_s", [0.4, 0.5])
+def test_hi_lo_siren_on_the_pump_tones_for_20_s_is_not_the_pump(profile: Profile, tone_s: float) -> None:
+    """An ambulance's hi-lo (turns every 0.4 or 0.5 s) going on for 20 s on the pump's two notes (its harmonics
+    can land there): its turns are 2–2.5× the pump's learned 0.2 s tone, within the ×/÷ 2.5 rhythm bound, but
+    a low+high cycle lasts 0.8–1.0 s, not the pump's 0.4 s (reason `wrong_cycle`)."""
+    rng = np.random.default_rng(11)
+    siren = _siren_hilo(PUMP_LOW_HZ, PUMP_HIGH_HZ, 20.0, tone_s)
+    audio = synth.mix_at_snr(room(siren, rng), synth.pink_noise(30.0, rng), 0.0, at_s=3.0)
+    pipeline = Pipeline(profile)
+    found: list[Detection] = []
+    for i in range(0, len(audio), 1600):
+        found += pipeline.feed(audio[i : i + 1600])
+    assert found + pipeline.flush() == []
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_critical_burst_in_a_reverberant_room_at_minus_12_db_keeps_its_rhythm(profile: Profile, seed: int) -> None:
+    """The rhythm and cycle checks must not lose the pump's own burst when reverberation and noise blur its turns."""
+    rng = np.random.default_rng(seed)
+    burst = synth.reverb(synth.lowpass(pump_critical(rng), 3000.0), rng, rt60_s=0.7)
+    audio = synth.mix_at_snr(burst, synth.pink_noise(20.0, rng), -12.0, at_s=8.0)
+    pipeline = Pipeline(profile)
+    found: list[Detection] = []
+    for i in range(0, len(audio), 1600):
+        found += pipeline.feed(audio[i : i + 1600])
+    found += pipeline.flush()
+    assert [d.alarm for d in found] == [AlarmKind.CRITICAL]
+    assert found[0].start_s == pytest.approx(8.0, abs=0.5)
+    counters = pipeline.counters()["critical_two_tone"]
+    assert counters.get("wrong_rhythm", 0) == 0
+    assert counters.get("wrong_cycle", 0) == 0
