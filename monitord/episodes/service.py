@@ -8,7 +8,6 @@ whose repeats stopped — with `FakeClock` that is a 30-minute wait done in micr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
@@ -20,6 +19,7 @@ from monitord.bus import EventBus
 from monitord.clock import Clock
 from monitord.episodes.tracker import EpisodeEvent, EpisodeTracker
 from monitord.events import AlarmHeard, EpisodeEndReason, RefillLogged
+from monitord.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -40,11 +40,10 @@ class EpisodeService:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-        self._subscription.close()
+        try:
+            await cancel_and_wait(self._runner)
+        finally:
+            self._subscription.close()
 
     async def _run(self) -> None:
         async with asyncio.TaskGroup() as group:

@@ -300,16 +300,18 @@ class EscalationService:
             self.dispatcher.submit(
                 delivery.notifier, n, delivery_id=delivery.id, is_fallback=delivery.is_fallback
             )
-        for incident_id, receipt, follow_up in self.store.pending_receipt_actions():
+        for incident_id, receipt, pending in self.store.pending_receipt_actions():
             known = self._open.get(incident_id) or self.store.get(incident_id)
             if known is None or receipt.notifier not in self.notifiers:
                 self.store.set_receipt_action(incident_id, receipt, None)
                 continue
             log.info("re-sending follow-up interrupted by restart", incident=incident_id, notifier=receipt.notifier,
-                     action=follow_up)
-            kind = NotificationKind.ACKNOWLEDGED if follow_up == "acknowledge" else NotificationKind.RESOLVED
-            self.dispatcher.submit(receipt.notifier, self._render(known, kind, Urgency.NORMAL),
-                                   action="acknowledge" if follow_up == "acknowledge" else "resolve", receipt=receipt)
+                     action=pending)
+            acknowledging = pending == "acknowledge"
+            kind = NotificationKind.ACKNOWLEDGED if acknowledging else NotificationKind.RESOLVED
+            follow_up: FollowUp = "acknowledge" if acknowledging else "resolve"
+            self.dispatcher.submit(receipt.notifier, self._render(known, kind, Urgency.NORMAL), action=follow_up,
+                                   receipt=receipt)
 
     async def _supervise(self, loop_body: Callable[[], Awaitable[None]]) -> None:
         """Run a long-lived loop; if a bug or a disk error ends it, log and restart it (jittered, capped backoff)

@@ -41,6 +41,7 @@ from monitord.mqtt.connection import (
     tls_context,
 )
 from monitord.mqtt.topics import all_nodes_event_filter, node_events_filter
+from monitord.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -101,15 +102,8 @@ class MqttEventSource:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            try:
-                await self._runner
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if current is not None and current.cancelling():
-                    raise
-            self._runner = None
+        await cancel_and_wait(self._runner)
+        self._runner = None
 
     async def _run(self) -> None:
         async with asyncio.TaskGroup() as tasks:
