@@ -591,7 +591,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
         gap_max_s=round(gap_max, 3),
         # Half the turns heard at enrollment (noise and a lost tone break a burst), at least 2, at most 4.
         changes_min=min(4, max(min(2, min(b.changes for b in bursts)), min(b.changes for b in bursts) // 2)),
-        tone_typical_s=round(float(np.median(inner_tones if inner_tones else tone_frames)) * hop_s, 3),
+        tone_typical_s=round(_typical_tone_frames(bursts, inner_tones or tone_frames) * hop_s, 3),
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         burst_min_s=round(max(0.2, 0.4 * min(burst_lengths)), 3),
         burst_typical_s=round(float(np.median(burst_lengths)), 3),
@@ -606,6 +606,19 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                             frequencies_hz=signature.frequencies_hz or (), harmonics_hz=tuple(harmonics),
                             snr_db=snr_db, duration_s=duration_s, notes=notes,
                             bursts=len(bursts), tones_per_burst=float(np.median([len(b.tones) for b in bursts])))
+
+
+def _typical_tone_frames(bursts: list[_Burst], turns: list[int]) -> float:
+    """The pump's tone length in frames: half the median of a low turn plus the next high turn inside a burst.
+
+    A turn is a whole number of frames (32 ms), so the median turn is off by up to half a frame (10 % of a 0.15 s
+    tone), and a room's echo moves frames from one tone to the other; the sum of two neighbours is one cycle of
+    the pump's clock either way, at twice the resolution. The detector's rhythm and cycle checks stand on this.
+    """
+    pairs = [(a[2] - a[1]) + (b[2] - b[1]) for burst in bursts for a, b in itertools.pairwise(burst.tones[1:-1])]
+    if len(pairs) >= 3:
+        return float(np.median(pairs)) / 2
+    return float(np.median(turns))
 
 
 def _frame_weighted(track: _Track, mask: NDArray[np.bool_]) -> float:

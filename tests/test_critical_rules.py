@@ -1,0 +1,125 @@
+"""The critical detector's checks that tell the pump's two-tone burst from look-alikes, one test per rule, each with
+real synthetic audio through the real Pipeline (and, for the learned tone length, through enroll)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitord.alarms import AlarmKind
+from monitord.detectors import Detection
+from monitord.enroll import enroll
+from monitord.pipeline import Pipeline
+from monitord.profiles import Profile, load_profile
+from tests import synth
+from tests.conftest import DATA, PUMP_HIGH_HZ, PUMP_LOW_HZ, PUMP_TONE_S
+
+RATE_HZ = 16000
+
+
+@pytest.fixture(scope="module")
+def profile() -> Profile:
+    return load_profile(DATA / "golden-profile.toml")
+
+
+def stream(profile: Profile, audio: np.ndarray) -> tuple[list[Detection], dict[str, int]]:
+    """Feed 0.1 s blocks as the daemon does; the detections and the critical detector's reason counters."""
+    pipeline = Pipeline(profile)
+    found: list[Detection] = []
+    for i in range(0, len(audio), 1600):
+        found += pipeline.feed(audio[i : i + 1600].astype(np.float32))
+    found += pipeline.flush()
+    return found, pipeline.counters()["critical_two_tone"]
+
+
+def in_noise(sound: np.ndarray, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return synth.mix_at_snr(sound, synth.pink_noise(12.0, rng), 0.0, at_s=4.0)
+
+
+def note(frequency_hz: float, duration_s: float) -> np.ndarray:
+    return synth.tone(frequency_hz, duration_s, harmonics=(0.0, 0.25))
+
+
+def warbling_note(frequency_hz: float, duration_s: float, *, depth: float = 0.0075, step_s: float = 0.1) -> np.ndarray:
+    """A note that steps between two pitches ±depth every step_s (phase-continuous), like a warbling toy or a tonal
+    bit of music wandering inside the band: its mean is on the note, its frames are not."""
+    n = round(duration_s * RATE_HZ)
+    offset = np.where((np.arange(n) / (step_s * RATE_HZ)).astype(int) % 2 == 0, depth, -depth)
+    phase = 2 * np.pi * np.cumsum(frequency_hz * (1 + offset)) / RATE_HZ
+    envelope = np.minimum(1.0, np.minimum(np.arange(n), np.arange(n)[::-1]) / (0.01 * RATE_HZ))
+    return (0.5 * np.sin(phase) * envelope).astype(np.float32)
+
+
+def test_the_pump_with_its_clock_drifted_one_percent_is_still_heard(profile: Profile) -> None:
+    """Guard for the ratio rule: both tones 1 % high (one oscillator running fast) keep the learned ratio."""
+    burst = synth.two_tone(PUMP_LOW_HZ * 1.01, PUMP_HIGH_HZ * 1.01, tone_s=PUMP_TONE_S, burst_s=2.0,
+                           harmonics=(0.0, 0.25))
+    found, _ = stream(profile, in_noise(burst, 1))
+    assert [d.alarm for d in found] == [AlarmKind.CRITICAL]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_two_notes_out_of_the_pumps_ratio_are_not_the_pump(profile: Profile, seed: int) -> None:
+    """Each note only 0.35 % off its tone (well inside the ±1.75 % mean tolerance), but in opposite directions: the
+    ratio is 0.7 % off, which one oscillator cannot do (reason `wrong_ratio`; the old mean-based bound was 0.9 %)."""
+    burst = synth.two_tone(PUMP_LOW_HZ * 0.9965, PUMP_HIGH_HZ * 1.0035, tone_s=PUMP_TONE_S, burst_s=2.0,
+                           harmonics=(0.0, 0.25))
+    found, counters = stream(profile, in_noise(burst, seed))
+    assert found == []
+    assert counters.get("wrong_ratio", 0) >= 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_note_that_warbles_in_the_band_is_not_the_pump(profile: Profile, seed: int) -> None:
+    """The pump's rhythm and notes, but each high turn steps between two pitches 1.5 % apart: every turn's mean is on
+    the note (so `inconsistent` and `off_frequency` pass) and no turn glides far enough to count as a sweep, but the
+    frames scatter by more than half a bin, which the pump's oscillator never does (reason `unsteady`)."""
+    turns = [warbling_note(PUMP_HIGH_HZ, PUMP_TONE_S) if i % 2 == 0 else note(PUMP_LOW_HZ, PUMP_TONE_S)
+             for i in range(10)]
+    found, counters = stream(profile, in_noise(synth.sequence(turns), seed))
+    assert found == []
+    assert counters.get("unsteady", 0) >= 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_pumps_notes_alternating_at_one_and_a_half_its_pace_are_not_the_pump(profile: Profile,
+                                                                                 seed: int) -> None:
+    """0.3 s turns against the learned 0.2 s tone: within the ×2.5 rhythm bound of old and the ×1.7 cycle bound,
+    but a low+high cycle of 1.5× the pump's is another device's pace (reason `wrong_cycle`, long side ×1.4)."""
+    burst = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=0.3, burst_s=3.2, harmonics=(0.0, 0.25))
+    found, counters = stream(profile, in_noise(burst, seed))
+    assert found == []
+    assert counters.get("wrong_cycle", 0) >= 1
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_pumps_notes_in_an_uneven_rhythm_are_not_the_pump(profile: Profile, seed: int) -> None:
+    """short-short-long-long (0.2 s, 0.36 s), like the game jingle the benchmark took for the pump: each tone's
+    lower-median turn is the pump's, so the cycle passes, but the median turn is 1.8× the learned tone, and the
+    pump's clock never plays a turn that long (reason `wrong_rhythm`, bound ×1.6)."""
+    turns: list[np.ndarray] = []
+    for _ in range(3):
+        turns += [note(PUMP_HIGH_HZ, 0.2), note(PUMP_LOW_HZ, 0.2), note(PUMP_HIGH_HZ, 0.36), note(PUMP_LOW_HZ, 0.36)]
+    found, counters = stream(profile, in_noise(synth.sequence(turns), seed))
+    assert found == []
+    assert counters.get("wrong_rhythm", 0) >= 1
+
+
+@pytest.mark.parametrize("tone_s", [0.145, 0.175])
+def test_enroll_learns_a_tone_that_is_not_a_whole_number_of_frames(tmp_path: Path, tone_s: float) -> None:
+    """Turns are whole 32 ms frames, so a median turn is off by up to half a frame (0.145 s reads 0.128 or 0.16);
+    half a low+high pair is one cycle of the pump's clock at twice the resolution. The rhythm and cycle bounds
+    (×1.6, ×1.4) need the tone to within a few percent."""
+    rng = np.random.default_rng(5)
+    rate = 44100
+    audio = synth.pink_noise(16.0, rng, level=0.01, rate_hz=rate)
+    for at in (2.0, 7.0, 12.0):
+        sound = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=tone_s, burst_s=2.0, rate_hz=rate,
+                               harmonics=(0.0, 0.25))
+        audio = synth.mix_at_snr(synth.reverb(sound, rng, rt60_s=0.3, rate_hz=rate), audio, 12.0, at_s=at,
+                                 rate_hz=rate)
+    result = enroll(synth.write_wav(tmp_path / "clinic.wav", audio, rate_hz=rate), AlarmKind.CRITICAL)
+    assert result.signature.tone_typical_s == pytest.approx(tone_s, rel=0.05)
