@@ -67,6 +67,7 @@ class Frontend:
         self._buffer = np.zeros(0, dtype=np.float32)
         self._frames_done = 0
         self._floor: NDArray[np.float32] | None = None
+        self._floor_chunks = 0  # full chunks of _FLOOR_UPDATE_FRAMES folded into the floor so far
         self._pending: list[NDArray[np.float32]] = []
         self._pending_frames = 0
         self._padded = False
@@ -123,7 +124,13 @@ class Frontend:
             if self._pending_frames == _FLOOR_UPDATE_FRAMES:
                 chunk = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
                 self._pending, self._pending_frames = [], 0
-                self._floor = self._smoothed(self._floor, self._percentile(chunk), chunk.shape[0])
+                if self._floor_chunks == 0:
+                    # The first full chunk replaces the provisional floor: a stream fed in small blocks started
+                    # from a floor of a few frames, and the slow rise would carry that guess for many seconds.
+                    self._floor = self._percentile(chunk)
+                else:
+                    self._floor = self._smoothed(self._floor, self._percentile(chunk), chunk.shape[0])
+                self._floor_chunks += 1
         return floors
 
     def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
@@ -179,16 +186,23 @@ class ToneTracker:
     """Follows the strongest tonal peak inside one band, frame by frame, and cuts it into segments.
 
     A frame is "on" when its best peak (by power over the floor) is a local maximum, stands `min_snr_db` above the
-    floor (main lobe: 3 bins), stands `tonal_db` above the bins just outside its main lobe (so a broadband click or
-    a voice is not a tone) and lies inside the band. One off frame between two on frames of the same tone is
-    bridged. Consecutive on frames belong to one segment while the frequency stays within 2 % (or one bin).
+    floor (main lobe: 3 bins; or `note_snr_db` when it lies within `note_tolerance` of a known `note_hz`), stands
+    `tonal_db` above the bins just outside its main lobe (so a broadband click or a voice is not a tone) and lies
+    inside the band. One off frame between two on frames of the same tone is bridged. Consecutive on frames belong
+    to one segment while the frequency stays within 2 % (or one bin).
     """
 
     def __init__(self, band: Band, *, frontend: Frontend, min_snr_db: float, tonal_db: float = 6.0,
-                 min_frames: int = 2) -> None:
+                 min_frames: int = 2, note_hz: float | None = None, note_snr_db: float | None = None,
+                 note_tolerance: float = 0.0) -> None:
         self.band = band
         self.fe = frontend
         self.min_snr_lin = np.float32(10 ** (min_snr_db / 10))
+        # A known note (learned at enrollment) may be heard fainter: a peak within note_tolerance of it needs only
+        # note_snr_db (noise peaks seldom land that close to it, and never hold it from frame to frame).
+        self.note_hz = note_hz
+        self.note_snr_lin = np.float32(10 ** ((min_snr_db if note_snr_db is None else note_snr_db) / 10))
+        self.note_tolerance = note_tolerance
         self.tonal_lin = np.float32(10 ** (tonal_db / 10))
         self.min_frames = min_frames
         bin_hz = frontend.bin_hz
@@ -240,9 +254,12 @@ class ToneTracker:
             delta = np.where(curvature < 0, 0.5 * (lm - lp) / curvature, 0.0)
         delta = np.clip(delta, -0.5, 0.5)
         frequency = ((peak + block.bin_lo + delta) * self.fe.bin_hz).astype(np.float32)
+        loud = snr >= self.min_snr_lin
+        if self.note_hz is not None:
+            loud |= (snr >= self.note_snr_lin) & (np.abs(frequency / self.note_hz - 1) <= self.note_tolerance)
         on = (
             (p0 >= pm) & (p0 >= pp)
-            & (snr >= self.min_snr_lin)
+            & loud
             & (p0 >= self.tonal_lin * ring)
             & (frequency >= self.band.low_hz) & (frequency <= self.band.high_hz)
         )
@@ -380,9 +397,12 @@ class RunTracker:
 
     def __init__(self, bands: list[Band], *, frontend: Frontend, min_snr_db: float, max_gap_s: float,
                  max_run_s: float, window_hop_s: float | None = None, tonal_db: float = 6.0,
-                 tail_gate_db: float = _TAIL_GATE_DB) -> None:
-        self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db)
-                         for band in bands]
+                 tail_gate_db: float = _TAIL_GATE_DB, notes_hz: list[float] | None = None,
+                 note_snr_db: float | None = None, note_tolerance: float = 0.0) -> None:
+        self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db,
+                                     note_hz=notes_hz[i] if notes_hz else None, note_snr_db=note_snr_db,
+                                     note_tolerance=note_tolerance)
+                         for i, band in enumerate(bands)]
         self.fe = frontend
         frame_s = frontend.hop_length / frontend.rate_hz
         self.max_gap_frames = max(1, round(max_gap_s / frame_s))
