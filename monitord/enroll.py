@@ -584,7 +584,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     signature = TwoToneSignature(
         frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
         tolerance_pct=_TOLERANCE_PCT,
-        mean_tolerance_pct=1.75,
+        mean_tolerance_pct=_note_tolerance_pct(low, high, bursts, frequencies),
         min_snr_db=_DETECT_SNR_DB,
         tone_min_s=round(max(0.06, 0.4 * float(np.percentile(tone_frames, 10)) * hop_s), 3),
         tone_max_s=round(min(30.0, 2.0 * max(tone_frames) * hop_s + 0.3), 3),
@@ -606,6 +606,28 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                             frequencies_hz=signature.frequencies_hz or (), harmonics_hz=tuple(harmonics),
                             snr_db=snr_db, duration_s=duration_s, notes=notes,
                             bursts=len(bursts), tones_per_burst=float(np.median([len(b.tones) for b in bursts])))
+
+
+# The pump's notes, as a sounding's median frame, may differ from the enrolled ones by this much (percent): at least
+# _NOTE_TOLERANCE_MIN_PCT, or 3× the largest difference between the bursts of the enrollment recording, at most
+# _NOTE_TOLERANCE_MAX_PCT (the old fixed value). The pump's oscillator sits at body temperature, so it does not drift
+# like a household device's; the benchmark's pumps (±0.3 % per sounding) measure within 0.6 % in every room and
+# noise, while two notes of music that happen to fall near the pump's measure 1.3 % off and more.
+_NOTE_TOLERANCE_MIN_PCT = 1.0
+_NOTE_TOLERANCE_MAX_PCT = 1.75
+
+
+def _note_tolerance_pct(low: _Track, high: _Track, bursts: list[_Burst], notes_hz: tuple[float, float]) -> float:
+    """How far a sounding's notes may lie from the enrolled ones: from how much they differ between bursts here."""
+    differences = [0.0]
+    for burst in bursts:
+        for track, label, note_hz in ((low, 1, notes_hz[0]), (high, 2, notes_hz[1])):
+            mask = np.zeros_like(track.frame_on)
+            mask[burst.start_frame : burst.end_frame] = burst.labels == label
+            mask &= track.frame_on
+            if np.count_nonzero(mask) >= 3:
+                differences.append(100.0 * abs(_frame_weighted(track, mask) / note_hz - 1))
+    return round(min(_NOTE_TOLERANCE_MAX_PCT, max(_NOTE_TOLERANCE_MIN_PCT, 3 * max(differences))), 2)
 
 
 def _typical_tone_frames(bursts: list[_Burst], turns: list[int]) -> float:

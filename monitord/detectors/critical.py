@@ -8,12 +8,13 @@ or the broad default guess).
 Timings and tolerances (from the signature):
   - tones:  `frequencies_hz` (low, high) ± `tolerance_pct` each per frame; each tone's pitch measured only in
             the frames where it is heard (at least 3 frames each, else `one_tone`): its median within
-            `mean_tolerance_pct` (`off_frequency`), the ratio of the two medians within `MAX_RATIO_DRIFT_PCT`
-            (0.6 %) of the learned one (`wrong_ratio`: one oscillator, so a drifting clock moves both), and each
-            tone steady, its frame-to-frame scatter (median absolute deviation) ≤ `MAX_PITCH_SCATTER_BINS` (0.5 bin)
-            (`unsteady`: tonal bits of music and noise wander across the band, an oscillator holds its note)
-            (or, unlearned, any two steady tones in `search_min_hz`..`search_max_hz` whose ratio lies in
-            `ratio_min`..`ratio_max`)
+            `mean_tolerance_pct` (`off_frequency`; enroll learns it, 1–1.75 %: 3× how far the notes differed
+            between the bursts of the recording — the pump sits at body temperature), the ratio of the two
+            medians within `MAX_RATIO_DRIFT_PCT` (0.6 %) of the learned one (`wrong_ratio`: one oscillator, so a
+            drifting clock moves both), and each tone steady, its frame-to-frame scatter (median absolute
+            deviation) ≤ `MAX_PITCH_SCATTER_BINS` (0.5 bin) (`unsteady`: tonal bits of music and noise wander
+            across the band, an oscillator holds its note) (or, unlearned, any two steady tones in
+            `search_min_hz`..`search_max_hz` whose ratio lies in `ratio_min`..`ratio_max`)
   - rhythm: the median inner turn within ÷ 2.5 .. × `RHYTHM_LONG_FACTOR` (1.6) of `tone_typical_s`
             (`wrong_rhythm`; enroll learns the tone as half a low+high pair of turns, to ~5 %)
   - cycle:  one low turn plus one high turn (each tone's lower-median turn) within ÷ `CYCLE_FACTOR` (1.7) ..
@@ -21,7 +22,9 @@ Timings and tolerances (from the signature):
             harmonics land on the pump's notes at the pump's ratio cycles at its own pace (0.4–0.8 s per tone), a
             yelp or wail crossing the two bands unevenly; the pump's split into turns may give one tone's echo to
             the other, but the sum holds; noise chops turns (shorter) far more than it lengthens lower-median ones
-  - tone:   `tone_min_s` .. `tone_max_s` long, steady (a sweep is a siren's wail/yelp, not the pump)
+  - tone:   `tone_min_s` .. `tone_max_s` long, steady (a sweep is a siren's wail/yelp, not the pump); a tone
+            held longer than 2.5 × `tone_typical_s` separates bursts, and so does one pieced together longer than
+            `tone_max_s` (music's note running into the pump's first tone: the burst starts afresh after it)
   - burst:  tones at most `gap_max_s` apart, at least `changes_min` changes low↔high, `burst_min_s` .. `burst_max_s`
             long; the two tones alternate rather than sound together (a chord or DTMF digit is not this alarm);
             one of them sounds during at least `fill_min_pct` of the burst
@@ -212,7 +215,15 @@ class CriticalDetector(Detector):
                 continue
             if chains and chains[-1] and start - chains[-1][-1][2] <= longest_gap:
                 chain = chains[-1]
-                chain[-1:] = [(label, chain[-1][1], end)] if chain[-1][0] == label else [chain[-1], tone]
+                if chain[-1][0] != label:
+                    chain.append(tone)
+                elif (end - chain[-1][1]) * frame_s > sig.tone_max_s:
+                    # Two pieces of one tone that together last longer than the pump ever holds it (music's note
+                    # running into the pump's first tone; the chain would fail as `steady_tone`): the burst starts
+                    # afresh from the later piece, judged on its own instead of failing with what came before.
+                    chains.append([tone])
+                else:
+                    chain[-1] = (label, chain[-1][1], end)
             else:
                 chains.append([tone])
         detection = None
