@@ -217,10 +217,13 @@ class CriticalDetector(Detector):
                 chain = chains[-1]
                 if chain[-1][0] != label:
                     chain.append(tone)
-                elif (end - chain[-1][1]) * frame_s > sig.tone_max_s:
+                elif (end - chain[-1][1]) * frame_s > sig.tone_max_s or (
+                        len(chain) == 1 and end - chain[-1][1] > too_long):
                     # Two pieces of one tone that together last longer than the pump ever holds it (music's note
-                    # running into the pump's first tone; the chain would fail as `steady_tone`): the burst starts
-                    # afresh from the later piece, judged on its own instead of failing with what came before.
+                    # running into the pump's first tone; the chain would fail as `steady_tone`), or a first turn
+                    # pieced together longer than a tone held alone may be (2.5 × the learned tone: a TV's note
+                    # just before the alarm; its pitch fails the checks until the window moves past it, 3 s late):
+                    # the burst starts afresh from the later piece, judged on its own.
                     chains.append([tone])
                 else:
                     chain[-1] = (label, chain[-1][1], end)
