@@ -12,7 +12,7 @@ from monitord.alarms import AlarmKind
 from monitord.enroll import NoClearAlarmError, enroll
 from monitord.errors import ExitCode
 from monitord.pipeline import Pipeline
-from monitord.profiles import Profile
+from monitord.profiles import BeepSignature, Profile
 from tests import synth
 from tests.conftest import PUMP_BEEP_HZ, PUMP_BEEP_S, PUMP_HIGH_HZ, PUMP_LOW_HZ, PUMP_TONE_S
 
@@ -39,6 +39,11 @@ def test_learns_the_beep(clinic_recordings: Callable[[str], Path]) -> None:
     assert len(result.soundings) == 3
     assert sig.span_min_s <= PUMP_BEEP_S <= sig.span_max_s
     assert sig.beeps_at_enrollment == 1
+    assert isinstance(sig, BeepSignature)
+    # Calibrated with the detector itself: a sounding as long as the beep plus room slack, heard most of a beep.
+    assert sig.span_max_s <= 1.35 * (PUMP_BEEP_S + 0.25) + 0.2
+    assert sig.heard_min_s is not None
+    assert 0.4 * PUMP_BEEP_S <= sig.heard_min_s <= 0.7 * PUMP_BEEP_S
 
 
 def test_a_beep_recording_is_no_critical_alarm(clinic_recordings: Callable[[str], Path]) -> None:

@@ -11,14 +11,20 @@ Timings and tolerances (from the signature):
               of them held ≥ 4 frames, ~0.13 s: frames overlap by half, so a burst of hiss or the end of a fast
               glide shows one chance peak in 2–3 frames; shorter pieces stay as clutter, reason too_short)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
-              `span_max_s` long, heard during at least `fill_min_pct` of that span. Beep *count* is not required:
-              a room's reverberation fills short pauses and noise breaks long beeps, so the span is what survives.
+              `span_max_s` long, heard during at least `fill_min_pct` of that span and for at least `heard_min_s`
+              in all (enrollment learns both bounds by hearing the clinic recording with this detector: most of
+              one beep, and the longest sounding plus slack for a more echoing room). Beep *count* is not
+              required: a room's reverberation fills short pauses and noise breaks long beeps.
   - quiet:    judged once the tone has been silent for `quiet_after_s`; if soundings alike in length came again
               meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers) it is a device that keeps
               beeping, not the pump, and all of them are rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
   - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
               chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
+  - partial:  not one partial of a lower note: no harmonic series with fundamental f/k (k = 2..12) whose
+              neighbours f·(k−1)/k and f·(k+1)/k (or f/2 alone) stand ≥ 12 dB out of their sides during the tone
+              and within 6 dB of the tone's own prominence (music, voices and ring tones are rich in partials; the
+              pump's beep has harmonics above it only)
   - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
               `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes. Out to
               4 s either side (a tune's bar, a phone's ring cadence) only the same note counts (mean frequency within
@@ -27,9 +33,8 @@ Timings and tolerances (from the signature):
 Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
 repeat): start/end, mean SNR, the beep frequency, confidence from the SNR margin.
 
-Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, repeating_device,
-cluttered, sweep,
-too_many_beeps, merged_repeat, detected.
+Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, lower_note,
+repeating_device, cluttered, sweep, too_many_beeps, merged_repeat, detected.
 """
 
 from __future__ import annotations
@@ -61,6 +66,15 @@ _GUESS_MIN_SEGMENT_FRAMES = 4
 _CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
 _CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
+# A lower note's partial: at a pitch f, a note whose fundamental is f/k (k = 2..12) also sounds at f·(k−1)/k and
+# f·(k+1)/k (and at f/2 itself when k = 2). The pump's beep is a fundamental with harmonics ABOVE it only, so tonal
+# peaks at both neighbours of such a series, about as prominent as the candidate, mean the candidate is one
+# partial of somebody else's note (music, a voice, a ring tone). Prominence is a bin's level over the bins beside
+# it (3–5 bins away): it does not depend on the slowly adapting noise floor.
+_LOWER_NOTE_DIVISORS = range(2, 13)
+_LOWER_NOTE_MIN_DB = 12.0  # the neighbours must stand out this much over their own sides (a real series, not noise)
+_LOWER_NOTE_BELOW_DB = 6.0  # ... and be at most this much less prominent than the candidate itself
+_CONTEXT_KEEP_S = 30.0  # per-frame prominence history kept for candidates still being judged
 
 
 def _decay_db(snr_db: NDArray[np.float32]) -> float:
@@ -83,6 +97,8 @@ class _Candidate:
     tone_frames: int = 0
     alike_count: int = 0
     repeated: bool = False
+    first_frame: int = -1  # global frames [first_frame, last_frame) of the tone's core (learned tone only)
+    last_frame: int = -1
 
     @property
     def span_s(self) -> float:
@@ -91,6 +107,18 @@ class _Candidate:
     def alike(self, other: _Candidate, tolerance: float) -> bool:
         return (abs(self.span_s - other.span_s) <= _ALIKE_FRACTION * max(self.span_s, other.span_s) + 0.06
                 and abs(self.frequency_hz - other.frequency_hz) <= tolerance * self.frequency_hz)
+
+
+@dataclass(frozen=True)
+class HeardSounding:
+    """A judged sounding as the detector heard it (kept when asked to: enrollment calibrates from these)."""
+
+    start_s: float
+    end_s: float
+    frequency_hz: float
+    snr_db: float
+    heard_s: float  # time the tone was heard inside the sounding (its frames × hop)
+    reason: str  # why it was rejected, or "" when it passed every test of its own
 
 
 @dataclass
@@ -104,10 +132,12 @@ class NonCriticalDetector(Detector):
     alarm = AlarmKind.NON_CRITICAL
     name = "non_critical_beep"
 
-    def __init__(self, signature: BeepSignature, *, verified: bool) -> None:
+    def __init__(self, signature: BeepSignature, *, verified: bool, keep_heard: bool = False) -> None:
         super().__init__()
         self.signature = signature
         self.verified = verified
+        self.heard: list[HeardSounding] | None = [] if keep_heard else None
+        self._frame_s = 0.032
         tolerance = signature.tolerance_pct / 100.0
         if signature.frequency_hz is not None:
             self._band = Band("non_critical", signature.frequency_hz * (1 - tolerance),
@@ -123,6 +153,10 @@ class NonCriticalDetector(Detector):
         self._judged_until_frame = -1  # global frame up to which overlapping windows were already looked at
         self._min_frames = _MIN_TONE_FRAMES
         self._groups: list[_Group] = []  # open sequences (default guess)
+        self._probe_columns = np.zeros(0, dtype=np.intp)
+        self._context = np.zeros((0, 0), dtype=np.float32)  # (frames, probes) prominence in dB
+        self._context_first = 0  # global frame of the context's first row
+        self._context_keep_frames = 1
 
     @classmethod
     def from_profile(cls, profile: Profile) -> NonCriticalDetector | None:
@@ -130,14 +164,20 @@ class NonCriticalDetector(Detector):
         return None if signature is None else cls(signature, verified=profile.is_verified(cls.alarm))
 
     def bands(self) -> list[Band]:
-        return [self._band]
+        frequency = self.signature.frequency_hz
+        if frequency is None:
+            return [self._band]
+        # The lower-note test looks at f/2 .. 3f/2 (see _LOWER_NOTE_DIVISORS): the frontend must analyse them.
+        return [self._band, Band("non_critical_context", 0.5 * frequency, 1.5 * frequency)]
 
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
         self._bin_hz = frontend.bin_hz
-        frame_s = frontend.hop_length / frontend.rate_hz
+        frame_s = self._frame_s = frontend.hop_length / frontend.rate_hz
         self._min_frames = max(2, min(_MIN_TONE_FRAMES, int(sig.span_min_s / frame_s)))
+        self._context_keep_frames = round(_CONTEXT_KEEP_S / frame_s)
         if sig.frequency_hz is not None:
+            self._attach_context(frontend, sig.frequency_hz)
             # Busy activity is handed over in windows overlapping by a sounding, so none is cut in two.
             self._run_tracker = RunTracker([self._band], frontend=frontend, min_snr_db=sig.min_snr_db,
                                            max_gap_s=sig.gap_max_s, max_run_s=sig.span_max_s + 2.0,
@@ -147,6 +187,7 @@ class NonCriticalDetector(Detector):
 
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
+            self._remember_context(block)
             tracker = self._run_tracker
             # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
             candidates = [candidate for run in tracker.process(block)
@@ -160,6 +201,8 @@ class NonCriticalDetector(Detector):
 
     def finish(self, block: SpectralBlock | None) -> list[Detection]:
         if self._run_tracker is not None:
+            if block is not None:
+                self._remember_context(block)
             runs = self._run_tracker.process(block) if block is not None else []
             candidates = [candidate for run in runs + self._run_tracker.flush() for candidate in self._from_run(run)]
         else:
@@ -167,6 +210,57 @@ class NonCriticalDetector(Detector):
             segments = self._segment_tracker.process(block) if block is not None else []
             candidates = self._from_segments(segments + self._segment_tracker.flush(), now_s=float("inf"))
         return self._settle(candidates, now_s=float("inf"), open_since_s=None)
+
+    # --- learned tone: is it a partial of a lower note? ------------------------------------------------------
+
+    def _attach_context(self, frontend: Frontend, frequency_hz: float) -> None:
+        """Columns (of the frontend's blocks) to watch: the tone itself, then per divisor k the two neighbours of a
+        harmonic series with fundamental f/k (and f/2 itself). Probes the frontend does not cover are left out."""
+        width = frontend.bin_hi - frontend.bin_lo
+
+        def column(hz: float) -> int | None:
+            col = round(hz / frontend.bin_hz) - frontend.bin_lo
+            return col if 5 <= col < width - 5 else None
+
+        own = column(frequency_hz)
+        pairs = [(column(frequency_hz * (k - 1) / k), column(frequency_hz * (k + 1) / k))
+                 for k in _LOWER_NOTE_DIVISORS]
+        pairs.append((column(frequency_hz / 2), column(frequency_hz / 2)))  # f/2 alone: the candidate is its octave
+        usable = [(a, b) for a, b in pairs if a is not None and b is not None and a != own and b != own]
+        if own is None or not usable:
+            self._probe_columns = np.zeros(0, dtype=np.intp)
+            return
+        self._probe_columns = np.array([own] + [c for pair in usable for c in pair], dtype=np.intp)
+        self._context = np.zeros((0, len(self._probe_columns)), dtype=np.float32)
+
+    def _remember_context(self, block: SpectralBlock) -> None:
+        """Per frame, how far each probe bin's peak stands over the bins beside it (dB), kept for _CONTEXT_KEEP_S."""
+        columns = self._probe_columns
+        if len(columns) == 0:
+            return
+        power = block.power
+        top = np.maximum(np.maximum(power[:, columns - 1], power[:, columns]), power[:, columns + 1])
+        side = sum(power[:, columns + offset] for offset in (-5, -4, -3, 3, 4, 5)) / 6.0
+        prominence = (10.0 * np.log10((top + 1e-20) / (side + 1e-20))).astype(np.float32)
+        if block.first_frame != self._context_first + len(self._context):
+            self._context = self._context[:0]  # not contiguous (cannot happen in a stream): start afresh
+            self._context_first = block.first_frame
+        self._context = np.concatenate([self._context, prominence])
+        excess = len(self._context) - self._context_keep_frames
+        if excess > 0:
+            self._context = self._context[excess:]
+            self._context_first += excess
+
+    def _lower_note(self, frames: NDArray[np.intp]) -> bool:
+        """True when the tone in these global frames is a partial of a lower note (see _LOWER_NOTE_DIVISORS)."""
+        rows = frames - self._context_first
+        rows = rows[(rows >= 0) & (rows < len(self._context))]
+        if len(rows) == 0 or len(self._probe_columns) == 0:
+            return False
+        mean = self._context[rows].mean(axis=0)
+        own, pairs = float(mean[0]), mean[1:].reshape(-1, 2)
+        series = float(pairs.min(axis=1).max())  # the best-supported series: both of its neighbours stand out
+        return series >= _LOWER_NOTE_MIN_DB and series >= own - _LOWER_NOTE_BELOW_DB
 
     # --- learned tone: runs of frames in the narrow band --------------------------------------------------
 
@@ -219,7 +313,8 @@ class NonCriticalDetector(Detector):
         assert sig.frequency_hz is not None
         if candidate.span_s > sig.span_max_s:
             candidate.reason = "too_long"
-        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < self._min_frames:
+        elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < self._min_frames \
+                or (sig.heard_min_s is not None and len(frames) * frame_s < sig.heard_min_s):
             candidate.reason = "too_short"
         elif abs(frequency - sig.frequency_hz) > max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz,
                                                      _MEAN_TOLERANCE_MIN_BINS * self._bin_hz):
@@ -232,6 +327,8 @@ class NonCriticalDetector(Detector):
             candidate.reason = "decaying"  # a bell, chime or plucked note fades; the pump's beep holds its level
         elif float(np.std(run.frequency_hz[0][on])) > max(_MAX_WOBBLE * frequency, 0.6 * self._bin_hz):
             candidate.reason = "wobble"  # a voice or a vibrato glides; the pump's beep holds its pitch
+        elif self._lower_note(run.first_frame + frames):
+            candidate.reason = "lower_note"  # one partial of a lower note (music, a voice, a ring tone)
         else:
             candidate.ok = True
         return candidate
@@ -338,6 +435,10 @@ class NonCriticalDetector(Detector):
 
     def _judge(self, candidate: _Candidate) -> Detection | None:
         sig = self.signature
+        if self.heard is not None:
+            self.heard.append(HeardSounding(candidate.start_s, candidate.end_s, candidate.frequency_hz,
+                                            candidate.snr_db, candidate.tone_frames * self._frame_s,
+                                            candidate.reason))
         if not candidate.ok:
             self.counters[candidate.reason] += 1
             return None
