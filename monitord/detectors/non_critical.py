@@ -21,10 +21,10 @@ Timings and tolerances (from the signature):
   - level:    mean SNR over the floor ≥ `min_snr_db`
   - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
               chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
-  - partial:  not one partial of a lower note: no harmonic series with fundamental f/k (k = 2..12) whose
-              neighbours f·(k−1)/k and f·(k+1)/k (or f/2 alone) stand ≥ 12 dB out of their sides during the tone
-              and within 6 dB of the tone's own prominence (music, voices and ring tones are rich in partials; the
-              pump's beep has harmonics above it only)
+  - partial:  not one partial of a lower note: no harmonic series with fundamental f/k (k = 2..12) with two
+              of its partials next to f (f·j/k, j = k±1, k±2, within f/2..3f/2) standing ≥ 8 dB out of their
+              sides during the tone and within 6 dB of the tone's own prominence (music, voices and ring tones
+              are rich in partials; the pump's beep has harmonics above it only)
   - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
               `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes. Out to
               4 s either side (a tune's bar, a phone's ring cadence) only the same note counts (mean frequency within
@@ -66,14 +66,18 @@ _GUESS_MIN_SEGMENT_FRAMES = 4
 _CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
 _CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
-# A lower note's partial: at a pitch f, a note whose fundamental is f/k (k = 2..12) also sounds at f·(k−1)/k and
-# f·(k+1)/k (and at f/2 itself when k = 2). The pump's beep is a fundamental with harmonics ABOVE it only, so tonal
-# peaks at both neighbours of such a series, about as prominent as the candidate, mean the candidate is one
-# partial of somebody else's note (music, a voice, a ring tone). Prominence is a bin's level over the bins beside
-# it (3–5 bins away): it does not depend on the slowly adapting noise floor.
+# A lower note's partial: at a pitch f, a note whose fundamental is f/k (k = 2..12) also sounds at f·j/k for the
+# neighbouring j (k−2, k−1, k+1, k+2). The pump's beep is a fundamental with harmonics ABOVE it only (j/k whole), so
+# two or more of those neighbours standing out during the candidate, about as prominent as the candidate itself,
+# mean it is one partial of somebody else's note (music, a voice, a ring tone). Two, not all: a room's echo notches
+# single partials by 10 dB and more. Prominence is a bin's level over the bins beside it (3–5 bins away), so it
+# does not depend on the slowly adapting noise floor. Only neighbours within f/2 .. 3f/2 are looked at (the
+# frontend then analyses little more than the beep's own octave). Chosen on the benchmark's seeds 2024 and 99
+# (quick), checked on seed 7 and on the full corpus (bench/detection.py).
 _LOWER_NOTE_DIVISORS = range(2, 13)
-_LOWER_NOTE_MIN_DB = 12.0  # the neighbours must stand out this much over their own sides (a real series, not noise)
-_LOWER_NOTE_BELOW_DB = 6.0  # ... and be at most this much less prominent than the candidate itself
+_LOWER_NOTE_MIN_DB = 8.0  # a neighbour counts when its prominence, averaged over the tone's frames, reaches this
+_LOWER_NOTE_BELOW_DB = 6.0  # ... and is at most this much below the candidate's own prominence
+_LOWER_NOTE_NEIGHBOURS = 2  # neighbours of one series that must count
 _CONTEXT_KEEP_S = 30.0  # per-frame prominence history kept for candidates still being judged
 
 
@@ -154,6 +158,7 @@ class NonCriticalDetector(Detector):
         self._min_frames = _MIN_TONE_FRAMES
         self._groups: list[_Group] = []  # open sequences (default guess)
         self._probe_columns = np.zeros(0, dtype=np.intp)
+        self._series: list[NDArray[np.intp]] = []  # per divisor k: indices into _probe_columns of its neighbours
         self._context = np.zeros((0, 0), dtype=np.float32)  # (frames, probes) prominence in dB
         self._context_first = 0  # global frame of the context's first row
         self._context_keep_frames = 1
@@ -214,8 +219,8 @@ class NonCriticalDetector(Detector):
     # --- learned tone: is it a partial of a lower note? ------------------------------------------------------
 
     def _attach_context(self, frontend: Frontend, frequency_hz: float) -> None:
-        """Columns (of the frontend's blocks) to watch: the tone itself, then per divisor k the two neighbours of a
-        harmonic series with fundamental f/k (and f/2 itself). Probes the frontend does not cover are left out."""
+        """Columns (of the frontend's blocks) to watch: the tone itself, then per divisor k the neighbours f·j/k of
+        a harmonic series with fundamental f/k. Probes the frontend does not cover are left out."""
         width = frontend.bin_hi - frontend.bin_lo
 
         def column(hz: float) -> int | None:
@@ -223,14 +228,19 @@ class NonCriticalDetector(Detector):
             return col if 5 <= col < width - 5 else None
 
         own = column(frequency_hz)
-        pairs = [(column(frequency_hz * (k - 1) / k), column(frequency_hz * (k + 1) / k))
-                 for k in _LOWER_NOTE_DIVISORS]
-        pairs.append((column(frequency_hz / 2), column(frequency_hz / 2)))  # f/2 alone: the candidate is its octave
-        usable = [(a, b) for a, b in pairs if a is not None and b is not None and a != own and b != own]
-        if own is None or not usable:
-            self._probe_columns = np.zeros(0, dtype=np.intp)
+        columns: list[int] = []
+        series: list[NDArray[np.intp]] = []
+        for k in _LOWER_NOTE_DIVISORS:
+            probes = [column(frequency_hz * j / k) for j in (k - 2, k - 1, k + 1, k + 2)
+                      if j >= 1 and j % k and 0.5 <= j / k <= 1.5]
+            usable = [c for c in probes if c is not None and c != own]
+            if len(usable) >= _LOWER_NOTE_NEIGHBOURS:
+                series.append(np.arange(len(columns), len(columns) + len(usable), dtype=np.intp) + 1)
+                columns += usable
+        if own is None or not series:
             return
-        self._probe_columns = np.array([own] + [c for pair in usable for c in pair], dtype=np.intp)
+        self._probe_columns = np.array([own, *columns], dtype=np.intp)
+        self._series = series
         self._context = np.zeros((0, len(self._probe_columns)), dtype=np.float32)
 
     def _remember_context(self, block: SpectralBlock) -> None:
@@ -257,10 +267,9 @@ class NonCriticalDetector(Detector):
         rows = rows[(rows >= 0) & (rows < len(self._context))]
         if len(rows) == 0 or len(self._probe_columns) == 0:
             return False
-        mean = self._context[rows].mean(axis=0)
-        own, pairs = float(mean[0]), mean[1:].reshape(-1, 2)
-        series = float(pairs.min(axis=1).max())  # the best-supported series: both of its neighbours stand out
-        return series >= _LOWER_NOTE_MIN_DB and series >= own - _LOWER_NOTE_BELOW_DB
+        prominence = self._context[rows].mean(axis=0)
+        counts = (prominence >= _LOWER_NOTE_MIN_DB) & (prominence >= prominence[0] - _LOWER_NOTE_BELOW_DB)
+        return any(int(counts[series].sum()) >= _LOWER_NOTE_NEIGHBOURS for series in self._series)
 
     # --- learned tone: runs of frames in the narrow band --------------------------------------------------
 
