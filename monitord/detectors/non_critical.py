@@ -21,10 +21,10 @@ Timings and tolerances (from the signature):
   - level:    mean SNR over the floor ≥ `min_snr_db`
   - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
               chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
-  - partial:  not one partial of a lower note: no harmonic series with fundamental f/k (k = 2..12) with two
-              of its partials next to f (f·j/k, j = k±1, k±2, within f/2..3f/2) standing ≥ 8 dB out of their
-              sides during the tone and within 6 dB of the tone's own prominence (music, voices and ring tones
-              are rich in partials; the pump's beep has harmonics above it only)
+  - partial:  not one partial of a lower note: no harmonic series with fundamental f/k (k = 2..40, f/k ≥ 6
+              bins) with two of its partials next to f (f·j/k, j = k±1, k±2, within f/2..3f/2) standing ≥ 8 dB
+              out of their sides during the tone and within 6 dB of the tone's own prominence (music, voices and
+              ring tones are rich in partials; the pump's beep has harmonics above it only)
   - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
               `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes. Out to
               4 s either side (a tune's bar, a phone's ring cadence) only the same note counts (mean frequency within
@@ -66,7 +66,7 @@ _GUESS_MIN_SEGMENT_FRAMES = 4
 _CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
 _CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
-# A lower note's partial: at a pitch f, a note whose fundamental is f/k (k = 2..12) also sounds at f·j/k for the
+# A lower note's partial: at a pitch f, a note whose fundamental is f/k (k = 2..40) also sounds at f·j/k for the
 # neighbouring j (k−2, k−1, k+1, k+2). The pump's beep is a fundamental with harmonics ABOVE it only (j/k whole), so
 # two or more of those neighbours standing out during the candidate, about as prominent as the candidate itself,
 # mean it is one partial of somebody else's note (music, a voice, a ring tone). Two, not all: a room's echo notches
@@ -74,7 +74,8 @@ _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 6
 # does not depend on the slowly adapting noise floor. Only neighbours within f/2 .. 3f/2 are looked at (the
 # frontend then analyses little more than the beep's own octave). Chosen on the benchmark's seeds 2024 and 99
 # (quick), checked on seed 7 and on the full corpus (bench/detection.py).
-_LOWER_NOTE_DIVISORS = range(2, 13)
+_LOWER_NOTE_DIVISORS = range(2, 41)  # fundamentals down to f/40; a voice's (~100–250 Hz) are partials 10–40 apart
+_LOWER_NOTE_MIN_SPACING_BINS = 6  # partials closer than this (f/k) are not resolved from the tone by 64 ms frames
 _LOWER_NOTE_MIN_DB = 8.0  # a neighbour counts when its prominence, averaged over the tone's frames, reaches this
 _LOWER_NOTE_BELOW_DB = 6.0  # ... and is at most this much below the candidate's own prominence
 _LOWER_NOTE_NEIGHBOURS = 2  # neighbours of one series that must count
@@ -107,6 +108,12 @@ class _Candidate:
     @property
     def span_s(self) -> float:
         return self.end_s - self.start_s
+
+    @property
+    def beep_like(self) -> bool:
+        """Counts for the repeating-device test: passed on its own, or shaped like the beep but found to be a
+        partial of a lower note (a voice or tune that keeps coming back to the pitch is still one that repeats)."""
+        return self.ok or self.reason == "lower_note"
 
     def alike(self, other: _Candidate, tolerance: float) -> bool:
         return (abs(self.span_s - other.span_s) <= _ALIKE_FRACTION * max(self.span_s, other.span_s) + 0.06
@@ -231,6 +238,8 @@ class NonCriticalDetector(Detector):
         columns: list[int] = []
         series: list[NDArray[np.intp]] = []
         for k in _LOWER_NOTE_DIVISORS:
+            if frequency_hz / k < _LOWER_NOTE_MIN_SPACING_BINS * frontend.bin_hz:
+                break
             probes = [column(frequency_hz * j / k) for j in (k - 2, k - 1, k + 1, k + 2)
                       if j >= 1 and j % k and 0.5 <= j / k <= 1.5]
             usable = [c for c in probes if c is not None and c != own]
@@ -395,10 +404,10 @@ class NonCriticalDetector(Detector):
         tolerance = sig.tolerance_pct / 100.0
         clutter_window_s = max(sig.quiet_after_s, _CLUTTER_WINDOW_S)
         for candidate in candidates:
-            # Only soundings that would pass on their own count as "the same beep again".
-            if candidate.ok:
+            # Only soundings shaped like the beep count as "the same beep again".
+            if candidate.beep_like:
                 for other in self._pending + self._recent[-20:]:
-                    if other.ok and candidate.start_s - other.end_s <= sig.quiet_after_s \
+                    if other.beep_like and candidate.start_s - other.end_s <= sig.quiet_after_s \
                             and candidate.alike(other, tolerance / 1.5):
                         candidate.alike_count += 1
                         other.alike_count += 1
