@@ -277,6 +277,23 @@ def test_a_sounding_heard_for_less_than_most_of_one_beep_is_not_the_pump(profile
     assert [d.alarm for d in detect(strict, beep)] == [AlarmKind.NON_CRITICAL]
 
 
+def test_a_faint_note_just_before_a_two_beep_sounding_does_not_split_it(profile: Profile) -> None:
+    """Busy band: a faint blip at the pump's pitch, then the pump's two short beeps. The faint blip must not use up
+    the sounding's span so that the two beeps are judged apart (each too short to be the pump)."""
+    assert profile.non_critical is not None
+    two_beeps = profile.model_copy(update={"non_critical": profile.non_critical.model_copy(
+        update={"span_min_s": 0.3, "span_max_s": 0.9, "gap_max_s": 0.45})})
+    rng = np.random.default_rng(43)
+    faint = 0.03 * synth.tone(PUMP_BEEP_HZ, 0.1, harmonics=(0.0, 0.2))
+    sound = synth.sequence([faint, synth.silence(0.35),
+                            synth.beeps(PUMP_BEEP_HZ, count=2, beep_s=0.1, gap_s=0.33, harmonics=(0.0, 0.2))])
+    audio = synth.mix_at_snr(synth.lowpass(sound, 3500.0), synth.pink_noise(12.0, rng), 10.0, at_s=4.0)
+    found = detect(two_beeps, audio)
+    assert [d.alarm for d in found] == [AlarmKind.NON_CRITICAL]
+    assert found[0].start_s == pytest.approx(4.45, abs=0.1)
+    assert found[0].end_s == pytest.approx(4.98, abs=0.15)
+
+
 def _noise_bursts(rng: np.random.Generator, count: int = 6) -> np.ndarray:
     """Hiss bursts, 400–4000 Hz, 0.25 s on (a kettle, a spray, a shaken box)."""
     band = scipy.signal.butter(4, [400, 4000], btype="band", fs=16000, output="sos")

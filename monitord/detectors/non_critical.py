@@ -296,17 +296,20 @@ class NonCriticalDetector(Detector):
         gaps = np.flatnonzero(np.diff(on_frames) > _PIECE_GAP_FRAMES)
         starts = [int(on_frames[0])] + [int(on_frames[g + 1]) for g in gaps]
         ends = [int(on_frames[g]) + 1 for g in gaps] + [int(on_frames[-1]) + 1]
-        groups: list[tuple[int, int]] = []
+        groups: list[tuple[int, int, float]] = []  # first, end frame, loudest frame's SNR
         for a, b in zip(starts, ends, strict=True):
             if run.first_frame + a <= self._judged_until_frame:
                 continue  # seen in an earlier, overlapping window
+            loudest = float(run.snr_db[0][a:b].max())
+            # Pieces far apart in level are different sounds (a faint note, then the beep): joining them would
+            # spend the sounding's span on the faint one and cut a beep sequence in two.
             if groups and (b - groups[-1][0]) * frame_s <= sig.span_max_s and \
-                    (a - groups[-1][1]) * frame_s <= sig.gap_max_s:
-                groups[-1] = (groups[-1][0], b)
+                    (a - groups[-1][1]) * frame_s <= sig.gap_max_s and abs(loudest - groups[-1][2]) <= _CORE_DB:
+                groups[-1] = (groups[-1][0], b, max(loudest, groups[-1][2]))
             else:
-                groups.append((a, b))
+                groups.append((a, b, loudest))
         candidates = []
-        for a, b in groups:
+        for a, b, _ in groups:
             if run.truncated and (run.frames - b) * frame_s <= sig.gap_max_s:
                 break  # may go on in the next window
             self._judged_until_frame = run.first_frame + b - 1
