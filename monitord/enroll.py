@@ -512,10 +512,13 @@ def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz:
         result.notes.append("the detector did not hear the soundings again as a whole; wider length bounds kept")
         return
     beeps = max(1, signature.beeps_at_enrollment or 1)
+    heard_min_s = round(_HEARD_FRACTION * min(h.heard_s for h in heard) / beeps, 3)
     result.signature = signature.model_copy(update={
+        # The shortest sounding is the shortest tone heard: a faint single beep may show only its loud middle.
+        "span_min_s": min(signature.span_min_s, heard_min_s),
         "span_max_s": round(min(signature.span_max_s, _SPAN_SLACK * max(h.end_s - h.start_s for h in heard)
                                 + _SPAN_SLACK_S), 3),
-        "heard_min_s": round(_HEARD_FRACTION * min(h.heard_s for h in heard) / beeps, 3),
+        "heard_min_s": heard_min_s,
     })
 
 
