@@ -266,8 +266,11 @@ class Daemon:
 
             await _first_of(hearing, self.shutdown.requested.wait())
             if hearing.done() and self.options.linger_s > 0 and not self.shutdown.requested.is_set():
-                await _first_of(group.create_task(self._linger(), name="daemon.linger"),
-                                self.shutdown.requested.wait())
+                linger = group.create_task(self._linger(), name="daemon.linger")
+                try:
+                    await _first_of(linger, self.shutdown.requested.wait())
+                finally:
+                    await cancel_and_wait(linger)  # a signal ends the lingering too (the task group would wait)
             status.set_state("stopping")
             self.notifier.stopping("draining")
             try:
