@@ -55,7 +55,9 @@ _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviatio
 _CORE_DB = 12.0  # frames this far under a sounding's loudest are clutter around it, not the beep
 _PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
 _MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s; noise can fake fewer), unless the
-# learned beep itself is shorter
+# learned beep itself is shorter — but never fewer than 3: in noise, chance peaks at one frequency fill 1–2 frames
+# (frames overlap by half) often enough to cry wolf every few minutes
+_MIN_TONE_FRAMES_SHORTEST = 3
 _MEAN_TOLERANCE_MIN_BINS = 0.3
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
@@ -186,7 +188,7 @@ class NonCriticalDetector(Detector):
         sig = self.signature
         self._bin_hz = frontend.bin_hz
         frame_s = self._frame_s = frontend.hop_length / frontend.rate_hz
-        self._min_frames = max(2, min(_MIN_TONE_FRAMES, int(sig.span_min_s / frame_s)))
+        self._min_frames = max(_MIN_TONE_FRAMES_SHORTEST, min(_MIN_TONE_FRAMES, int(sig.span_min_s / frame_s)))
         self._context_keep_frames = round(_CONTEXT_KEEP_S / frame_s)
         if sig.frequency_hz is not None:
             self._attach_context(frontend, sig.frequency_hz)
