@@ -12,9 +12,10 @@ Timings and tolerances (from the signature):
               glide shows one chance peak in 2–3 frames; shorter pieces stay as clutter, reason too_short)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
               `span_max_s` long, heard during at least `fill_min_pct` of that span and for at least `heard_min_s`
-              in all (enrollment learns both bounds by hearing the clinic recording with this detector: most of
-              one beep, and the longest sounding plus slack for a more echoing room). Beep *count* is not
-              required: a room's reverberation fills short pauses and noise breaks long beeps.
+              in all, and at least 3 frames (enrollment learns the bounds by hearing the clinic recording with
+              this detector: half of one beep, and the longest sounding plus slack for a more echoing room).
+              Beep *count* is not required: a room's reverberation fills short pauses and noise breaks long
+              beeps. In a busy band, pieces of tone far apart in level (> 12 dB) are not joined into one sounding.
   - quiet:    judged once the tone has been silent for `quiet_after_s`; if soundings alike in length came again
               meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers) it is a device that keeps
               beeping, not the pump, and all of them are rejected
