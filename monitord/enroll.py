@@ -370,8 +370,13 @@ def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
         if frequency < _MIN_HZ:
             continue
         track = _track(peaks, frequency)
-        if track.segments and track.snr_db >= _MIN_CLEAR_SNR_DB - 4 and \
-                _coincident(best, track) >= 0.8 and _coincident(track, best) >= 0.5:
+        # Sounding together: the harmonic with the fundamental ≥ 80 % of its time, the fundamental with it at least
+        # half of its time; or, for a fundamental clear on its own, ≥ 70 % and ≥ 90 % (a room's echo gates a few
+        # frames of either). Turns of a two-tone alarm hardly overlap, so its tones never pass for harmonics.
+        with_sub, with_best = _coincident(best, track), _coincident(track, best)
+        if track.segments and track.snr_db >= _MIN_CLEAR_SNR_DB - 4 and (
+                (with_sub >= 0.8 and with_best >= 0.5)
+                or (track.snr_db >= _MIN_CLEAR_SNR_DB and with_sub >= 0.7 and with_best >= 0.9)):
             return track
     return best
 
