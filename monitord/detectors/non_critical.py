@@ -12,7 +12,8 @@ Timings and tolerances (from the signature):
               glide shows one chance peak in 2–3 frames; shorter pieces stay as clutter, reason too_short)
   - sounding: the tone heard with pauses of at most `gap_max_s`, from first to last beep `span_min_s` ..
               `span_max_s` long, heard during at least `fill_min_pct` of that span and for at least `heard_min_s`
-              in all, and at least 3 frames (enrollment learns the bounds by hearing the clinic recording with
+              in all, and at least 4 frames (3 when the learned beep is that short and the sounding stands 6 dB
+              more over the floor) (enrollment learns the bounds by hearing the clinic recording with
               this detector: half of one beep, and the longest sounding plus slack for a more echoing room).
               Beep *count* is not required: a room's reverberation fills short pauses and noise breaks long
               beeps. In a busy band, pieces of tone far apart in level (> 12 dB) are not joined into one sounding.
@@ -59,6 +60,8 @@ _MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s
 # learned beep itself is shorter — but never fewer than 3: in noise, chance peaks at one frequency fill 1–2 frames
 # (frames overlap by half) often enough to cry wolf every few minutes
 _MIN_TONE_FRAMES_SHORTEST = 3
+_SHORT_EXTRA_DB = 6.0  # ... and a sounding of 3 frames must stand this much more above min_snr_db (chance peaks
+# of noise are faint; a beep as short as 0.1 s heard clearly is not)
 _MEAN_TOLERANCE_MIN_BINS = 0.3
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
@@ -338,7 +341,8 @@ class NonCriticalDetector(Detector):
         if candidate.span_s > sig.span_max_s:
             candidate.reason = "too_long"
         elif candidate.span_s < max(sig.span_min_s, sig.beep_min_s) or len(frames) < self._min_frames \
-                or (sig.heard_min_s is not None and len(frames) * frame_s < sig.heard_min_s):
+                or (sig.heard_min_s is not None and len(frames) * frame_s < sig.heard_min_s) \
+                or (len(frames) < _MIN_TONE_FRAMES and candidate.snr_db < sig.min_snr_db + _SHORT_EXTRA_DB):
             candidate.reason = "too_short"
         elif abs(frequency - sig.frequency_hz) > max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz,
                                                      _MEAN_TOLERANCE_MIN_BINS * self._bin_hz):
