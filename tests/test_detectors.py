@@ -294,6 +294,30 @@ def test_a_faint_note_just_before_a_two_beep_sounding_does_not_split_it(profile:
     assert found[0].end_s == pytest.approx(4.98, abs=0.15)
 
 
+def test_the_beep_is_heard_after_fainter_notes_alike_in_pitch_and_length(profile: Profile) -> None:
+    """Two faint notes of a tune at the pump's pitch, as long as its beep, then the pump's own beep 20 dB louder:
+    not "a device that keeps beeping" (that one repeats one beep at one level)."""
+    rng = np.random.default_rng(44)
+    faint = 0.1 * synth.tone(PUMP_BEEP_HZ, PUMP_BEEP_S, harmonics=(0.0, 0.2))
+    sound = synth.sequence([faint, synth.silence(0.7), faint, synth.silence(0.7), pump_beep()])
+    audio = synth.mix_at_snr(synth.lowpass(sound, 3500.0), synth.pink_noise(14.0, rng), 0.0, at_s=4.0)
+    found = detect(profile, audio)
+    assert [d.alarm for d in found] == [AlarmKind.NON_CRITICAL]
+    assert found[0].start_s == pytest.approx(4.0 + 2 * PUMP_BEEP_S + 1.4, abs=0.15)
+
+
+@pytest.mark.parametrize("seed", [51, 52, 53])
+def test_a_beep_as_short_as_0_12_s_is_heard_in_a_reverberant_room(profile: Profile, seed: int) -> None:
+    """Three or four frames of tone: heard when it stands clear of the floor (a learned beep may be this short)."""
+    assert profile.non_critical is not None
+    short = profile.model_copy(update={"non_critical": profile.non_critical.model_copy(
+        update={"span_min_s": 0.06, "span_max_s": 0.6})})
+    rng = np.random.default_rng(seed)
+    beep = synth.tone(PUMP_BEEP_HZ, 0.12, harmonics=(0.0, 0.2))
+    audio = synth.mix_at_snr(room(beep, rng), synth.pink_noise(12.0, rng), 0.0, at_s=4.0)
+    assert [d.alarm for d in detect(short, audio)] == [AlarmKind.NON_CRITICAL]
+
+
 def _noise_bursts(rng: np.random.Generator, count: int = 6) -> np.ndarray:
     """Hiss bursts, 400–4000 Hz, 0.25 s on (a kettle, a spray, a shaken box)."""
     band = scipy.signal.butter(4, [400, 4000], btype="band", fs=16000, output="sos")

@@ -18,11 +18,11 @@ Timings and tolerances (from the signature):
               Beep *count* is not required: a room's reverberation fills short pauses and noise breaks long
               beeps. In a busy band, pieces of tone far apart in level (> 12 dB) are not joined into one sounding.
   - quiet:    judged once the tone has been silent for `quiet_after_s`; if soundings alike in length came again
-              meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers) it is a device that keeps
-              beeping, not the pump, and all of them are rejected
+              meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers; alike = same length, pitch
+              and level within 8 dB) it is a device that keeps beeping, not the pump, and all of them are rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
   - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
-              chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
+              chimes fade; from 6 frames on), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
   - partial:  not one partial of a lower note: no harmonic series with fundamental f/k (k = 2..40, f/k ≥ 6
               bins) with two of its partials next to f (f·j/k, j = k±1, k±2, within f/2..3f/2) standing ≥ 8 dB
               out of their sides during the tone and within 6 dB of the tone's own prominence (music, voices and
@@ -72,6 +72,9 @@ _GUESS_MIN_SEGMENT_FRAMES = 4
 _CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
 _CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
+# ... and whose levels differ by less than this: a device that keeps beeping repeats one beep at one level, while
+# a loud pump beep amid fainter notes of a tune at its pitch is not that device
+_ALIKE_LEVEL_DB = 8.0
 # A lower note's partial: at a pitch f, a note whose fundamental is f/k (k = 2..40) also sounds at f·j/k for the
 # neighbouring j (k−2, k−1, k+1, k+2). The pump's beep is a fundamental with harmonics ABOVE it only (j/k whole), so
 # two or more of those neighbours standing out during the candidate, about as prominent as the candidate itself,
@@ -90,9 +93,11 @@ _CONTEXT_KEEP_S = 30.0  # per-frame prominence history kept for candidates still
 
 def _decay_db(snr_db: NDArray[np.float32]) -> float:
     """How much louder the first third of a sounding's tone frames is than the last third (dB). The last two
-    frames are left out: every beep ends in its release and the room's echo."""
-    if len(snr_db) >= 6:
-        snr_db = snr_db[:-2]
+    frames are left out: every beep ends in its release and the room's echo. Under 6 frames (0.19 s) there is no
+    telling a fade from that release: 0."""
+    if len(snr_db) < 6:
+        return 0.0
+    snr_db = snr_db[:-2]
     third = max(1, len(snr_db) // 3)
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
 
@@ -123,7 +128,8 @@ class _Candidate:
 
     def alike(self, other: _Candidate, tolerance: float) -> bool:
         return (abs(self.span_s - other.span_s) <= _ALIKE_FRACTION * max(self.span_s, other.span_s) + 0.06
-                and abs(self.frequency_hz - other.frequency_hz) <= tolerance * self.frequency_hz)
+                and abs(self.frequency_hz - other.frequency_hz) <= tolerance * self.frequency_hz
+                and abs(self.snr_db - other.snr_db) <= _ALIKE_LEVEL_DB)
 
 
 @dataclass(frozen=True)
