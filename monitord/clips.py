@@ -23,11 +23,16 @@ def _colormap() -> NDArray[np.uint8]:
     return ramp.astype(np.uint8)
 
 
+def _drawable(text: str) -> str:
+    """Pillow's built-in font has no dashes or minus signs beyond ASCII: they would print as boxes."""
+    return text.replace("–", "-").replace("—", "-").replace("−", "-")
+
+
 def write_clip(wav_path: Path, png_path: Path, audio: NDArray[np.float32], *, rate_hz: int, title: str,
                marks_s: tuple[float, float] | None = None) -> None:
     """Write `audio` as 16-bit WAV and its spectrogram (0–6 kHz, 60 dB range) as PNG with a title line."""
     import soundfile
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     wav_path.parent.mkdir(parents=True, exist_ok=True)
     peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
@@ -46,9 +51,10 @@ def write_clip(wav_path: Path, png_path: Path, audio: NDArray[np.float32], *, ra
     canvas = Image.new("RGB", (image.width, image.height + 36), (255, 255, 255))
     canvas.paste(image, (0, 36))
     draw = ImageDraw.Draw(canvas)
-    draw.text((6, 4), title, fill=(0, 0, 0))
-    draw.text((6, 19), f"0–{_MAX_SHOWN_HZ / 1000:.0f} kHz (bottom to top), {len(audio) / rate_hz:.1f} s, "
-                       f"peak {20 * np.log10(max(peak, 1e-9)):.0f} dBFS", fill=(80, 80, 80))
+    font = ImageFont.load_default(size=13)
+    draw.text((6, 3), _drawable(title), fill=(0, 0, 0), font=font)
+    draw.text((6, 19), f"0-{_MAX_SHOWN_HZ / 1000:.0f} kHz (bottom to top), {len(audio) / rate_hz:.1f} s, "
+                       f"peak {20 * np.log10(max(peak, 1e-9)):.0f} dBFS", fill=(80, 80, 80), font=font)
     if marks_s is not None:
         duration = len(audio) / rate_hz
         for mark in marks_s:

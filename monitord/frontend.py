@@ -34,7 +34,11 @@ _FLOOR_FALL_TIME_S = 1.5
 _FLOOR_MIN_POWER = 1e-7  # ≈ −100 dBFS white noise in these units: keeps digital silence finite
 
 _RING_OFFSETS = np.array([-7, -6, -5, -4, 4, 5, 6, 7])  # bins beside the peak, outside the Hann main lobe
-BAND_MARGIN_BINS = 8
+_RING_REACH = 7
+# Bins analysed beyond the outermost band: a tracker's peak may climb 2 bins past its band and its ring reaches 7
+# bins beyond that, so a band at the edge of the analysed range is tracked exactly like one in the middle (what a
+# detector hears must not depend on where another detector's bands lie).
+BAND_MARGIN_BINS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +242,7 @@ class ToneTracker:
         rows = np.arange(power.shape[0])
         # The best bin by SNR may sit on the flank of the power peak (the floor differs from bin to bin): climb to
         # the power maximum, at most two bins, so interpolation and the local-maximum test see the real peak.
-        lowest, highest = BAND_MARGIN_BINS - 1, power.shape[1] - BAND_MARGIN_BINS
+        lowest, highest = max(k0 - 2, _RING_REACH), min(k1 + 2, power.shape[1] - 1 - _RING_REACH)
         for _ in range(2):
             neighbours = np.stack([power[rows, peak - 1], power[rows, peak], power[rows, peak + 1]])
             peak = np.clip(peak + np.argmax(neighbours, axis=0) - 1, lowest, highest)

@@ -106,6 +106,11 @@ class BeepSignature(_Signature):
         "coming again meanwhile (smoke alarm T3: 0.5 s on/off ×3, 1.5 s pause; oven timers) marks a device that "
         "keeps beeping, not the pump",
     )
+    heard_min_s: float | None = Field(
+        default=None, gt=0.0, le=30.0,
+        description="with a learned tone: least time the tone is heard in one sounding (seconds; learned at "
+        "enrollment as most of one beep as the detector heard it there; empty = no such check)",
+    )
     beeps_at_enrollment: int | None = Field(default=None, ge=0, description="beeps per sounding when enrolled")
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ WAV file or raw PCM on stdin, and read its JSON event lines.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from monitord.daemon.runner import _first_of
 from monitord.events import AlarmHeard, EpisodeStarted, Event
 
 REPO = Path(__file__).resolve().parents[1]
@@ -133,3 +135,24 @@ def test_systemd_gets_ready_and_watchdog_while_audio_flows_and_sigterm_drains(
     status = json.loads((tmp_path / "state" / "status.json").read_text())
     assert status["state"] == "stopped"
     assert status["counters"]["blocks"] > 0
+
+
+async def test_first_of_passes_on_a_cancellation_that_lands_while_it_stops_the_other_waiter() -> None:
+    """`_first_of(task, other)` stops `other` once `task` is done. If the daemon is cancelled while `other` is still
+    stopping, that cancellation must reach the daemon (the old suppress(CancelledError) swallowed it)."""
+    stopping = asyncio.Event()
+
+    async def slow_to_stop() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopping.set()
+            await asyncio.Event().wait()  # its cleanup takes until it is cancelled once more
+            raise
+
+    finished = asyncio.create_task(asyncio.sleep(0))
+    daemon = asyncio.create_task(_first_of(finished, slow_to_stop()))
+    await stopping.wait()
+    daemon.cancel()
+    await asyncio.wait({daemon}, timeout=10)
+    assert daemon.cancelled(), f"the cancellation was swallowed: {daemon}"

@@ -3,10 +3,12 @@ a FakeClock driving the minutes, SQLite state in a temp dir."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from monitord.alarms import AlarmKind
 from monitord.bus import EventBus
@@ -429,3 +431,38 @@ async def test_a_send_interrupted_by_a_restart_is_sent_after_it(
         assert counts[("mum_ntfy", "trigger", "sent")] == 1
         assert ("mum_ntfy", "trigger", "pending") not in counts
         assert fake_ntfy.messages[0]["priority"] == 5
+
+
+async def test_cancelled_while_stopping_propagates_and_still_releases_everything(
+    tmp_path: Path, fake_ntfy: FakeNtfy
+) -> None:
+    """The task running `async with EscalationService` is cancelled while the service stops its tasks (as its
+    TaskGroup would cancel it). The old code swallowed that cancellation; now it reaches the task, and the ack
+    endpoint, the HTTP session the service opened for its notifiers and the incident store are still closed."""
+    bus = EventBus()
+    cfg = config(ntfy_url=fake_ntfy.url, ack_server={"enabled": True, "bind_port": 0})
+    # No session given: the service opens (and must close) its own.
+    svc = EscalationService(config=cfg, bus=bus, clock=FakeClock(start=T0), state_dir=tmp_path, node_id="escalator")
+    exiting = asyncio.Event()
+
+    async def owner() -> None:
+        async with svc:
+            bus.publish(episode(EpisodeStarted))
+            await eventually(lambda: len(fake_ntfy.messages) == 1)  # the session holds a connection to ntfy
+            exiting.set()  # no await from here to _close()'s first wait: the cancel below lands inside it
+
+    task = asyncio.create_task(owner(), name="test-owner")
+    await exiting.wait()
+    ack_url, ntfy_session = svc.ack_base_url, svc.notifiers["mum_ntfy"]._session  # type: ignore[attr-defined]
+    task.cancel()
+    await asyncio.wait({task}, timeout=30)
+    assert task.done(), "stopping the service hangs"
+    assert task.cancelled(), f"the cancellation was swallowed: {task}"
+
+    assert not [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("escalation")]
+    assert ntfy_session.closed
+    with pytest.raises(RuntimeError, match="outside `async with`"):
+        svc.store  # noqa: B018 - closed and released
+    async with aiohttp.ClientSession() as client:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await client.get(f"{ack_url}/ack/x")

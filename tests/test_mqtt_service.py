@@ -12,6 +12,8 @@ from monitord.bus import EventBus
 from monitord.clock import SystemClock
 from monitord.events import Acknowledged, Event, HealthStatus, RefillCalendarState
 from monitord.mqtt import MqttService
+from monitord.mqtt.outbox import Outbox
+from monitord.mqtt.service import OUTBOX_FILENAME
 from tests.mqtt_broker import MosquittoBroker
 from tests.mqtt_support import T0, episode_ended, episode_started, eventually, health, heard, publish, recording
 
@@ -193,3 +195,62 @@ async def test_a_process_without_microphone_publishes_no_discovery_and_no_state(
         assert {m.topic for m in rec.messages} == {
             f"{root}/availability", f"{root}/event/episode_started", f"{prefix}/status"  # (the birth we sent)
         }
+
+
+async def exit_cancelled(mqtt: MqttService, bus: EventBus, events: list[Event], *, connected: bool) -> None:
+    """Run `async with mqtt` in a task of its own; the body publishes `events` and leaves, and while `__aexit__` is
+    stopping the service that task is cancelled (as its TaskGroup would cancel it). The cancellation must reach
+    the task: swallowing it would keep a shutting-down TaskGroup waiting, or let its owner run on."""
+    exiting = asyncio.Event()
+
+    async def owner() -> None:
+        async with mqtt:
+            if connected:
+                async with asyncio.timeout(10):
+                    await mqtt.wait_connected()
+            for event in events:
+                bus.publish(event)
+            exiting.set()  # no await from here to __aexit__'s first wait: the cancel below lands inside it
+
+    task = asyncio.create_task(owner(), name="test-owner")
+    await exiting.wait()
+    task.cancel()
+    await asyncio.wait({task}, timeout=30)
+    assert task.done(), "stopping the service hangs"
+    assert task.cancelled(), f"the cancellation was swallowed: {task}"
+
+
+def assert_stopped_and_closed(bus: EventBus, node: str, state_dir: Path) -> None:
+    assert not [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("mqtt")], "tasks leaked"
+    bus.publish(heard(node, n=99))
+    assert bus.backlog() == 0, "the service still reads the bus"
+    assert not (state_dir / f"{OUTBOX_FILENAME}-wal").exists(), "the outbox was not closed (WAL not checkpointed)"
+
+
+async def test_cancelled_while_stopping_propagates_and_still_saves_the_outbox(
+    mosquitto: MosquittoBroker, unique_node: str, tmp_path: Path
+) -> None:
+    """The broker is down; the owner is cancelled while the service stops its tasks. The old code swallowed that
+    cancellation; now it propagates, and the events published just before leaving are still saved to disk."""
+    await asyncio.to_thread(mosquitto.stop)
+    bus = EventBus()
+    events: list[Event] = [heard(unique_node, n=i) for i in range(3)]
+    await exit_cancelled(service(mosquitto, unique_node, bus, tmp_path), bus, events, connected=False)
+    assert_stopped_and_closed(bus, unique_node, tmp_path)
+    outbox = Outbox(path=tmp_path / OUTBOX_FILENAME, max_events=100)
+    try:
+        assert [row.event_id for row in outbox.peek(100)] == [event.id for event in events]
+    finally:
+        outbox.close()
+
+
+async def test_cancelled_while_draining_to_the_broker_still_stops_everything(
+    mosquitto: MosquittoBroker, unique_node: str, tmp_path: Path
+) -> None:
+    """Connected: the owner is cancelled while the session drains and says "offline". The old code let that
+    cancellation out at once, leaving the connection task running and the outbox open. Stopping the runner
+    mid-session must not hang either: aiomqtt's own publish timeout (Python 3.11 `asyncio.wait_for`) dropped the
+    publisher's cancellation when it landed with a PUBACK, and the publisher then waited for work forever."""
+    bus = EventBus()
+    await exit_cancelled(service(mosquitto, unique_node, bus, tmp_path), bus, [], connected=True)
+    assert_stopped_and_closed(bus, unique_node, tmp_path)

@@ -118,3 +118,63 @@ async def test_heartbeat_survives_an_unreachable_or_failing_server(ping_server: 
         await wait_for_requests(server, 2)
         await eventually(lambda: beat.pings_failed_to_send >= 1)
         assert beat.pings_ok == 0
+
+
+class SlowToStopClock(FakeClock):
+    """A FakeClock whose sleep, once cancelled, takes a while to finish (here: until it is cancelled once more)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopping = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        try:
+            await super().sleep(seconds)
+        except asyncio.CancelledError:
+            self.stopping.set()
+            await asyncio.Event().wait()
+            raise
+
+
+async def test_heartbeat_stops_when_cancelled_while_it_stops_its_interval_sleep(
+        ping_server: tuple[PingServer, str]) -> None:
+    """A health change ends the interval sleep early; the Heartbeat leaves while that sleep is still stopping.
+    The old code swallowed the ping loop's cancellation there: it pinged once more and the exit hung for good."""
+    server, url = ping_server
+    clock = SlowToStopClock()
+    config = HeartbeatConfig(url=url, interval_s=60)  # type: ignore[arg-type]
+
+    async def owner() -> None:
+        async with Heartbeat(config=config, probe=lambda: (True, "ok"), clock=clock) as beat:
+            await wait_for_requests(server, 1)
+            beat.health_changed()
+            await clock.stopping.wait()  # the ping loop is now waiting for its sleep to stop
+
+    task = asyncio.create_task(owner())
+    await asyncio.wait({task}, timeout=10)
+    assert task.done(), "the Heartbeat's exit hangs"
+    task.result()
+    assert len(server.requests) == 1  # no ping after the health change: the loop was being stopped
+
+
+async def test_heartbeat_closes_its_session_when_cancelled_while_exiting(
+        ping_server: tuple[PingServer, str]) -> None:
+    """The task running `async with Heartbeat` is cancelled while the Heartbeat waits for its ping loop to end:
+    the cancellation propagates, and the HTTP session it opened is still closed (the old code left it open)."""
+    server, url = ping_server
+    config = HeartbeatConfig(url=url, interval_s=60)  # type: ignore[arg-type]
+    beat = Heartbeat(config=config, probe=lambda: (True, "ok"), clock=FakeClock())
+    exiting = asyncio.Event()
+
+    async def owner() -> None:
+        async with beat:
+            await wait_for_requests(server, 1)
+            exiting.set()  # no await from here to __aexit__'s first wait: the cancel below lands inside it
+
+    task = asyncio.create_task(owner())
+    await exiting.wait()
+    task.cancel()
+    await asyncio.wait({task}, timeout=10)
+    assert task.cancelled(), f"the cancellation was swallowed: {task}"
+    assert beat._session is not None
+    assert beat._session.closed

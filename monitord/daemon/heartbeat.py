@@ -9,7 +9,6 @@ send a one-line reason. A state change pings at once; otherwise every `interval_
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -19,6 +18,7 @@ import structlog
 
 from monitord.clock import Clock
 from monitord.daemon.settings import HeartbeatConfig
+from monitord.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -62,9 +62,11 @@ class Heartbeat:
                         tb: TracebackType | None) -> None:
         self._task.cancel()
         assert self._task_group is not None
-        await self._task_group.__aexit__(None, None, None)
-        if self._owns_session and self._session is not None:
-            await self._session.close()
+        try:
+            await self._task_group.__aexit__(None, None, None)
+        finally:  # also when our caller is cancelled meanwhile: that propagates, the session is still closed
+            if self._owns_session and self._session is not None:
+                await self._session.close()
 
     async def _ping_loop(self) -> None:
         if self._first_ping_within_s > 0:
@@ -103,5 +105,7 @@ async def _sleep_or_event(clock: Clock, seconds: float, event: asyncio.Event) ->
     finally:
         for task in (sleeper, waiter):
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in (sleeper, waiter):
+            # Not suppress(CancelledError): a cancellation of the ping loop landing here would be swallowed, the
+            # loop would ping on, and the Heartbeat's exit (the daemon's shutdown) would wait for it forever.
+            await cancel_and_wait(task)

@@ -38,6 +38,7 @@ from monitord.episodes import EpisodeService, EpisodeTracker
 from monitord.errors import ConfigError, ExitCode, UserError
 from monitord.events import HealthStatus, MonitorHealth
 from monitord.profiles import Profile, load_profile
+from monitord.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -265,15 +266,17 @@ class Daemon:
 
             await _first_of(hearing, self.shutdown.requested.wait())
             if hearing.done() and self.options.linger_s > 0 and not self.shutdown.requested.is_set():
-                await _first_of(group.create_task(self._linger(), name="daemon.linger"),
-                                self.shutdown.requested.wait())
+                linger = group.create_task(self._linger(), name="daemon.linger")
+                try:
+                    await _first_of(linger, self.shutdown.requested.wait())
+                finally:
+                    await cancel_and_wait(linger)  # a signal ends the lingering too (the task group would wait)
             status.set_state("stopping")
             self.notifier.stopping("draining")
-            if not hearing.done():
-                hearing.cancel()  # Hearing flushes the pipeline on the way out
-            with contextlib.suppress(asyncio.CancelledError):
-                await hearing
-            await self._drain()
+            try:
+                await cancel_and_wait(hearing)  # Hearing flushes the pipeline on the way out
+            finally:
+                await self._drain()  # what was heard reaches escalation and MQTT, even if we are cancelled meanwhile
             for task in helpers:
                 task.cancel()
         console.drain()
@@ -348,9 +351,7 @@ async def _first_of(task: asyncio.Task[None], other: Awaitable[Any]) -> None:
     try:
         await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        waiter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await waiter
+        await cancel_and_wait(waiter)  # not suppress(CancelledError): a cancellation of our caller may land here
 
 
 def _ensure_writable(state_dir: Path) -> None:

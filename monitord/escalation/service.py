@@ -18,7 +18,6 @@ by calling `acknowledge()`/`resolve()`/`snooze()` directly. Every transition is 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import random
 import secrets
@@ -74,6 +73,7 @@ from monitord.events import (
     Snoozed,
 )
 from monitord.notifiers.base import Notification, NotificationKind, Notifier, Urgency
+from monitord.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     import aiohttp
@@ -187,27 +187,28 @@ class EscalationService:
         await self._close()
 
     async def _close(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
+        # The caller's own cancellation (or the runner's crash) propagates, but only after everything below is
+        # released: the ack endpoint's port, the notifiers' HTTP sessions, the incident store.
+        try:
+            await cancel_and_wait(self._runner)
+        finally:
             self._runner = None
-        if self._sub is not None:
-            self._sub.close()
-            self._sub = None
-        if self._ack_server is not None:
-            await self._ack_server.stop()
-        for notifier in self.notifiers.values():
-            try:
-                await notifier.aclose()
-            except Exception:
-                log.exception("closing notifier failed", notifier=notifier.name)
-        if self._own_session is not None:
-            await self._own_session.close()
-            self._own_session = None
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+            if self._sub is not None:
+                self._sub.close()
+                self._sub = None
+            if self._ack_server is not None:
+                await self._ack_server.stop()
+            for notifier in self.notifiers.values():
+                try:
+                    await notifier.aclose()
+                except Exception:
+                    log.exception("closing notifier failed", notifier=notifier.name)
+            if self._own_session is not None:
+                await self._own_session.close()
+                self._own_session = None
+            if self._store is not None:
+                self._store.close()
+                self._store = None
 
     async def _build_notifiers(self) -> dict[str, Notifier]:
         from monitord.notifiers import build_notifier

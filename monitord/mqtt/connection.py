@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import socket
 import ssl
@@ -28,6 +29,30 @@ _NOT_AUTHORIZED = {5, 135}
 
 MAX_INFLIGHT_MESSAGES = 64
 """QoS 1 messages on the wire awaiting PUBACK (paho's default is 20; the outbox publishes in windows of 32)."""
+
+
+async def publish(client: aiomqtt.Client, topic: str, payload: str | bytes, *, timeout_s: float,
+                  retain: bool = False) -> None:
+    """`client.publish(..., qos=1)`, waiting at most `timeout_s` for the PUBACK (MqttError "Operation timed out").
+
+    The timeout is ours (`asyncio.timeout`), not aiomqtt's: aiomqtt applies its own with `asyncio.wait_for`, which on
+    Python 3.11 returns normally and drops a cancellation that lands just as the PUBACK arrives (CPython gh-86296,
+    fixed in 3.12). The cancelled publisher then goes on to wait for more work, and stopping the service hangs.
+    """
+    try:
+        async with asyncio.timeout(timeout_s):
+            await client.publish(topic, payload, qos=1, retain=retain, timeout=math.inf)
+    except TimeoutError:
+        raise aiomqtt.MqttError("Operation timed out") from None
+
+
+async def subscribe(client: aiomqtt.Client, topic_filter: str, *, timeout_s: float) -> None:
+    """`client.subscribe(..., qos=1)` with our own timeout, for the reason given in `publish`."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await client.subscribe(topic_filter, qos=1, timeout=math.inf)
+    except TimeoutError:
+        raise aiomqtt.MqttError("Operation timed out") from None
 
 
 class MqttUnavailableError(UserError):

@@ -43,12 +43,15 @@ from monitord.mqtt.connection import (
     describe_connect_error,
     forget_disconnect_error,
     make_client,
+    publish,
+    subscribe,
     tls_context,
 )
 from monitord.mqtt.discovery import DiscoveryMessage, discovery_messages
 from monitord.mqtt.outbox import Outbox, OutboxRow
 from monitord.mqtt.state import StateTracker
 from monitord.mqtt.topics import OFFLINE, ONLINE, Topics
+from monitord.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -170,22 +173,27 @@ class MqttService:
             return
         self._stopping.set()
         self._wake.set()
-        if self.connected:
-            # The session drains the outbox briefly, publishes "offline" and disconnects cleanly.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(SHUTDOWN_DRAIN_S + self._config.publish_timeout_s):
-                    await self._session_over.wait()
-        self._runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._runner
-        self._runner = None
-        await self._save_unread_bus_events()
-        if self._subscription is not None:
-            self._subscription.close()
-        if self._outbox is not None:
-            await self._db(self._outbox.close)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        # If our caller is cancelled meanwhile (its TaskGroup is shutting down), that cancellation propagates — but
+        # only after the runner is stopped and the outbox is saved and closed: a cancelled exit must not leak the
+        # connection task or lose the events still on the bus.
+        try:
+            if self.connected:
+                # The session drains the outbox briefly, publishes "offline" and disconnects cleanly.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(SHUTDOWN_DRAIN_S + self._config.publish_timeout_s):
+                        await self._session_over.wait()
+        finally:
+            try:
+                await cancel_and_wait(self._runner)
+            finally:
+                self._runner = None
+                await self._save_unread_bus_events()
+                if self._subscription is not None:
+                    self._subscription.close()
+                if self._outbox is not None:
+                    await self._db(self._outbox.close)
+                if self._executor is not None:
+                    self._executor.shutdown(wait=True)
 
     def _open_outbox(self) -> Outbox:
         path = self._state_dir / OUTBOX_FILENAME
@@ -292,10 +300,10 @@ class MqttService:
     async def _session(self, client: aiomqtt.Client) -> None:
         self._session_over.clear()
         self._idle.clear()
-        await client.subscribe(self._topics.command_filter, qos=1)
+        await subscribe(client, self._topics.command_filter, timeout_s=self._config.connect_timeout_s)
         if self._discovery:
-            await client.subscribe(self._ha_status_topic, qos=1)
-        await client.publish(self._topics.availability, ONLINE, qos=1, retain=True)
+            await subscribe(client, self._ha_status_topic, timeout_s=self._config.connect_timeout_s)
+        await publish(client, self._topics.availability, ONLINE, retain=True, timeout_s=self._config.publish_timeout_s)
         if not self._discovery_removed:
             await self._publish_discovery(client)
         if self._has_microphone:
@@ -323,7 +331,7 @@ class MqttService:
                     self._wake.set()
         receiver.cancel()
         publisher.cancel()
-        await client.publish(self._topics.availability, OFFLINE, qos=1, retain=True)
+        await publish(client, self._topics.availability, OFFLINE, retain=True, timeout_s=self._config.publish_timeout_s)
         log.info("mqtt: published offline; disconnecting", undelivered_events=self.outbox_size)
 
     # --- receiving: commands and Home Assistant's birth message -------------------------------------------------
@@ -351,17 +359,17 @@ class MqttService:
         if outcome.discovery_action == "remove":
             self._discovery_removed = True
             for message in self._discovery:
-                await client.publish(message.topic, b"", qos=1, retain=True)
+                await publish(client, message.topic, b"", retain=True, timeout_s=self._config.publish_timeout_s)
         elif outcome.discovery_action == "publish":
             self._discovery_removed = False
             await self._publish_discovery(client)
-        await client.publish(self._topics.response, outcome.reply.to_payload(), qos=1,
-                             timeout=self._config.publish_timeout_s)
+        await publish(client, self._topics.response, outcome.reply.to_payload(),
+                      timeout_s=self._config.publish_timeout_s)
 
     async def _publish_discovery(self, client: aiomqtt.Client) -> None:
         for message in self._discovery:
-            await client.publish(message.topic, json.dumps(message.config), qos=1, retain=True,
-                                 timeout=self._config.publish_timeout_s)
+            await publish(client, message.topic, json.dumps(message.config), retain=True,
+                          timeout_s=self._config.publish_timeout_s)
 
     # --- publishing: state topics, then the outbox in order ----------------------------------------------------
 
@@ -370,7 +378,7 @@ class MqttService:
         while True:
             self._wake.clear()
             for topic, payload in self._state.take_dirty():
-                await client.publish(topic, payload, qos=1, retain=True, timeout=self._config.publish_timeout_s)
+                await publish(client, topic, payload, retain=True, timeout_s=self._config.publish_timeout_s)
             rows = await self._db(self._outbox.peek, PUBLISH_WINDOW)
             if rows:
                 await self._publish_rows(client, rows)
@@ -383,13 +391,13 @@ class MqttService:
         assert self._outbox is not None
         acknowledged: list[OutboxRow] = []
 
-        async def publish(row: OutboxRow) -> None:
+        async def publish_row(row: OutboxRow) -> None:
             if row.seq in self._unconfirmed:
                 self.resent += 1  # sent before, PUBACK lost with the connection: the consumer may see it twice
                 self._unconfirmed.discard(row.seq)
             topic = Topics(self._config.base_topic, row.node_id).event(row.event_type)
             try:
-                await client.publish(topic, row.payload, qos=1, timeout=self._config.publish_timeout_s)
+                await publish(client, topic, row.payload, timeout_s=self._config.publish_timeout_s)
             except BaseException:
                 self._unconfirmed.add(row.seq)
                 raise
@@ -400,7 +408,7 @@ class MqttService:
             # rows go out on the wire in outbox order; only the PUBACK waits overlap.
             async with asyncio.TaskGroup() as tasks:
                 for row in rows:
-                    tasks.create_task(publish(row), name=f"mqtt-publish-{row.seq}")
+                    tasks.create_task(publish_row(row), name=f"mqtt-publish-{row.seq}")
         finally:
             if acknowledged:
                 await self._db(self._outbox.delete, [row.seq for row in acknowledged])

@@ -38,6 +38,7 @@ from monitord.mqtt.connection import (
     describe_connect_error,
     forget_disconnect_error,
     make_client,
+    subscribe,
     tls_context,
 )
 from monitord.mqtt.topics import all_nodes_event_filter, node_events_filter
@@ -120,7 +121,7 @@ class MqttEventSource:
                 try:
                     async with client:
                         for topic_filter in self._filters:
-                            await client.subscribe(topic_filter, qos=1)
+                            await subscribe(client, topic_filter, timeout_s=self._config.connect_timeout_s)
                         attempt = 0
                         self.last_error = None
                         self._connected.set()
