@@ -41,6 +41,7 @@ repeating_device, cluttered, sweep, too_many_beeps, merged_repeat, detected.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,10 +176,10 @@ class NonCriticalDetector(Detector):
         self._judged_until_frame = -1  # global frame up to which overlapping windows were already looked at
         self._min_frames = _MIN_TONE_FRAMES
         self._groups: list[_Group] = []  # open sequences (default guess)
-        self._probe_columns = np.zeros(0, dtype=np.intp)
+        self._probe_columns = np.zeros(0, dtype=np.intp)  # within the kept slice; [0] is the tone itself
         self._series: list[NDArray[np.intp]] = []  # per divisor k: indices into _probe_columns of its neighbours
-        self._context = np.zeros((0, 0), dtype=np.float32)  # (frames, probes) prominence in dB
-        self._context_first = 0  # global frame of the context's first row
+        self._context_lo = self._context_hi = 0  # the slice of block columns kept
+        self._context_blocks: deque[tuple[int, NDArray[np.float32]]] = deque()  # (first frame, power slice)
         self._context_keep_frames = 1
 
     @classmethod
@@ -246,48 +247,51 @@ class NonCriticalDetector(Detector):
             return col if 5 <= col < width - 5 else None
 
         own = column(frequency_hz)
-        columns: list[int] = []
-        series: list[NDArray[np.intp]] = []
+        if own is None:
+            return
+        per_series: list[list[int]] = []
         for k in _LOWER_NOTE_DIVISORS:
             if frequency_hz / k < _LOWER_NOTE_MIN_SPACING_BINS * frontend.bin_hz:
                 break
             probes = [column(frequency_hz * j / k) for j in (k - 2, k - 1, k + 1, k + 2)
                       if j >= 1 and j % k and 0.5 <= j / k <= 1.5]
-            usable = [c for c in probes if c is not None and c != own]
+            usable = sorted({c for c in probes if c is not None and c != own})
             if len(usable) >= _LOWER_NOTE_NEIGHBOURS:
-                series.append(np.arange(len(columns), len(columns) + len(usable), dtype=np.intp) + 1)
-                columns += usable
-        if own is None or not series:
+                per_series.append(usable)
+        if not per_series:
             return
-        self._probe_columns = np.array([own, *columns], dtype=np.intp)
-        self._series = series
-        self._context = np.zeros((0, len(self._probe_columns)), dtype=np.float32)
+        # Neighbouring divisors share bins: each bin is measured once (column 0 is the tone itself).
+        unique = [own, *sorted({c for series in per_series for c in series})]
+        position = {c: i for i, c in enumerate(unique)}
+        self._context_lo = min(unique) - 5  # the slice of each block kept: every probe and the bins beside it
+        self._context_hi = max(unique) + 6
+        self._probe_columns = np.array(unique, dtype=np.intp) - self._context_lo
+        self._series = [np.array([position[c] for c in series], dtype=np.intp) for series in per_series]
 
     def _remember_context(self, block: SpectralBlock) -> None:
-        """Per frame, how far each probe bin's peak stands over the bins beside it (dB), kept for _CONTEXT_KEEP_S."""
-        columns = self._probe_columns
-        if len(columns) == 0:
+        """Keep the probes' part of the spectrum for _CONTEXT_KEEP_S (judged only for the rare candidate)."""
+        if len(self._probe_columns) == 0:
             return
-        power = block.power
-        top = np.maximum(np.maximum(power[:, columns - 1], power[:, columns]), power[:, columns + 1])
-        side = sum(power[:, columns + offset] for offset in (-5, -4, -3, 3, 4, 5)) / 6.0
-        prominence = (10.0 * np.log10((top + 1e-20) / (side + 1e-20))).astype(np.float32)
-        if block.first_frame != self._context_first + len(self._context):
-            self._context = self._context[:0]  # not contiguous (cannot happen in a stream): start afresh
-            self._context_first = block.first_frame
-        self._context = np.concatenate([self._context, prominence])
-        excess = len(self._context) - self._context_keep_frames
-        if excess > 0:
-            self._context = self._context[excess:]
-            self._context_first += excess
+        self._context_blocks.append((block.first_frame, block.power[:, self._context_lo:self._context_hi].copy()))
+        newest_end = block.first_frame + block.frames
+        while self._context_blocks and \
+                self._context_blocks[0][0] + len(self._context_blocks[0][1]) <= newest_end - self._context_keep_frames:
+            self._context_blocks.popleft()
 
     def _lower_note(self, frames: NDArray[np.intp]) -> bool:
         """True when the tone in these global frames is a partial of a lower note (see _LOWER_NOTE_DIVISORS)."""
-        rows = frames - self._context_first
-        rows = rows[(rows >= 0) & (rows < len(self._context))]
-        if len(rows) == 0 or len(self._probe_columns) == 0:
+        if len(self._probe_columns) == 0:
             return False
-        prominence = self._context[rows].mean(axis=0)
+        rows = [block[frames[(frames >= first) & (frames < first + len(block))] - first]
+                for first, block in self._context_blocks]
+        power = np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+        if len(power) == 0:
+            return False
+        columns = self._probe_columns
+        top = np.maximum(np.maximum(power[:, columns - 1], power[:, columns]), power[:, columns + 1])
+        side = sum(power[:, columns + offset] for offset in (-5, -4, -3, 3, 4, 5)) / 6.0
+        # Prominence: a bin's peak over the bins beside it (dB), averaged over the tone's frames.
+        prominence = (10.0 * np.log10((top + 1e-20) / (side + 1e-20))).mean(axis=0)
         counts = (prominence >= _LOWER_NOTE_MIN_DB) & (prominence >= prominence[0] - _LOWER_NOTE_BELOW_DB)
         return any(int(counts[series].sum()) >= _LOWER_NOTE_NEIGHBOURS for series in self._series)
 
