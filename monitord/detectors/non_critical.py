@@ -272,7 +272,8 @@ class NonCriticalDetector(Detector):
         """Keep the probes' part of the spectrum for _CONTEXT_KEEP_S (judged only for the rare candidate)."""
         if len(self._probe_columns) == 0:
             return
-        self._context_blocks.append((block.first_frame, block.power[:, self._context_lo:self._context_hi].copy()))
+        # A view: each block's arrays are its own (the frontend never reuses them), so no copy is needed.
+        self._context_blocks.append((block.first_frame, block.power[:, self._context_lo:self._context_hi]))
         newest_end = block.first_frame + block.frames
         while self._context_blocks and \
                 self._context_blocks[0][0] + len(self._context_blocks[0][1]) <= newest_end - self._context_keep_frames:
