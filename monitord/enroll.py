@@ -491,7 +491,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
 def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz: int | None,
                     sample_format: str | None) -> None:
     """Hear the recording again with the non-critical detector itself and narrow the sounding's bounds to what it
-    heard: how long a sounding lasts (span) and how long its tone is heard (at least most of one beep).
+    heard: how long a sounding lasts (span) and how long its tone is heard (at least half of one beep).
 
     The detector measures a sounding its own way (the frames within 12 dB of its loudest, so a room's echo and
     the recording's noise hardly count); learning the bounds with that same ruler lets them be tight — music notes

@@ -83,13 +83,13 @@ _ALIKE_LEVEL_DB = 8.0
 # single partials by 10 dB and more. Prominence is a bin's level over the bins beside it (3–5 bins away), so it
 # does not depend on the slowly adapting noise floor. Only neighbours within f/2 .. 3f/2 are looked at (the
 # frontend then analyses little more than the beep's own octave). Chosen on the benchmark's seeds 2024 and 99
-# (quick), checked on seed 7 and on the full corpus (bench/detection.py).
+# (quick), checked on seeds 7 and 11 and on the full corpus (bench/detection.py).
 _LOWER_NOTE_DIVISORS = range(2, 41)  # fundamentals down to f/40; a voice's (~100–250 Hz) are partials 10–40 apart
 _LOWER_NOTE_MIN_SPACING_BINS = 6  # partials closer than this (f/k) are not resolved from the tone by 64 ms frames
 _LOWER_NOTE_MIN_DB = 8.0  # a neighbour counts when its prominence, averaged over the tone's frames, reaches this
 _LOWER_NOTE_BELOW_DB = 6.0  # ... and is at most this much below the candidate's own prominence
 _LOWER_NOTE_NEIGHBOURS = 2  # neighbours of one series that must count
-_CONTEXT_KEEP_S = 30.0  # per-frame prominence history kept for candidates still being judged
+_CONTEXT_KEEP_S = 30.0  # the probes' slice of the spectrum is kept this long for candidates still being judged
 
 
 def _decay_db(snr_db: NDArray[np.float32]) -> float:
@@ -113,8 +113,6 @@ class _Candidate:
     tone_frames: int = 0
     alike_count: int = 0
     repeated: bool = False
-    first_frame: int = -1  # global frames [first_frame, last_frame) of the tone's core (learned tone only)
-    last_frame: int = -1
 
     @property
     def span_s(self) -> float:
