@@ -34,7 +34,7 @@ _FLOOR_FALL_TIME_S = 1.5
 _FLOOR_MIN_POWER = 1e-7  # ≈ −100 dBFS white noise in these units: keeps digital silence finite
 
 _RING_OFFSETS = np.array([-7, -6, -5, -4, 4, 5, 6, 7])  # bins beside the peak, outside the Hann main lobe
-_RING_REACH = 7
+_RING_REACH = int(np.abs(_RING_OFFSETS).max())  # bins the ring reaches either side of a peak
 # Bins analysed beyond the outermost band: a tracker's peak may climb 2 bins past its band and its ring reaches 7
 # bins beyond that, so a band at the edge of the analysed range is tracked exactly like one in the middle (what a
 # detector hears must not depend on where another detector's bands lie).
