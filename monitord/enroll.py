@@ -403,8 +403,11 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
                            "background as a steady tone)")
     if alarm is AlarmKind.NON_CRITICAL:
         result = _enroll_beep(name, clear, tracks, duration_s, peaks)
-        if str(recording) != "-":  # standard input cannot be read twice
+        if str(recording) != "-":
             _calibrate_beep(result, recording, rate_hz=rate_hz, sample_format=sample_format)
+        else:  # standard input cannot be read twice
+            result.notes.append("read from standard input, so the beep's length could not be learned by hearing it "
+                                "again: wider length bounds kept (enroll from a file to tighten them)")
         return result
     return _enroll_two_tone(name, clear, tracks, duration_s, peaks)
 

@@ -12,7 +12,7 @@ import soundfile
 from PIL import Image
 
 from tests import synth
-from tests.conftest import DATA, PUMP_BEEP_HZ, PUMP_HIGH_HZ, PUMP_LOW_HZ, pump_beep, pump_critical, run_cli
+from tests.conftest import DATA, PUMP_BEEP_HZ, PUMP_HIGH_HZ, PUMP_LOW_HZ, REPO, pump_beep, pump_critical, run_cli
 
 GOLDEN_WAV = DATA / "golden-household.wav"
 GOLDEN_PROFILE = DATA / "golden-profile.toml"
@@ -134,6 +134,21 @@ def test_raw_pcm_on_stdin(tmp_path: Path) -> None:
     assert [line["alarm"] for line in result.json_lines() if line["type"] == "detection"] == \
         ["critical", "non_critical"]
     assert all(line["file"] == "-" for line in result.json_lines() if line["type"] == "detection")
+
+
+def test_enrolling_the_beep_from_stdin_says_its_length_bounds_stay_wide(tmp_path: Path) -> None:
+    """Standard input cannot be heard twice: no heard_min_s is learned, and enroll says so instead of hiding it."""
+    audio, rate = soundfile.read(REPO / "examples" / "clinic-non-critical.wav", dtype="int16")
+    profile = tmp_path / "p.toml"
+    result = run_cli("enroll", "--alarm", "non_critical", "--profile", str(profile), "--rate", str(rate),
+                     "--format", "s16le", "-", stdin=audio.tobytes())
+    assert result.code == 0, result.err
+    assert "could not be learned by hearing it again" in result.out
+    assert "heard_min_s" not in profile.read_text()
+    from_file = tmp_path / "f.toml"
+    assert run_cli("enroll", "--alarm", "non_critical", "--profile", str(from_file),
+                   str(REPO / "examples" / "clinic-non-critical.wav")).code == 0
+    assert "heard_min_s" in from_file.read_text()
 
 
 def test_stdin_without_rate_is_a_clear_error() -> None:
