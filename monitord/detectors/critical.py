@@ -40,7 +40,8 @@ the strongest steady peak is followed and cut into segments wherever its frequen
 Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, or as soon as a chain of turns still
 going on has lasted one learned burst (`burst_typical_s`) — from its first turn, or from a later turn when clutter
 (music's tonal bits alternating in the two bands) ran straight into the burst — so a streaming caller has it within
-1.5 s of the end of the first burst; further bursts of the same sounding (within 4 s) are merged, not re-reported.
+1.5 s of the end of the first burst; further bursts of the same sounding are merged, not re-reported (those starting
+within 2.5 s of the reported end, or within a burst more when it was judged on a prefix that may begin in clutter).
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
 too_long_burst, simultaneous, sparse, wrong_rhythm, wrong_cycle, inconsistent, unsteady, off_frequency,
@@ -69,6 +70,11 @@ _ONSET_TOGETHER_S = 0.07  # two tones starting within this are sounding together
 _HANGOVER_S = 0.1  # beyond gap_max_s, so a tone starting right at the limit is not cut off
 _PREFIX_FACTOR = 1.15  # a burst still growing is judged on its first 1.15 × the learned burst length
 _LATE_START_LOOK_S = 0.5  # how long (beyond the prefix and a gap) a later turn stays a candidate start of a burst
+# A look from a later turn is one of many into a busy band, and its first turn may be clutter's: it must show the
+# pump's alternation on its own, two whole inner turns at least (the rhythm check's median means little with one).
+# Seed 2024 full (16 s blocks): the one look that found music (3 turns, the last a 1 s note) had 2 changes; the 15
+# that found the pump, 3 to 15.
+_LATE_START_CHANGES_MIN = 3
 # The median low turn plus the median high turn of a burst must lie within ×/÷ CYCLE_FACTOR of twice the learned
 # tone. Tuned on the benchmark's seed 2024 (full: recall unchanged but 1 sounding of 96 at −20 dB; one of the
 # four sirens reported as critical, a wail at 0.5×, and 6 of 29 other false criticals now rejected), checked on
@@ -249,12 +255,16 @@ class CriticalDetector(Detector):
                 grown = (chain[-1][2] - chain[0][1]) * frame_s
                 judged_first = origin == run.first_frame + chain[0][1] and grown >= typical \
                     and run.first_frame + chain[0][1] > self._judged_until_frame
+                # A look at a prefix may begin in clutter that ran into the burst: the burst may have begun as late
+                # as burst_min_s before the reported end and then lasts a whole burst. Its next burst is the same
+                # sounding: merged, not reported again.
+                merge_s = _REPEAT_MERGE_S + max(0.0, typical - sig.burst_min_s)
                 found = None
                 if judged_first:
                     prefix = [tone for tone in chain if (tone[2] - chain[0][1]) * frame_s <= typical * _PREFIX_FACTOR]
-                    found = self._judge_chain(run, labels, prefix, frame_s, origin_frame=origin)
+                    found = self._judge_chain(run, labels, prefix, frame_s, origin_frame=origin, merge_s=merge_s)
                 if found is None:
-                    found = self._judge_later_starts(run, labels, chain, frame_s, typical)
+                    found = self._judge_later_starts(run, labels, chain, frame_s, typical, merge_s=merge_s)
                 if found is not None:
                     self._judged_until_frame = run.first_frame + chain[-1][2]
                 detection = detection or found
@@ -273,7 +283,7 @@ class CriticalDetector(Detector):
         return detection
 
     def _judge_later_starts(self, run: BandRun, labels: NDArray[np.int8], chain: list[tuple[int, int, int]],
-                            frame_s: float, typical: float) -> Detection | None:
+                            frame_s: float, typical: float, *, merge_s: float) -> Detection | None:
         """Judge a growing chain from each of its later turns that has just lasted a burst since it began.
 
         Tonal bits of music or voices alternating in the two bands just before the alarm chain with the pump's
@@ -281,12 +291,13 @@ class CriticalDetector(Detector):
         covers mostly clutter and fails, again and again while the band stays busy: the burst would only be heard
         once a later window starts past the clutter (seconds late). Each turn that has lasted `typical` (the
         pump's burst) by now, and not much longer (a later look would add nothing but time), is a candidate
-        start of the burst, judged on its own first `typical` seconds by all the checks.
+        start of the burst, judged on its own first 1.15 × `typical` seconds by all the checks.
         """
         sig = self.signature
         look_s = typical * (_PREFIX_FACTOR - 1.0) + sig.gap_max_s + _LATE_START_LOOK_S
+        changes_min = max(sig.changes_min, _LATE_START_CHANGES_MIN)
         end = chain[-1][2]
-        for index in range(1, len(chain) - sig.changes_min):
+        for index in range(1, len(chain) - changes_min):
             start = chain[index][1]
             grown = (end - start) * frame_s
             if grown < typical:
@@ -294,13 +305,16 @@ class CriticalDetector(Detector):
             if grown > typical + look_s or run.first_frame + start <= self._judged_until_frame:
                 continue
             prefix = [tone for tone in chain[index:] if (tone[2] - start) * frame_s <= typical * _PREFIX_FACTOR]
-            found = self._judge_chain(run, labels, prefix, frame_s, origin_frame=run.first_frame + start)
+            if len(prefix) - 1 < changes_min:
+                continue
+            found = self._judge_chain(run, labels, prefix, frame_s, origin_frame=run.first_frame + start,
+                                      merge_s=merge_s)
             if found is not None:
                 return found
         return None
 
     def _judge_chain(self, run: BandRun, labels: NDArray[np.int8], chain: list[tuple[int, int, int]],
-                     frame_s: float, *, origin_frame: int) -> Detection | None:
+                     frame_s: float, *, origin_frame: int, merge_s: float = _REPEAT_MERGE_S) -> Detection | None:
         sig = self.signature
         if len(chain) < 2:
             self.counters["one_tone"] += 1
@@ -413,15 +427,15 @@ class CriticalDetector(Detector):
         if snr_db < sig.min_snr_db:
             self.counters["weak"] += 1
             return None
-        return self._report(start_s, end_s, snr_db, measured, changes)
+        return self._report(start_s, end_s, snr_db, measured, changes, merge_s=merge_s)
 
     def _report(self, start_s: float, end_s: float, snr_db: float, frequencies: tuple[float, float],
-                changes: int) -> Detection | None:
+                changes: int, *, merge_s: float = _REPEAT_MERGE_S) -> Detection | None:
         sig = self.signature
         if start_s < self._quiet_until_s:
             self.counters["merged_repeat"] += 1  # not extended: a chain of clutter must not mute the next sounding
             return None
-        self._quiet_until_s = end_s + _REPEAT_MERGE_S
+        self._quiet_until_s = end_s + merge_s
         completeness = min(1.0, changes / max(1, sig.changes_min))
         self.counters["detected"] += 1
         return Detection(
