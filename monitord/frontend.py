@@ -39,6 +39,7 @@ _RING_REACH = int(np.abs(_RING_OFFSETS).max())  # bins the ring reaches either s
 # bins beyond that, so a band at the edge of the analysed range is tracked exactly like one in the middle (what a
 # detector hears must not depend on where another detector's bands lie).
 BAND_MARGIN_BINS = 10
+_STFT_CHUNK_FRAMES = 64  # frames per rfft call (~2 s): 256 KiB in, 256 KiB out
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +69,16 @@ class Frontend:
         self.bin_lo = max(1, int(np.floor(min_hz / self.bin_hz)) - BAND_MARGIN_BINS)
         self.bin_hi = min(n_bins - 1, int(np.ceil(max_hz / self.bin_hz)) + BAND_MARGIN_BINS + 1)
         self.window = np.hanning(frame_length).astype(np.float32)
-        self._buffer = np.zeros(0, dtype=np.float32)
+        # Samples not yet consumed by a frame live at the front of one buffer that is reused from block to block,
+        # and frames are windowed into one reused scratch array: fresh multi-megabyte temporaries every block made
+        # the allocator hand memory back to the kernel and fault it in again (about a third of analyze's CPU time).
+        self._samples = np.zeros(2 * frame_length, dtype=np.float32)
+        self._held = 0  # samples held at the front of _samples
+        self._scratch = np.empty((_STFT_CHUNK_FRAMES, frame_length), dtype=np.float32)
         self._frames_done = 0
-        self._floor: NDArray[np.float32] | None = None
+        # Columns whose noise floor somebody reads (see `need_floor`); None: every column (nobody said).
+        self._floor_columns: NDArray[np.intp] | None = None
+        self._floor: NDArray[np.float32] | None = None  # over _floor_columns (or every column)
         self._floor_chunks = 0  # full chunks of _FLOOR_UPDATE_FRAMES folded into the floor so far
         self._pending: list[NDArray[np.float32]] = []
         self._pending_frames = 0
@@ -83,18 +91,45 @@ class Frontend:
     def frames_done(self) -> int:
         return self._frames_done
 
+    def need_floor(self, lo: int, hi: int) -> None:
+        """Somebody reads the noise floor of columns [lo, hi) (of the blocks' columns). Once anybody has said so,
+        the floor is kept only for the columns asked for — the floor costs as much as the FFT over a wide range,
+        and a detector's context (bins it looks at, but tracks nothing in) needs none; the other columns of
+        `SpectralBlock.floor` are NaN. Per column the floor is the same either way. Call before the first block."""
+        if self._frames_done or self._held:
+            raise RuntimeError("need_floor() must be called before the first block is fed")
+        width = self.bin_hi - self.bin_lo
+        wanted = np.arange(max(0, lo), min(width, hi), dtype=np.intp)
+        known = self._floor_columns if self._floor_columns is not None else np.zeros(0, dtype=np.intp)
+        self._floor_columns = np.union1d(known, wanted).astype(np.intp)
+
     def feed(self, samples: NDArray[np.float32]) -> SpectralBlock | None:
-        buffer = np.concatenate([self._buffer, samples.astype(np.float32, copy=False)]) if len(self._buffer) \
-            else samples.astype(np.float32, copy=False)
-        n_frames = 0 if len(buffer) < self.frame_length else 1 + (len(buffer) - self.frame_length) // self.hop_length
+        samples = samples.astype(np.float32, copy=False)
+        held = self._held + len(samples)
+        if held > len(self._samples):
+            grown = np.zeros(max(held, 2 * len(self._samples)), dtype=np.float32)
+            grown[: self._held] = self._samples[: self._held]
+            self._samples = grown
+        self._samples[self._held : held] = samples
+        self._held = held
+        n_frames = 0 if held < self.frame_length else 1 + (held - self.frame_length) // self.hop_length
         if n_frames == 0:
-            self._buffer = buffer.copy()
             return None
-        frames = sliding_window_view(buffer, self.frame_length)[:: self.hop_length][:n_frames] * self.window
-        # scipy's pocketfft keeps float32 in single precision and is several times faster here than numpy.fft.
-        spectrum = scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, self.bin_lo : self.bin_hi]
-        power = (spectrum.real * spectrum.real + spectrum.imag * spectrum.imag).astype(np.float32, copy=False)
-        self._buffer = buffer[n_frames * self.hop_length :].copy()
+        windows = sliding_window_view(self._samples[:held], self.frame_length)[:: self.hop_length]
+        power = np.empty((n_frames, self.bin_hi - self.bin_lo), dtype=np.float32)
+        # A few dozen frames per transform: the temporaries stay in the cache, and the spectra come out the same
+        # as in one call (pocketfft transforms each frame on its own).
+        for begin in range(0, n_frames, _STFT_CHUNK_FRAMES):
+            end = min(n_frames, begin + _STFT_CHUNK_FRAMES)
+            frames = np.multiply(windows[begin:end], self.window, out=self._scratch[: end - begin])
+            # scipy's pocketfft keeps float32 in single precision and is several times faster here than numpy.fft.
+            spectrum = scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, self.bin_lo : self.bin_hi]
+            chunk = power[begin:end]
+            np.multiply(spectrum.real, spectrum.real, out=chunk)
+            chunk += spectrum.imag * spectrum.imag
+        consumed = n_frames * self.hop_length
+        self._held = held - consumed
+        self._samples[: self._held] = self._samples[consumed:held].copy()
         first = self._frames_done
         self._frames_done += n_frames
         floor = self._floor_before(power)
@@ -102,7 +137,7 @@ class Frontend:
 
     def flush(self) -> SpectralBlock | None:
         """Pad the tail with silence so the last samples are analysed too."""
-        if self._padded or len(self._buffer) == 0:
+        if self._padded or self._held == 0:
             return None
         self._padded = True
         pad = self.frame_length - self.hop_length
@@ -114,15 +149,22 @@ class Frontend:
         The floor moves once per chunk of _FLOOR_UPDATE_FRAMES frames counted from the start of the stream, so the
         result does not depend on how the stream was cut into blocks (after the first chunk).
         """
+        columns = self._floor_columns
+        tracked = power if columns is None else power[:, columns]
         if self._floor is None:
-            self._floor = self._percentile(power[:_FLOOR_UPDATE_FRAMES])
+            self._floor = self._percentile(tracked[:_FLOOR_UPDATE_FRAMES])
         floors = np.empty_like(power)
+        if columns is not None:
+            floors.fill(np.nan)
         done = 0
         while done < power.shape[0]:
             room = _FLOOR_UPDATE_FRAMES - self._pending_frames
             take = min(room, power.shape[0] - done)
-            floors[done : done + take] = self._floor
-            self._pending.append(power[done : done + take])
+            if columns is None:
+                floors[done : done + take] = self._floor
+            else:
+                floors[done : done + take, columns] = self._floor
+            self._pending.append(tracked[done : done + take])
             self._pending_frames += take
             done += take
             if self._pending_frames == _FLOOR_UPDATE_FRAMES:
@@ -216,6 +258,8 @@ class ToneTracker:
                        frontend.bin_hi - frontend.bin_lo - BAND_MARGIN_BINS)
         if self._k1 <= self._k0:
             raise ValueError(f"band {band} lies outside the analysed range")
+        # The floor is read over the band and beside the peak, which may climb two bins past it (frame_features).
+        frontend.need_floor(self._k0 - 3, self._k1 + 4)
         # Carried across blocks: per-frame features of frames whose segment is not final yet.
         self._carry_first = 0
         self._carry: tuple[NDArray[np.bool_], NDArray[np.float32], NDArray[np.float32]] = (
