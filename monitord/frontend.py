@@ -80,8 +80,11 @@ class Frontend:
         self._floor_columns: NDArray[np.intp] | None = None
         self._floor: NDArray[np.float32] | None = None  # over _floor_columns (or every column)
         self._floor_chunks = 0  # full chunks of _FLOOR_UPDATE_FRAMES folded into the floor so far
-        self._pending: list[NDArray[np.float32]] = []
-        self._pending_frames = 0
+        self._floor_ranges: list[tuple[int, int]] = []  # _floor_columns as runs [lo, hi) of adjacent columns
+        chunk_s = _FLOOR_UPDATE_FRAMES * hop_length / rate_hz
+        self._floor_rise = np.float32(min(1.0, chunk_s / _FLOOR_RISE_TIME_S))  # share of a step taken per chunk
+        self._floor_fall = np.float32(min(1.0, chunk_s / _FLOOR_FALL_TIME_S))
+        self._pending = np.zeros((0, 0), dtype=np.float32)  # frames of the floor's chunk still open (tracked columns)
         self._padded = False
 
     def frame_center_s(self, frame: int | float) -> float:
@@ -101,7 +104,9 @@ class Frontend:
         width = self.bin_hi - self.bin_lo
         wanted = np.arange(max(0, lo), min(width, hi), dtype=np.intp)
         known = self._floor_columns if self._floor_columns is not None else np.zeros(0, dtype=np.intp)
-        self._floor_columns = np.union1d(known, wanted).astype(np.intp)
+        self._floor_columns = columns = np.union1d(known, wanted).astype(np.intp)
+        breaks = np.flatnonzero(np.diff(columns) > 1) + 1
+        self._floor_ranges = [(int(run[0]), int(run[-1]) + 1) for run in np.split(columns, breaks) if len(run)]
 
     def feed(self, samples: NDArray[np.float32]) -> SpectralBlock | None:
         samples = samples.astype(np.float32, copy=False)
@@ -153,45 +158,47 @@ class Frontend:
         tracked = power if columns is None else power[:, columns]
         if self._floor is None:
             self._floor = self._percentile(tracked[:_FLOOR_UPDATE_FRAMES])
-        floors = np.empty_like(power)
-        if columns is not None:
-            floors.fill(np.nan)
-        done = 0
-        while done < power.shape[0]:
-            room = _FLOOR_UPDATE_FRAMES - self._pending_frames
-            take = min(room, power.shape[0] - done)
-            if columns is None:
-                floors[done : done + take] = self._floor
-            else:
-                floors[done : done + take, columns] = self._floor
-            self._pending.append(tracked[done : done + take])
-            self._pending_frames += take
-            done += take
-            if self._pending_frames == _FLOOR_UPDATE_FRAMES:
-                chunk = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-                self._pending, self._pending_frames = [], 0
+        # The frames of the chunk left open by the last block come first; every whole chunk is estimated at once.
+        held = len(self._pending)
+        series = np.concatenate([self._pending, tracked]) if held else tracked
+        chunks = len(series) // _FLOOR_UPDATE_FRAMES
+        floor_rows = [self._floor]
+        if chunks:
+            whole = series[: chunks * _FLOOR_UPDATE_FRAMES].reshape(chunks, _FLOOR_UPDATE_FRAMES, -1)
+            for estimate in self._percentile(whole, axis=1):
                 if self._floor_chunks == 0:
                     # The first full chunk replaces the provisional floor: a stream fed in small blocks started
                     # from a floor of a few frames, and the slow rise would carry that guess for many seconds.
-                    self._floor = self._percentile(chunk)
+                    self._floor = estimate
                 else:
-                    self._floor = self._smoothed(self._floor, self._percentile(chunk), chunk.shape[0])
+                    self._floor = self._smoothed(self._floor, estimate)
                 self._floor_chunks += 1
+                floor_rows.append(self._floor)
+        self._pending = series[chunks * _FLOOR_UPDATE_FRAMES :]
+        # Frame i of this block lies in chunk (held + i) // _FLOOR_UPDATE_FRAMES of `series`: the floor before it.
+        which = (held + np.arange(power.shape[0])) // _FLOOR_UPDATE_FRAMES
+        tracked_floor = np.stack(floor_rows)[which]
+        if columns is None:
+            return tracked_floor
+        floors = np.full_like(power, np.nan)
+        at = 0
+        for lo, hi in self._floor_ranges:  # slices: much cheaper than scattering through the column indices
+            floors[:, lo:hi] = tracked_floor[:, at : at + hi - lo]
+            at += hi - lo
         return floors
 
-    def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
-        seconds = frames * self.hop_length / self.rate_hz
-        rise = np.float32(min(1.0, seconds / _FLOOR_RISE_TIME_S))
-        fall = np.float32(min(1.0, seconds / _FLOOR_FALL_TIME_S))
+    def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32]) -> NDArray[np.float32]:
+        """The floor after one more chunk of _FLOOR_UPDATE_FRAMES frames whose estimate is `estimate`."""
         log_floor = np.log(floor)
         step = np.log(estimate) - log_floor
-        log_floor += np.where(step > 0, rise, fall) * step
-        return np.exp(log_floor).astype(np.float32)
+        log_floor += np.where(step > 0, self._floor_rise, self._floor_fall) * step
+        return np.exp(log_floor).astype(np.float32, copy=False)
 
     @staticmethod
-    def _percentile(power: NDArray[np.float32]) -> NDArray[np.float32]:
-        k = round((power.shape[0] - 1) * _FLOOR_PERCENTILE / 100.0)
-        value = np.partition(power, k, axis=0)[k]
+    def _percentile(power: NDArray[np.float32], axis: int = 0) -> NDArray[np.float32]:
+        """The floor estimate from a chunk of frames along `axis` (the frames' axis)."""
+        k = round((power.shape[axis] - 1) * _FLOOR_PERCENTILE / 100.0)
+        value = np.partition(power, k, axis=axis)[(slice(None),) * axis + (k,)]
         floor: NDArray[np.float32] = np.maximum(value * np.float32(_FLOOR_PERCENTILE_TO_MEAN),
                                                 np.float32(_FLOOR_MIN_POWER)).astype(np.float32)
         return floor
@@ -283,18 +290,23 @@ class ToneTracker:
         k0, k1 = self._k0, self._k1
         ratio = power[:, k0 : k1 + 1] / floor[:, k0 : k1 + 1]
         peak = np.argmax(ratio, axis=1) + k0
-        rows = np.arange(power.shape[0])
+        # Gathers through flat indices (row start + column): the same values as power[rows, column], for much less
+        # numpy overhead (this runs for every tracker on every block).
+        flat_power, flat_floor = power.reshape(-1), floor.reshape(-1)
+        row_start = np.arange(0, power.size, power.shape[1])
         # The best bin by SNR may sit on the flank of the power peak (the floor differs from bin to bin): climb to
         # the power maximum, at most two bins, so interpolation and the local-maximum test see the real peak.
         lowest, highest = max(k0 - 2, _RING_REACH), min(k1 + 2, power.shape[1] - 1 - _RING_REACH)
         for _ in range(2):
-            neighbours = np.stack([power[rows, peak - 1], power[rows, peak], power[rows, peak + 1]])
-            peak = np.clip(peak + np.argmax(neighbours, axis=0) - 1, lowest, highest)
-        p0 = power[rows, peak]
-        pm = power[rows, peak - 1]
-        pp = power[rows, peak + 1]
-        snr = (pm + p0 + pp) / (floor[rows, peak - 1] + floor[rows, peak] + floor[rows, peak + 1])
-        ring = power[rows[:, None], peak[:, None] + _RING_OFFSETS[None, :]].mean(axis=1)
+            at = row_start + peak
+            neighbours = np.stack([flat_power[at - 1], flat_power[at], flat_power[at + 1]])
+            peak = np.minimum(np.maximum(peak + np.argmax(neighbours, axis=0) - 1, lowest), highest)
+        at = row_start + peak
+        p0 = flat_power[at]
+        pm = flat_power[at - 1]
+        pp = flat_power[at + 1]
+        snr = (pm + p0 + pp) / (flat_floor[at - 1] + flat_floor[at] + flat_floor[at + 1])
+        ring = flat_power[at[:, None] + _RING_OFFSETS[None, :]].mean(axis=1)
         tiny = np.float32(1e-30)
         lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
         curvature = lm - 2 * l0 + lp
