@@ -426,6 +426,20 @@ class ToneTracker:
         ]
 
 
+def _sliding_max(values: NDArray[np.float32], window: int) -> NDArray[np.float32]:
+    """Per row, the maximum of every `window` consecutive values (what sliding_window_view(...).max(axis=2) gives,
+    exactly: a maximum does not round), from a few whole-row maxima of shifted copies instead of one small
+    reduction per frame. Windows of 2, 4, 8, ... are built by doubling; the last step overlaps two of them."""
+    span = 1
+    result = values
+    while 2 * span <= window:
+        result = np.maximum(result[:, :-span], result[:, span:])
+        span *= 2
+    if span < window:
+        result = np.maximum(result[:, : result.shape[1] - (window - span)], result[:, window - span :])
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class BandRun:
     """A run of frames in which at least one of several bands holds a tone (off gaps up to a limit bridged).
@@ -519,7 +533,7 @@ class RunTracker:
         # is that tone's fading tail (or a much weaker echo), not a tone of its own. Without this a room keeps
         # every tone "on" through the pauses and through the other tone of a two-tone alarm.
         history = np.concatenate([self._recent_snr, np.where(on_new, snr_new, -np.inf)], axis=1)
-        recent_max = sliding_window_view(history, self._gate_frames, axis=1).max(axis=2)
+        recent_max = _sliding_max(history, self._gate_frames)
         on_new &= snr_new >= recent_max - self.tail_gate_db
         self._recent_snr = history[:, -(self._gate_frames - 1) :].astype(np.float32)
         on = np.concatenate([self._on, on_new], axis=1)

@@ -65,3 +65,17 @@ def test_floor_is_kept_only_where_a_tracker_reads_it_and_is_the_same_there() -> 
     assert 0 < len(columns) < kept.size // 2
     with pytest.raises(RuntimeError, match="before the first block"):
         tracked.need_floor(0, 5)
+
+
+def test_sliding_max_is_the_maximum_of_every_window() -> None:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from monitord.frontend import _sliding_max
+
+    rng = np.random.default_rng(3)
+    for window in range(2, 40):
+        for length in (window, window + 1, window + 7, 515):
+            values = rng.standard_normal((2, length)).astype(np.float32)
+            values[values < -0.5] = -np.inf  # frames without a tone
+            expected = sliding_window_view(values, window, axis=1).max(axis=2)
+            assert np.array_equal(_sliding_max(values, window), expected)
