@@ -35,6 +35,7 @@ _FLOOR_MIN_POWER = 1e-7  # ≈ −100 dBFS white noise in these units: keeps dig
 
 _RING_OFFSETS = np.array([-7, -6, -5, -4, 4, 5, 6, 7])  # bins beside the peak, outside the Hann main lobe
 _RING_REACH = int(np.abs(_RING_OFFSETS).max())  # bins the ring reaches either side of a peak
+_STEPS = np.array([-1, 0, 1])[:, None]  # a peak's bin and its neighbours, as rows of a gather
 # Bins analysed beyond the outermost band: a tracker's peak may climb 2 bins past its band and its ring reaches 7
 # bins beyond that, so a band at the edge of the analysed range is tracked exactly like one in the middle (what a
 # detector hears must not depend on where another detector's bands lie).
@@ -298,21 +299,22 @@ class ToneTracker:
         # the power maximum, at most two bins, so interpolation and the local-maximum test see the real peak.
         lowest, highest = max(k0 - 2, _RING_REACH), min(k1 + 2, power.shape[1] - 1 - _RING_REACH)
         for _ in range(2):
-            at = row_start + peak
-            neighbours = np.stack([flat_power[at - 1], flat_power[at], flat_power[at + 1]])
+            neighbours = flat_power[row_start + peak + _STEPS]  # (3, frames): the bins below, at and above
             peak = np.minimum(np.maximum(peak + np.argmax(neighbours, axis=0) - 1, lowest), highest)
-        at = row_start + peak
-        p0 = flat_power[at]
-        pm = flat_power[at - 1]
-        pp = flat_power[at + 1]
-        snr = (pm + p0 + pp) / (flat_floor[at - 1] + flat_floor[at] + flat_floor[at + 1])
-        ring = flat_power[at[:, None] + _RING_OFFSETS[None, :]].mean(axis=1)
+        at = row_start + peak + _STEPS
+        pm, p0, pp = flat_power[at]
+        floor_m, floor_0, floor_p = flat_floor[at]
+        snr = (pm + p0 + pp) / (floor_m + floor_0 + floor_p)
+        ring_bins = flat_power[at[1][:, None] + _RING_OFFSETS[None, :]]
+        # ring_bins.mean(axis=1), as ndarray.mean computes it (sum, then divide by the count), without its wrapper.
+        ring = np.add.reduce(ring_bins, axis=1)
+        np.true_divide(ring, np.intp(len(_RING_OFFSETS)), out=ring, casting="unsafe")
         tiny = np.float32(1e-30)
         lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
         curvature = lm - 2 * l0 + lp
         with np.errstate(divide="ignore", invalid="ignore"):
             delta = np.where(curvature < 0, 0.5 * (lm - lp) / curvature, 0.0)
-        delta = np.clip(delta, -0.5, 0.5)
+        delta = np.minimum(np.maximum(delta, -0.5), 0.5)
         frequency = ((peak + block.bin_lo + delta) * self.fe.bin_hz).astype(np.float32)
         loud = snr >= self.min_snr_lin
         if self.note_hz is not None:
