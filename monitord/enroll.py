@@ -30,9 +30,9 @@ from numpy.typing import NDArray
 from monitord.alarms import AlarmKind
 from monitord.audio import INTERNAL_RATE_HZ, open_audio
 from monitord.detectors.critical import MIN_SWING_DB, split_two_tones
-from monitord.detectors.non_critical import NonCriticalDetector
+from monitord.detectors.non_critical import MAX_SCATTER_BINS, NonCriticalDetector, pitch_scatter_hz
 from monitord.errors import ExitCode, UserError
-from monitord.frontend import _RING_OFFSETS, Frontend, SpectralBlock
+from monitord.frontend import _RING_OFFSETS, FRAME_LENGTH, Frontend, SpectralBlock
 from monitord.profiles import BeepSignature, TwoToneSignature
 
 _MIN_HZ = 400.0  # piezo beepers sound above this; voices' fundamentals lie below it
@@ -58,6 +58,10 @@ _MAX_DUTY = 0.6  # a "tone" on for more than 60 % of the recording is a hum or a
 _SPAN_SLACK = 1.35
 _SPAN_SLACK_S = 0.2
 _HEARD_FRACTION = 0.5
+# A sounding's pitch may stray (median distance of its frames from their median) three times as much as the clinic
+# recording's beeps did, and never less than the detector's own floor (estimation noise of a faint beep).
+_SCATTER_SLACK = 3.0
+_SCATTER_MIN_HZ = MAX_SCATTER_BINS * INTERNAL_RATE_HZ / FRAME_LENGTH
 
 
 class NoClearAlarmError(UserError):
@@ -125,6 +129,8 @@ class EnrollmentResult:
         if isinstance(sig, BeepSignature):
             lines.append(f"  soundings of {sig.span_min_s:.2f}–{sig.span_max_s:.2f} s accepted (about "
                          f"{sig.beeps_at_enrollment} beep(s) each, pauses ≤ {sig.gap_max_s:.2f} s)")
+            if sig.pitch_scatter_max_hz is not None:
+                lines.append(f"  pitch held steady: frames within {sig.pitch_scatter_max_hz:.1f} Hz of it (median)")
         else:
             lines.append(f"  tones: {sig.tone_min_s:.2f}–{sig.tone_max_s:.2f} s accepted, ≥ {sig.changes_min} "
                          f"changes per burst, bursts {sig.burst_min_s:.1f}–{sig.burst_max_s:.1f} s, gaps ≤ "
@@ -459,6 +465,9 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
                                    float(best.frame_snr_db[a:b][on[a:b]].mean()))]) for a, b in runs]
     harmonics = _harmonics_of(frequency, [t for t in tracks if t is not best], best)
+    # How much the beep's pitch strayed frame to frame here: at home it may stray a few times as much (a fainter
+    # beep's pitch is measured less exactly) before a sounding is taken for a voice or a tune drifting about it.
+    scatter_hz = max(pitch_scatter_hz(best.frame_frequency_hz[a:b][on[a:b]]) for a, b in runs)
     notes = []
     if len(soundings) == 1:
         notes.append("only one sounding found; a recording with two or more soundings gives a surer signature")
@@ -480,6 +489,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         count_max=min(50, max(beeps_per_run) + 2),
         quiet_after_s=2.5,
         beeps_at_enrollment=int(np.median(beeps_per_run)),
+        pitch_scatter_max_hz=round(max(_SCATTER_MIN_HZ, _SCATTER_SLACK * scatter_hz), 1),
         verified=True,
         enrolled_from=Path(name).name,
         snr_at_enrollment_db=round(snr_db, 1),

@@ -111,6 +111,12 @@ class BeepSignature(_Signature):
         description="with a learned tone: least time the tone is heard in one sounding (seconds; learned at "
         "enrollment as most of one beep as the detector heard it there; empty = no such check)",
     )
+    pitch_scatter_max_hz: float | None = Field(
+        default=None, gt=0.0, le=200.0,
+        description="with a learned tone: how far a sounding's pitch may stray from frame to frame (median distance "
+        "of its frames from their median pitch, Hz; learned at enrollment as three times what the clinic recording "
+        "showed; never below about a third of the 15.6 Hz analysis bin; empty = that least value)",
+    )
     beeps_at_enrollment: int | None = Field(default=None, ge=0, description="beeps per sounding when enrolled")
 
     @model_validator(mode="after")

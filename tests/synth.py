@@ -19,14 +19,17 @@ Audio = NDArray[np.float32]
 
 def tone(frequency_hz: float, duration_s: float, *, rate_hz: int = RATE_HZ, amplitude: float = 0.5,
          attack_s: float = 0.01, decay_s: float = 0.02, harmonics: Sequence[float] = (),
-         phase: float = 0.0) -> Audio:
-    """A tone with linear attack/decay; `harmonics` are relative amplitudes of harmonics 2, 3, ..."""
+         phase: float = 0.0, glide_hz: float = 0.0) -> Audio:
+    """A tone with linear attack/decay; `harmonics` are relative amplitudes of harmonics 2, 3, ...
+    `glide_hz`: the pitch moves steadily from frequency_hz − glide_hz/2 to frequency_hz + glide_hz/2."""
     n = round(duration_s * rate_hz)
     t = np.arange(n) / rate_hz
-    wave = np.sin(2 * np.pi * frequency_hz * t + phase)
+    # Phase of a linear glide: 2π ∫ f(t) dt with f(t) = f0 − g/2 + g·t/T.
+    cycles = frequency_hz * t + glide_hz * (t * t / (2 * max(duration_s, 1e-9)) - t / 2)
+    wave = np.sin(2 * np.pi * cycles + phase)
     for k, level in enumerate(harmonics, start=2):
         if k * frequency_hz < rate_hz / 2:
-            wave += level * np.sin(2 * np.pi * k * frequency_hz * t)
+            wave += level * np.sin(2 * np.pi * k * cycles)
     envelope = np.ones(n)
     a, d = int(attack_s * rate_hz), int(decay_s * rate_hz)
     if a:

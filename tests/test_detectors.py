@@ -277,6 +277,20 @@ def test_a_sounding_heard_for_less_than_most_of_one_beep_is_not_the_pump(profile
     assert [d.alarm for d in detect(strict, beep)] == [AlarmKind.NON_CRITICAL]
 
 
+def test_a_tone_drifting_about_the_pitch_is_not_the_pump(profile: Profile) -> None:
+    """A note gliding through the pump's pitch (22 Hz either side over one beep's length, as a voice or a siren
+    drifts): on average exactly the pump's pitch and steady enough by its spread (0.4 %), but never on it — a
+    beeper's pitch stands still. The steady beep in the same noise is heard."""
+    rng = np.random.default_rng(45)
+    glide = synth.tone(PUMP_BEEP_HZ, PUMP_BEEP_S, harmonics=(0.0, 0.2), glide_hz=45.0)
+    audio = synth.mix_at_snr(room(glide, rng), synth.pink_noise(12.0, rng), 5.0, at_s=4.0)
+    pipeline = Pipeline(profile)
+    assert pipeline.feed(audio.astype(np.float32)) + pipeline.flush() == []
+    assert pipeline.counters()["non_critical_beep"]["scatter"] == 1
+    beep = synth.mix_at_snr(room(pump_beep(), rng), synth.pink_noise(12.0, rng), 5.0, at_s=4.0)
+    assert [d.alarm for d in detect(profile, beep)] == [AlarmKind.NON_CRITICAL]
+
+
 def test_a_faint_note_just_before_a_two_beep_sounding_does_not_split_it(profile: Profile) -> None:
     """Busy band: a faint blip at the pump's pitch, then the pump's two short beeps. The faint blip must not use up
     the sounding's span so that the two beeps are judged apart (each too short to be the pump)."""

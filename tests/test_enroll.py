@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from monitord.alarms import AlarmKind
+from monitord.detectors.non_critical import MAX_SCATTER_BINS
 from monitord.enroll import NoClearAlarmError, enroll
 from monitord.errors import ExitCode
 from monitord.pipeline import Pipeline
@@ -44,6 +45,8 @@ def test_learns_the_beep(clinic_recordings: Callable[[str], Path]) -> None:
     assert sig.span_max_s <= 1.35 * (PUMP_BEEP_S + 0.25) + 0.2
     assert sig.heard_min_s is not None
     assert 0.4 * PUMP_BEEP_S <= sig.heard_min_s <= 0.7 * PUMP_BEEP_S
+    # A steady beeper: its pitch is held to the detector's own floor (a third of a 15.6 Hz bin), not wider.
+    assert sig.pitch_scatter_max_hz == pytest.approx(MAX_SCATTER_BINS * 16000 / 1024, abs=0.1)
 
 
 def test_a_beep_recording_is_no_critical_alarm(clinic_recordings: Callable[[str], Path]) -> None:
@@ -111,6 +114,27 @@ def test_an_enrolled_beep_is_told_from_a_note_one_percent_off(clinic_recordings:
     pipeline = Pipeline(Profile(name="enrolled", non_critical=signature))
     found = pipeline.feed(audio.astype(np.float32)) + pipeline.flush()
     assert [d.alarm for d in found] == ([AlarmKind.NON_CRITICAL] if heard else [])
+
+
+def test_a_pump_whose_beep_wavers_is_heard_as_it_was_enrolled(clinic_recordings: Callable[..., Path]) -> None:
+    """Steady pitch is the detector's default expectation of a beeper (a voice or a tune drifting about the pitch is
+    rejected). Should a pump's own beep glide (here 45 Hz across each beep), enrollment learns how much, and the
+    pump is heard at home; with the default expectation it would not be."""
+    signature = enroll(clinic_recordings("non_critical", glide_hz=45.0), AlarmKind.NON_CRITICAL).signature
+    assert isinstance(signature, BeepSignature)
+    assert signature.frequency_hz == pytest.approx(PUMP_BEEP_HZ, rel=0.003)
+    assert signature.pitch_scatter_max_hz is not None
+    assert signature.pitch_scatter_max_hz >= 15.0
+    rng = np.random.default_rng(16)
+    beep = synth.beeps(PUMP_BEEP_HZ, count=1, beep_s=PUMP_BEEP_S, harmonics=(0.0, 0.2), glide_hz=45.0)
+    audio = synth.mix_at_snr(synth.reverb(beep, rng, rt60_s=0.4), synth.pink_noise(12.0, rng), 0.0, at_s=4.0)
+
+    def heard(sig: BeepSignature) -> list[AlarmKind]:
+        pipeline = Pipeline(Profile(name="enrolled", non_critical=sig))
+        return [d.alarm for d in pipeline.feed(audio.astype(np.float32)) + pipeline.flush()]
+
+    assert heard(signature) == [AlarmKind.NON_CRITICAL]
+    assert heard(signature.model_copy(update={"pitch_scatter_max_hz": None})) == []
 
 
 def test_a_low_tone_whose_second_harmonic_is_heard_longer_is_learned_by_its_fundamental() -> None:

@@ -22,7 +22,10 @@ Timings and tolerances (from the signature):
               and level within 8 dB) it is a device that keeps beeping, not the pump, and all of them are rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
   - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
-              chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide)
+              chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide), and its frames' median
+              distance from their median pitch at most 0.35 bin (~5.5 Hz) or `pitch_scatter_max_hz` if enrollment
+              heard the pump's own beep waver more: a beeper's pitch stands still, while a voice, a tune or a
+              siren drifting about the pitch can average right onto it
   - partial:  not one partial of a lower note: no harmonic series with fundamental f/k (k = 2..40, f/k ≥ 6
               bins) with two of its partials next to f (f·j/k, j = k±1, k±2, within f/2..3f/2) standing ≥ 8 dB
               out of their sides during the tone and within 6 dB of the tone's own prominence (music, voices and
@@ -36,7 +39,7 @@ Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after 
 repeat): start/end, mean SNR, the beep frequency, confidence from the SNR margin.
 
 Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, lower_note,
-repeating_device, cluttered, sweep, too_many_beeps, merged_repeat, detected.
+repeating_device, cluttered, sweep, too_many_beeps, merged_repeat, detected, scatter.
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ from monitord.profiles import BeepSignature, Profile
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
 _MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much louder than the last third
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
+# ... and its frames' median distance from their median pitch may be at most this (bins; or what enrollment learned,
+# if more). Measured on the benchmark (all seeds, every detection): true soundings 0.03 bin typical, 0.33 at most
+# but for two the music beside them beat with; false ones (speech, music, laughter, sirens) 0.02–2 bins, a third of
+# them above 0.35. The mean frequency alone cannot tell: a voice or melody drifting about the pitch averages onto it.
+MAX_SCATTER_BINS = 0.35
 _CORE_DB = 12.0  # frames this far under a sounding's loudest are clutter around it, not the beep
 _PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
 _MIN_TONE_FRAMES = 4  # a sounding holds this many frames with the tone (~0.13 s; noise can fake fewer), unless the
@@ -100,6 +108,15 @@ def _decay_db(snr_db: NDArray[np.float32]) -> float:
         snr_db = snr_db[:-2]
     third = max(1, len(snr_db) // 3)
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
+
+
+def pitch_scatter_hz(frequency_hz: NDArray[np.float32] | NDArray[np.float64]) -> float:
+    """How far a tone's per-frame pitch strays: the median distance of its frames from their median pitch (Hz).
+    Robust on purpose: a beep's first and last frames (attack, release, the room's echo mixing with what follows)
+    may stray by a bin or more, while in between a beeper's pitch stands still to a fraction of a bin."""
+    if len(frequency_hz) == 0:
+        return 0.0
+    return float(np.median(np.abs(frequency_hz - np.median(frequency_hz))))
 
 
 @dataclass
@@ -171,6 +188,7 @@ class NonCriticalDetector(Detector):
         self._run_tracker: RunTracker | None = None
         self._segment_tracker: ToneTracker | None = None
         self._bin_hz = 1.0
+        self._max_scatter_hz = float("inf")
         self._judged_until_frame = -1  # global frame up to which overlapping windows were already looked at
         self._min_frames = _MIN_TONE_FRAMES
         self._groups: list[_Group] = []  # open sequences (default guess)
@@ -195,6 +213,8 @@ class NonCriticalDetector(Detector):
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
         self._bin_hz = frontend.bin_hz
+        # A beeper's pitch stands still; a pump whose beep was heard wavering at the clinic is allowed its own.
+        self._max_scatter_hz = max(MAX_SCATTER_BINS * frontend.bin_hz, sig.pitch_scatter_max_hz or 0.0)
         frame_s = self._frame_s = frontend.hop_length / frontend.rate_hz
         self._min_frames = max(_MIN_TONE_FRAMES_SHORTEST, min(_MIN_TONE_FRAMES, int(sig.span_min_s / frame_s)))
         self._context_keep_frames = round(_CONTEXT_KEEP_S / frame_s)
@@ -363,6 +383,8 @@ class NonCriticalDetector(Detector):
             candidate.reason = "decaying"  # a bell, chime or plucked note fades; the pump's beep holds its level
         elif float(np.std(run.frequency_hz[0][on])) > max(_MAX_WOBBLE * frequency, 0.6 * self._bin_hz):
             candidate.reason = "wobble"  # a voice or a vibrato glides; the pump's beep holds its pitch
+        elif pitch_scatter_hz(run.frequency_hz[0][on]) > self._max_scatter_hz:
+            candidate.reason = "scatter"  # about the pitch on average, but never on it: not a beeper
         elif self._lower_note(run.first_frame + frames):
             candidate.reason = "lower_note"  # one partial of a lower note (music, a voice, a ring tone)
         else:
