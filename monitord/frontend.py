@@ -41,6 +41,7 @@ _STEPS = np.array([-1, 0, 1])[:, None]  # a peak's bin and its neighbours, as ro
 # detector hears must not depend on where another detector's bands lie).
 BAND_MARGIN_BINS = 10
 _STFT_CHUNK_FRAMES = 64  # frames per rfft call (~2 s): 256 KiB in, 256 KiB out
+_MAX_KEPT_SAMPLES = 1 << 20  # the reused sample buffer is dropped after a block longer than this (~65 s at 16 kHz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,10 @@ class Frontend:
             chunk += spectrum.imag * spectrum.imag
         consumed = n_frames * self.hop_length
         self._held = held - consumed
-        self._samples[: self._held] = self._samples[consumed:held].copy()
+        if len(self._samples) > _MAX_KEPT_SAMPLES:  # one huge block (a whole file at once) is not kept around
+            self._samples = np.concatenate([self._samples[consumed:held], np.zeros(self.frame_length, np.float32)])
+        else:
+            self._samples[: self._held] = self._samples[consumed:held].copy()
         first = self._frames_done
         self._frames_done += n_frames
         floor = self._floor_before(power)

@@ -79,3 +79,18 @@ def test_sliding_max_is_the_maximum_of_every_window() -> None:
             values[values < -0.5] = -np.inf  # frames without a tone
             expected = sliding_window_view(values, window, axis=1).max(axis=2)
             assert np.array_equal(_sliding_max(values, window), expected)
+
+
+def test_a_whole_file_fed_at_once_is_not_kept_and_gives_the_same_spectra() -> None:
+    audio = _audio()
+    power, _ = _stream(Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0), audio, 16 * RATE_HZ)
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+    whole = np.concatenate([audio, audio])  # 80 s in one block: beyond what the frontend keeps between blocks
+    block = frontend.feed(whole)
+    assert block is not None
+    assert len(frontend._samples) < len(whole) // 4
+    assert np.array_equal(block.power[: power.shape[0] - 1], power[:-1])
+    # And the stream goes on seamlessly after it.
+    more = frontend.feed(audio[: RATE_HZ])
+    assert more is not None
+    assert more.first_frame == block.frames
