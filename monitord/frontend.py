@@ -35,10 +35,13 @@ _FLOOR_MIN_POWER = 1e-7  # ≈ −100 dBFS white noise in these units: keeps dig
 
 _RING_OFFSETS = np.array([-7, -6, -5, -4, 4, 5, 6, 7])  # bins beside the peak, outside the Hann main lobe
 _RING_REACH = int(np.abs(_RING_OFFSETS).max())  # bins the ring reaches either side of a peak
+_STEPS = np.array([-1, 0, 1])[:, None]  # a peak's bin and its neighbours, as rows of a gather
 # Bins analysed beyond the outermost band: a tracker's peak may climb 2 bins past its band and its ring reaches 7
 # bins beyond that, so a band at the edge of the analysed range is tracked exactly like one in the middle (what a
 # detector hears must not depend on where another detector's bands lie).
 BAND_MARGIN_BINS = 10
+_STFT_CHUNK_FRAMES = 64  # frames per rfft call (~2 s): 256 KiB in, 256 KiB out
+_MAX_KEPT_SAMPLES = 1 << 20  # the reused sample buffer is dropped after a block longer than this (~65 s at 16 kHz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +71,22 @@ class Frontend:
         self.bin_lo = max(1, int(np.floor(min_hz / self.bin_hz)) - BAND_MARGIN_BINS)
         self.bin_hi = min(n_bins - 1, int(np.ceil(max_hz / self.bin_hz)) + BAND_MARGIN_BINS + 1)
         self.window = np.hanning(frame_length).astype(np.float32)
-        self._buffer = np.zeros(0, dtype=np.float32)
+        # Samples not yet consumed by a frame live at the front of one buffer that is reused from block to block,
+        # and frames are windowed into one reused scratch array: fresh multi-megabyte temporaries every block made
+        # the allocator hand memory back to the kernel and fault it in again (about a third of analyze's CPU time).
+        self._samples = np.zeros(2 * frame_length, dtype=np.float32)
+        self._held = 0  # samples held at the front of _samples
+        self._scratch = np.empty((_STFT_CHUNK_FRAMES, frame_length), dtype=np.float32)
         self._frames_done = 0
-        self._floor: NDArray[np.float32] | None = None
+        # Columns whose noise floor somebody reads (see `need_floor`); None: every column (nobody said).
+        self._floor_columns: NDArray[np.intp] | None = None
+        self._floor: NDArray[np.float32] | None = None  # over _floor_columns (or every column)
         self._floor_chunks = 0  # full chunks of _FLOOR_UPDATE_FRAMES folded into the floor so far
-        self._pending: list[NDArray[np.float32]] = []
-        self._pending_frames = 0
+        self._floor_ranges: list[tuple[int, int]] = []  # _floor_columns as runs [lo, hi) of adjacent columns
+        chunk_s = _FLOOR_UPDATE_FRAMES * hop_length / rate_hz
+        self._floor_rise = np.float32(min(1.0, chunk_s / _FLOOR_RISE_TIME_S))  # share of a step taken per chunk
+        self._floor_fall = np.float32(min(1.0, chunk_s / _FLOOR_FALL_TIME_S))
+        self._pending = np.zeros((0, 0), dtype=np.float32)  # frames of the floor's chunk still open (tracked columns)
         self._padded = False
 
     def frame_center_s(self, frame: int | float) -> float:
@@ -83,18 +96,50 @@ class Frontend:
     def frames_done(self) -> int:
         return self._frames_done
 
+    def need_floor(self, lo: int, hi: int) -> None:
+        """Somebody reads the noise floor of columns [lo, hi) (of the blocks' columns). Once anybody has said so,
+        the floor is kept only for the columns asked for — the floor costs as much as the FFT over a wide range,
+        and a detector's context (bins it looks at, but tracks nothing in) needs none; the other columns of
+        `SpectralBlock.floor` are NaN. Per column the floor is the same either way. Call before the first block."""
+        if self._frames_done or self._held:
+            raise RuntimeError("need_floor() must be called before the first block is fed")
+        width = self.bin_hi - self.bin_lo
+        wanted = np.arange(max(0, lo), min(width, hi), dtype=np.intp)
+        known = self._floor_columns if self._floor_columns is not None else np.zeros(0, dtype=np.intp)
+        self._floor_columns = columns = np.union1d(known, wanted).astype(np.intp)
+        breaks = np.flatnonzero(np.diff(columns) > 1) + 1
+        self._floor_ranges = [(int(run[0]), int(run[-1]) + 1) for run in np.split(columns, breaks) if len(run)]
+
     def feed(self, samples: NDArray[np.float32]) -> SpectralBlock | None:
-        buffer = np.concatenate([self._buffer, samples.astype(np.float32, copy=False)]) if len(self._buffer) \
-            else samples.astype(np.float32, copy=False)
-        n_frames = 0 if len(buffer) < self.frame_length else 1 + (len(buffer) - self.frame_length) // self.hop_length
+        samples = samples.astype(np.float32, copy=False)
+        held = self._held + len(samples)
+        if held > len(self._samples):
+            grown = np.zeros(max(held, 2 * len(self._samples)), dtype=np.float32)
+            grown[: self._held] = self._samples[: self._held]
+            self._samples = grown
+        self._samples[self._held : held] = samples
+        self._held = held
+        n_frames = 0 if held < self.frame_length else 1 + (held - self.frame_length) // self.hop_length
         if n_frames == 0:
-            self._buffer = buffer.copy()
             return None
-        frames = sliding_window_view(buffer, self.frame_length)[:: self.hop_length][:n_frames] * self.window
-        # scipy's pocketfft keeps float32 in single precision and is several times faster here than numpy.fft.
-        spectrum = scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, self.bin_lo : self.bin_hi]
-        power = (spectrum.real * spectrum.real + spectrum.imag * spectrum.imag).astype(np.float32, copy=False)
-        self._buffer = buffer[n_frames * self.hop_length :].copy()
+        windows = sliding_window_view(self._samples[:held], self.frame_length)[:: self.hop_length]
+        power = np.empty((n_frames, self.bin_hi - self.bin_lo), dtype=np.float32)
+        # A few dozen frames per transform: the temporaries stay in the cache, and the spectra come out the same
+        # as in one call (pocketfft transforms each frame on its own).
+        for begin in range(0, n_frames, _STFT_CHUNK_FRAMES):
+            end = min(n_frames, begin + _STFT_CHUNK_FRAMES)
+            frames = np.multiply(windows[begin:end], self.window, out=self._scratch[: end - begin])
+            # scipy's pocketfft keeps float32 in single precision and is several times faster here than numpy.fft.
+            spectrum = scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, self.bin_lo : self.bin_hi]
+            chunk = power[begin:end]
+            np.multiply(spectrum.real, spectrum.real, out=chunk)
+            chunk += spectrum.imag * spectrum.imag
+        consumed = n_frames * self.hop_length
+        self._held = held - consumed
+        if len(self._samples) > _MAX_KEPT_SAMPLES:  # one huge block (a whole file at once) is not kept around
+            self._samples = np.concatenate([self._samples[consumed:held], np.zeros(self.frame_length, np.float32)])
+        else:
+            self._samples[: self._held] = self._samples[consumed:held].copy()
         first = self._frames_done
         self._frames_done += n_frames
         floor = self._floor_before(power)
@@ -102,7 +147,7 @@ class Frontend:
 
     def flush(self) -> SpectralBlock | None:
         """Pad the tail with silence so the last samples are analysed too."""
-        if self._padded or len(self._buffer) == 0:
+        if self._padded or self._held == 0:
             return None
         self._padded = True
         pad = self.frame_length - self.hop_length
@@ -114,42 +159,51 @@ class Frontend:
         The floor moves once per chunk of _FLOOR_UPDATE_FRAMES frames counted from the start of the stream, so the
         result does not depend on how the stream was cut into blocks (after the first chunk).
         """
+        columns = self._floor_columns
+        tracked = power if columns is None else power[:, columns]
         if self._floor is None:
-            self._floor = self._percentile(power[:_FLOOR_UPDATE_FRAMES])
-        floors = np.empty_like(power)
-        done = 0
-        while done < power.shape[0]:
-            room = _FLOOR_UPDATE_FRAMES - self._pending_frames
-            take = min(room, power.shape[0] - done)
-            floors[done : done + take] = self._floor
-            self._pending.append(power[done : done + take])
-            self._pending_frames += take
-            done += take
-            if self._pending_frames == _FLOOR_UPDATE_FRAMES:
-                chunk = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-                self._pending, self._pending_frames = [], 0
+            self._floor = self._percentile(tracked[:_FLOOR_UPDATE_FRAMES])
+        # The frames of the chunk left open by the last block come first; every whole chunk is estimated at once.
+        held = len(self._pending)
+        series = np.concatenate([self._pending, tracked]) if held else tracked
+        chunks = len(series) // _FLOOR_UPDATE_FRAMES
+        floor_rows = [self._floor]
+        if chunks:
+            whole = series[: chunks * _FLOOR_UPDATE_FRAMES].reshape(chunks, _FLOOR_UPDATE_FRAMES, -1)
+            for estimate in self._percentile(whole, axis=1):
                 if self._floor_chunks == 0:
                     # The first full chunk replaces the provisional floor: a stream fed in small blocks started
                     # from a floor of a few frames, and the slow rise would carry that guess for many seconds.
-                    self._floor = self._percentile(chunk)
+                    self._floor = estimate
                 else:
-                    self._floor = self._smoothed(self._floor, self._percentile(chunk), chunk.shape[0])
+                    self._floor = self._smoothed(self._floor, estimate)
                 self._floor_chunks += 1
+                floor_rows.append(self._floor)
+        self._pending = series[chunks * _FLOOR_UPDATE_FRAMES :]
+        # Frame i of this block lies in chunk (held + i) // _FLOOR_UPDATE_FRAMES of `series`: the floor before it.
+        which = (held + np.arange(power.shape[0])) // _FLOOR_UPDATE_FRAMES
+        tracked_floor = np.stack(floor_rows)[which]
+        if columns is None:
+            return tracked_floor
+        floors = np.full_like(power, np.nan)
+        at = 0
+        for lo, hi in self._floor_ranges:  # slices: much cheaper than scattering through the column indices
+            floors[:, lo:hi] = tracked_floor[:, at : at + hi - lo]
+            at += hi - lo
         return floors
 
-    def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
-        seconds = frames * self.hop_length / self.rate_hz
-        rise = np.float32(min(1.0, seconds / _FLOOR_RISE_TIME_S))
-        fall = np.float32(min(1.0, seconds / _FLOOR_FALL_TIME_S))
+    def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32]) -> NDArray[np.float32]:
+        """The floor after one more chunk of _FLOOR_UPDATE_FRAMES frames whose estimate is `estimate`."""
         log_floor = np.log(floor)
         step = np.log(estimate) - log_floor
-        log_floor += np.where(step > 0, rise, fall) * step
-        return np.exp(log_floor).astype(np.float32)
+        log_floor += np.where(step > 0, self._floor_rise, self._floor_fall) * step
+        return np.exp(log_floor).astype(np.float32, copy=False)
 
     @staticmethod
-    def _percentile(power: NDArray[np.float32]) -> NDArray[np.float32]:
-        k = round((power.shape[0] - 1) * _FLOOR_PERCENTILE / 100.0)
-        value = np.partition(power, k, axis=0)[k]
+    def _percentile(power: NDArray[np.float32], axis: int = 0) -> NDArray[np.float32]:
+        """The floor estimate from a chunk of frames along `axis` (the frames' axis)."""
+        k = round((power.shape[axis] - 1) * _FLOOR_PERCENTILE / 100.0)
+        value = np.partition(power, k, axis=axis)[(slice(None),) * axis + (k,)]
         floor: NDArray[np.float32] = np.maximum(value * np.float32(_FLOOR_PERCENTILE_TO_MEAN),
                                                 np.float32(_FLOOR_MIN_POWER)).astype(np.float32)
         return floor
@@ -216,6 +270,8 @@ class ToneTracker:
                        frontend.bin_hi - frontend.bin_lo - BAND_MARGIN_BINS)
         if self._k1 <= self._k0:
             raise ValueError(f"band {band} lies outside the analysed range")
+        # The floor is read over the band and beside the peak, which may climb two bins past it (frame_features).
+        frontend.need_floor(self._k0 - 3, self._k1 + 4)
         # Carried across blocks: per-frame features of frames whose segment is not final yet.
         self._carry_first = 0
         self._carry: tuple[NDArray[np.bool_], NDArray[np.float32], NDArray[np.float32]] = (
@@ -239,24 +295,30 @@ class ToneTracker:
         k0, k1 = self._k0, self._k1
         ratio = power[:, k0 : k1 + 1] / floor[:, k0 : k1 + 1]
         peak = np.argmax(ratio, axis=1) + k0
-        rows = np.arange(power.shape[0])
+        # Gathers through flat indices (row start + column): the same values as power[rows, column], for much less
+        # numpy overhead (this runs for every tracker on every block).
+        flat_power, flat_floor = power.reshape(-1), floor.reshape(-1)
+        row_start = np.arange(0, power.size, power.shape[1])
         # The best bin by SNR may sit on the flank of the power peak (the floor differs from bin to bin): climb to
         # the power maximum, at most two bins, so interpolation and the local-maximum test see the real peak.
         lowest, highest = max(k0 - 2, _RING_REACH), min(k1 + 2, power.shape[1] - 1 - _RING_REACH)
         for _ in range(2):
-            neighbours = np.stack([power[rows, peak - 1], power[rows, peak], power[rows, peak + 1]])
-            peak = np.clip(peak + np.argmax(neighbours, axis=0) - 1, lowest, highest)
-        p0 = power[rows, peak]
-        pm = power[rows, peak - 1]
-        pp = power[rows, peak + 1]
-        snr = (pm + p0 + pp) / (floor[rows, peak - 1] + floor[rows, peak] + floor[rows, peak + 1])
-        ring = power[rows[:, None], peak[:, None] + _RING_OFFSETS[None, :]].mean(axis=1)
+            neighbours = flat_power[row_start + peak + _STEPS]  # (3, frames): the bins below, at and above
+            peak = np.minimum(np.maximum(peak + np.argmax(neighbours, axis=0) - 1, lowest), highest)
+        at = row_start + peak + _STEPS
+        pm, p0, pp = flat_power[at]
+        floor_m, floor_0, floor_p = flat_floor[at]
+        snr = (pm + p0 + pp) / (floor_m + floor_0 + floor_p)
+        ring_bins = flat_power[at[1][:, None] + _RING_OFFSETS[None, :]]
+        # ring_bins.mean(axis=1), as ndarray.mean computes it (sum, then divide by the count), without its wrapper.
+        ring = np.add.reduce(ring_bins, axis=1)
+        np.true_divide(ring, np.intp(len(_RING_OFFSETS)), out=ring, casting="unsafe")
         tiny = np.float32(1e-30)
         lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
         curvature = lm - 2 * l0 + lp
         with np.errstate(divide="ignore", invalid="ignore"):
             delta = np.where(curvature < 0, 0.5 * (lm - lp) / curvature, 0.0)
-        delta = np.clip(delta, -0.5, 0.5)
+        delta = np.minimum(np.maximum(delta, -0.5), 0.5)
         frequency = ((peak + block.bin_lo + delta) * self.fe.bin_hz).astype(np.float32)
         loud = snr >= self.min_snr_lin
         if self.note_hz is not None:
@@ -370,6 +432,20 @@ class ToneTracker:
         ]
 
 
+def _sliding_max(values: NDArray[np.float32], window: int) -> NDArray[np.float32]:
+    """Per row, the maximum of every `window` consecutive values (what sliding_window_view(...).max(axis=2) gives,
+    exactly: a maximum does not round), from a few whole-row maxima of shifted copies instead of one small
+    reduction per frame. Windows of 2, 4, 8, ... are built by doubling; the last step overlaps two of them."""
+    span = 1
+    result = values
+    while 2 * span <= window:
+        result = np.maximum(result[:, :-span], result[:, span:])
+        span *= 2
+    if span < window:
+        result = np.maximum(result[:, : result.shape[1] - (window - span)], result[:, window - span :])
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class BandRun:
     """A run of frames in which at least one of several bands holds a tone (off gaps up to a limit bridged).
@@ -463,7 +539,7 @@ class RunTracker:
         # is that tone's fading tail (or a much weaker echo), not a tone of its own. Without this a room keeps
         # every tone "on" through the pauses and through the other tone of a two-tone alarm.
         history = np.concatenate([self._recent_snr, np.where(on_new, snr_new, -np.inf)], axis=1)
-        recent_max = sliding_window_view(history, self._gate_frames, axis=1).max(axis=2)
+        recent_max = _sliding_max(history, self._gate_frames)
         on_new &= snr_new >= recent_max - self.tail_gate_db
         self._recent_snr = history[:, -(self._gate_frames - 1) :].astype(np.float32)
         on = np.concatenate([self._on, on_new], axis=1)

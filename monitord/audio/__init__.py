@@ -76,8 +76,8 @@ class _Conditioner:
         else:
             mono = frames.astype(np.float32, copy=False)
         self.samples_in += len(mono)
-        if not np.isfinite(np.sum(mono, dtype=np.float64)):  # cheap test first; the exact count only when needed
-            finite = np.isfinite(mono)
+        finite = np.isfinite(mono)  # (a float64 sum as a quick test first costs four times as much)
+        if not finite.all():
             self.non_finite_samples += int(len(mono) - np.count_nonzero(finite))
             mono = np.where(finite, mono, np.float32(0.0)).astype(np.float32)
         if len(mono) and max(float(mono.max()), -float(mono.min())) >= _CLIP_LEVEL:

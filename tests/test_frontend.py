@@ -1,0 +1,96 @@
+"""The frontend's spectra and noise floor do not depend on how the stream is cut, nor on which columns keep a floor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from monitord.frontend import Band, Frontend, SpectralBlock, ToneTracker
+from tests import synth
+
+RATE_HZ = synth.RATE_HZ
+
+
+def _audio() -> NDArray[np.float32]:
+    rng = np.random.default_rng(7)
+    background = synth.babble(40.0, rng, level=0.05)
+    return synth.place(background, synth.two_tone(1000.0, 1400.0, burst_s=3.0), 12.0)
+
+
+def _stream(frontend: Frontend, audio: NDArray[np.float32], block: int) -> tuple[NDArray[np.float32],
+                                                                                   NDArray[np.float32]]:
+    blocks: list[SpectralBlock] = []
+    for start in range(0, len(audio), block):
+        out = frontend.feed(audio[start : start + block])
+        if out is not None:
+            blocks.append(out)
+    tail = frontend.flush()
+    if tail is not None:
+        blocks.append(tail)
+    assert [b.first_frame for b in blocks] == list(np.cumsum([0] + [b.frames for b in blocks[:-1]]))
+    return np.concatenate([b.power for b in blocks]), np.concatenate([b.floor for b in blocks])
+
+
+def test_spectra_are_the_same_whatever_the_block_length() -> None:
+    audio = _audio()
+    # 16 s (analyze), 0.25 s (the microphone), and lengths that cut frames and transform chunks anywhere.
+    results = [_stream(Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0), audio, block)
+               for block in (16 * RATE_HZ, RATE_HZ // 4, 1234, 100_003)]
+    power, floor = results[0]
+    assert power.shape[0] == 1 + (len(audio) + 512 - 1024) // 512
+    for other_power, other_floor in results[1:]:
+        assert np.array_equal(other_power, power)  # bit for bit
+        # The floor starts from a provisional guess over the first block's frames; from the first full second on
+        # it is the same whatever the blocks.
+        assert np.array_equal(other_floor[32:], floor[32:])
+
+
+def test_floor_is_kept_only_where_a_tracker_reads_it_and_is_the_same_there() -> None:
+    audio = _audio()
+    everything = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+    power_all, floor_all = _stream(everything, audio, 16 * RATE_HZ)
+    tracked = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+    low = ToneTracker(Band("low", 975.0, 1025.0), frontend=tracked, min_snr_db=8.0)
+    high = ToneTracker(Band("high", 1365.0, 1435.0), frontend=tracked, min_snr_db=8.0)
+    power, floor = _stream(tracked, audio, 16 * RATE_HZ)
+    assert np.array_equal(power, power_all)
+    kept = ~np.isnan(floor[0])
+    columns = np.flatnonzero(kept)
+    assert np.array_equal(floor[:, columns], floor_all[:, columns])
+    assert np.isnan(floor[:, ~kept]).all()
+    # Each tracker's band, and the bins its peak may climb to, keep their floor; far from both bands none is kept.
+    for tracker in (low, high):
+        assert kept[tracker._k0 - 3 : tracker._k1 + 4].all()
+    assert 0 < len(columns) < kept.size // 2
+    with pytest.raises(RuntimeError, match="before the first block"):
+        tracked.need_floor(0, 5)
+
+
+def test_sliding_max_is_the_maximum_of_every_window() -> None:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from monitord.frontend import _sliding_max
+
+    rng = np.random.default_rng(3)
+    for window in range(2, 40):
+        for length in (window, window + 1, window + 7, 515):
+            values = rng.standard_normal((2, length)).astype(np.float32)
+            values[values < -0.5] = -np.inf  # frames without a tone
+            expected = sliding_window_view(values, window, axis=1).max(axis=2)
+            assert np.array_equal(_sliding_max(values, window), expected)
+
+
+def test_a_whole_file_fed_at_once_is_not_kept_and_gives_the_same_spectra() -> None:
+    audio = _audio()
+    power, _ = _stream(Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0), audio, 16 * RATE_HZ)
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+    whole = np.concatenate([audio, audio])  # 80 s in one block: beyond what the frontend keeps between blocks
+    block = frontend.feed(whole)
+    assert block is not None
+    assert len(frontend._samples) < len(whole) // 4
+    assert np.array_equal(block.power[: power.shape[0] - 1], power[:-1])
+    # And the stream goes on seamlessly after it.
+    more = frontend.feed(audio[: RATE_HZ])
+    assert more is not None
+    assert more.first_frame == block.frames
