@@ -38,8 +38,8 @@ Timings and tolerances (from the signature):
 Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
 repeat): start/end, mean SNR, the beep frequency, confidence from the SNR margin.
 
-Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, lower_note,
-repeating_device, cluttered, sweep, too_many_beeps, merged_repeat, detected, scatter.
+Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, scatter,
+lower_note, repeating_device, cluttered, sweep, too_many_beeps, merged_repeat, detected.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ _MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much l
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
 # ... and its frames' median distance from their median pitch may be at most this (bins; or what enrollment learned,
 # if more). Measured on the benchmark (all seeds, every detection): true soundings 0.03 bin typical, 0.33 at most
-# but for two the music beside them beat with; false ones (speech, music, laughter, sirens) 0.02–2 bins, a third of
-# them above 0.35. The mean frequency alone cannot tell: a voice or melody drifting about the pitch averages onto it.
+# but for two the music beside them beat with; false ones (speech, music, laughter, sirens) 0.02–2 bins, two in
+# five above 0.35. The mean frequency alone cannot tell: a voice or melody drifting about the pitch averages onto it.
 MAX_SCATTER_BINS = 0.35
 _CORE_DB = 12.0  # frames this far under a sounding's loudest are clutter around it, not the beep
 _PIECE_GAP_FRAMES = 2  # inside an over-long run, stretches of tone this many off frames apart are separate pieces
