@@ -362,8 +362,9 @@ class NonCriticalDetector(Detector):
         first, last = int(frames[0]), int(frames[-1]) + 1
         start_s, end_s = run.start_s + first * frame_s, run.start_s + last * frame_s
         snr = run.snr_db[0][on]
+        pitches = run.frequency_hz[0][on]
         weights = np.maximum(snr, 0.1)
-        frequency = float(np.sum(run.frequency_hz[0][on] * weights) / np.sum(weights))
+        frequency = float(np.sum(pitches * weights) / np.sum(weights))
         candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames))
         assert sig.frequency_hz is not None
         if candidate.span_s > sig.span_max_s:
@@ -381,9 +382,9 @@ class NonCriticalDetector(Detector):
             candidate.reason = "weak"
         elif _decay_db(snr) > _MAX_DECAY_DB:
             candidate.reason = "decaying"  # a bell, chime or plucked note fades; the pump's beep holds its level
-        elif float(np.std(run.frequency_hz[0][on])) > max(_MAX_WOBBLE * frequency, 0.6 * self._bin_hz):
+        elif float(np.std(pitches)) > max(_MAX_WOBBLE * frequency, 0.6 * self._bin_hz):
             candidate.reason = "wobble"  # a voice or a vibrato glides; the pump's beep holds its pitch
-        elif pitch_scatter_hz(run.frequency_hz[0][on]) > self._max_scatter_hz:
+        elif pitch_scatter_hz(pitches) > self._max_scatter_hz:
             candidate.reason = "scatter"  # about the pitch on average, but never on it: not a beeper
         elif self._lower_note(run.first_frame + frames):
             candidate.reason = "lower_note"  # one partial of a lower note (music, a voice, a ring tone)
