@@ -11,6 +11,7 @@ import math
 import random
 import socket
 import ssl
+from collections.abc import Awaitable
 
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
@@ -33,24 +34,25 @@ MAX_INFLIGHT_MESSAGES = 64
 
 async def publish(client: aiomqtt.Client, topic: str, payload: str | bytes, *, timeout_s: float,
                   retain: bool = False) -> None:
-    """`client.publish(..., qos=1)`, waiting at most `timeout_s` for the PUBACK (MqttError "Operation timed out").
+    """`client.publish(..., qos=1)`, waiting at most `timeout_s` for the PUBACK (MqttError "Operation timed out")."""
+    await _acknowledged(client.publish(topic, payload, qos=1, retain=retain, timeout=math.inf), timeout_s)
+
+
+async def subscribe(client: aiomqtt.Client, topic_filter: str, *, timeout_s: float) -> None:
+    """`client.subscribe(..., qos=1)`, waiting at most `timeout_s` for the SUBACK (MqttError "Operation timed out")."""
+    await _acknowledged(client.subscribe(topic_filter, qos=1, timeout=math.inf), timeout_s)
+
+
+async def _acknowledged(operation: Awaitable[object], timeout_s: float) -> None:
+    """Await an aiomqtt operation under our own timeout; running out raises aiomqtt's MqttError("Operation timed out").
 
     The timeout is ours (`asyncio.timeout`), not aiomqtt's: aiomqtt applies its own with `asyncio.wait_for`, which on
-    Python 3.11 returns normally and drops a cancellation that lands just as the PUBACK arrives (CPython gh-86296,
+    Python 3.11 returns normally and drops a cancellation that lands just as the ack arrives (CPython gh-86296,
     fixed in 3.12). The cancelled publisher then goes on to wait for more work, and stopping the service hangs.
     """
     try:
         async with asyncio.timeout(timeout_s):
-            await client.publish(topic, payload, qos=1, retain=retain, timeout=math.inf)
-    except TimeoutError:
-        raise aiomqtt.MqttError("Operation timed out") from None
-
-
-async def subscribe(client: aiomqtt.Client, topic_filter: str, *, timeout_s: float) -> None:
-    """`client.subscribe(..., qos=1)` with our own timeout, for the reason given in `publish`."""
-    try:
-        async with asyncio.timeout(timeout_s):
-            await client.subscribe(topic_filter, qos=1, timeout=math.inf)
+            await operation
     except TimeoutError:
         raise aiomqtt.MqttError("Operation timed out") from None
 
