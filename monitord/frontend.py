@@ -88,6 +88,9 @@ class Frontend:
         self._floor_fall = np.float32(min(1.0, chunk_s / _FLOOR_FALL_TIME_S))
         self._pending = np.zeros((0, 0), dtype=np.float32)  # frames of the floor's chunk still open (tracked columns)
         self._padded = False
+        # Per tracked band, the tonal peaks of the latest block (ToneTracker.frame_features): (block, features).
+        self.peak_cache: dict[tuple[int, int, float, float, float], tuple[SpectralBlock, tuple[
+            NDArray[np.bool_], NDArray[np.float32], NDArray[np.float32]]]] = {}
 
     def frame_center_s(self, frame: int | float) -> float:
         return (frame * self.hop_length + self.frame_length / 2) / self.rate_hz
@@ -270,6 +273,8 @@ class ToneTracker:
                        frontend.bin_hi - frontend.bin_lo - BAND_MARGIN_BINS)
         if self._k1 <= self._k0:
             raise ValueError(f"band {band} lies outside the analysed range")
+        # What the peak search depends on (see frame_features): trackers that agree on it share the search.
+        self._peak_key = (self._k0, self._k1, band.low_hz, band.high_hz, float(self.tonal_lin))
         # The floor is read over the band and beside the peak, which may climb two bins past it (frame_features).
         frontend.need_floor(self._k0 - 3, self._k1 + 4)
         # Carried across blocks: per-frame features of frames whose segment is not final yet.
@@ -291,12 +296,29 @@ class ToneTracker:
     def frame_features(self, block: SpectralBlock) -> tuple[NDArray[np.bool_], NDArray[np.float32],
                                                             NDArray[np.float32]]:
         """Per frame: on/off, peak frequency (Hz) and peak SNR over the floor (linear)."""
+        # Trackers of the same band (the default profile's two detectors both search 500–4500 Hz) find the same
+        # peaks; only their thresholds differ. The peaks are found once per block and band.
+        shared = self.fe.peak_cache.get(self._peak_key)
+        if shared is not None and shared[0] is block:
+            shaped, frequency, snr = shared[1]
+        else:
+            shaped, frequency, snr = self._peak_features(block)
+            self.fe.peak_cache[self._peak_key] = (block, (shaped, frequency, snr))
+        loud = snr >= self.min_snr_lin
+        if self.note_hz is not None:
+            loud |= (snr >= self.note_snr_lin) & (np.abs(frequency / self.note_hz - 1) <= self.note_tolerance)
+        return shaped & loud, frequency, snr
+
+    def _peak_features(self, block: SpectralBlock) -> tuple[NDArray[np.bool_], NDArray[np.float32],
+                                                            NDArray[np.float32]]:
+        """Per frame: whether the band's best peak is shaped like a tone (a local maximum, standing tonal_db over
+        the bins beside its main lobe, inside the band), its frequency (Hz) and its SNR over the floor (linear)."""
         power, floor = block.power, block.floor
         k0, k1 = self._k0, self._k1
         ratio = power[:, k0 : k1 + 1] / floor[:, k0 : k1 + 1]
         peak = np.argmax(ratio, axis=1) + k0
         # Gathers through flat indices (row start + column): the same values as power[rows, column], for much less
-        # numpy overhead (this runs for every tracker on every block).
+        # numpy overhead (this runs for every band on every block).
         flat_power, flat_floor = power.reshape(-1), floor.reshape(-1)
         row_start = np.arange(0, power.size, power.shape[1])
         # The best bin by SNR may sit on the flank of the power peak (the floor differs from bin to bin): climb to
@@ -320,16 +342,12 @@ class ToneTracker:
             delta = np.where(curvature < 0, 0.5 * (lm - lp) / curvature, 0.0)
         delta = np.minimum(np.maximum(delta, -0.5), 0.5)
         frequency = ((peak + block.bin_lo + delta) * self.fe.bin_hz).astype(np.float32)
-        loud = snr >= self.min_snr_lin
-        if self.note_hz is not None:
-            loud |= (snr >= self.note_snr_lin) & (np.abs(frequency / self.note_hz - 1) <= self.note_tolerance)
-        on = (
+        shaped = (
             (p0 >= pm) & (p0 >= pp)
-            & loud
             & (p0 >= self.tonal_lin * ring)
             & (frequency >= self.band.low_hz) & (frequency <= self.band.high_hz)
         )
-        return on, frequency, snr.astype(np.float32)
+        return shaped, frequency, snr.astype(np.float32)
 
     def process(self, block: SpectralBlock) -> list[ToneSegment]:
         on_new, freq_new, snr_new = self.frame_features(block)

@@ -94,3 +94,36 @@ def test_a_whole_file_fed_at_once_is_not_kept_and_gives_the_same_spectra() -> No
     more = frontend.feed(audio[: RATE_HZ])
     assert more is not None
     assert more.first_frame == block.frames
+
+
+def _segments_of(trackers: list[ToneTracker], frontend: Frontend, audio: NDArray[np.float32],
+                 block: int) -> list[list[tuple[float, ...]]]:
+    found: list[list[tuple[float, ...]]] = [[] for _ in trackers]
+    spectra = [frontend.feed(audio[start : start + block]) for start in range(0, len(audio), block)]
+    spectra.append(frontend.flush())
+    for blk in spectra:
+        for tracker, segments in zip(trackers, found, strict=True):
+            if blk is not None:
+                segments += [(s.start_s, s.end_s, s.frequency_hz, s.snr_db, s.spread_pct, s.frames)
+                             for s in tracker.process(blk)]
+    for tracker, segments in zip(trackers, found, strict=True):
+        segments += [(s.start_s, s.end_s, s.frequency_hz, s.snr_db, s.spread_pct, s.frames) for s in tracker.flush()]
+    return found
+
+
+def test_trackers_of_one_band_share_the_peak_search_and_hear_what_each_hears_alone() -> None:
+    # The default profile's two detectors both search one broad band, at different thresholds.
+    audio = _audio()
+    band = Band("broad", 500.0, 2500.0)
+    alone = []
+    for min_snr_db in (12.0, 15.0):
+        frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=2500.0)
+        tracker = ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db)
+        alone += _segments_of([tracker], frontend, audio, RATE_HZ // 4)
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=2500.0)
+    pair = [ToneTracker(band, frontend=frontend, min_snr_db=12.0), ToneTracker(band, frontend=frontend,
+                                                                              min_snr_db=15.0)]
+    together = _segments_of(pair, frontend, audio, RATE_HZ // 4)
+    assert len(frontend.peak_cache) == 1  # one search per block for both
+    assert together == alone
+    assert len(alone[0]) > len(alone[1]) > 0  # the thresholds still differ
