@@ -75,6 +75,7 @@ class Frontend:
         # and frames are windowed into one reused scratch array: fresh multi-megabyte temporaries every block made
         # the allocator hand memory back to the kernel and fault it in again (about a third of analyze's CPU time).
         self._samples = np.zeros(2 * frame_length, dtype=np.float32)
+        self._windows = self._frames_of(self._samples)
         self._held = 0  # samples held at the front of _samples
         self._scratch = np.empty((_STFT_CHUNK_FRAMES, frame_length), dtype=np.float32)
         self._frames_done = 0
@@ -91,6 +92,11 @@ class Frontend:
         # Per tracked band, the tonal peaks of the latest block (ToneTracker.frame_features): (block, features).
         self.peak_cache: dict[tuple[int, int, float, float, float], tuple[SpectralBlock, tuple[
             NDArray[np.bool_], NDArray[np.float32], NDArray[np.float32]]]] = {}
+
+    def _frames_of(self, samples: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Every frame the sample buffer can hold, as a view (made once per buffer: a new view every block cost
+        more than windowing the frames)."""
+        return sliding_window_view(samples, self.frame_length)[:: self.hop_length]
 
     def frame_center_s(self, frame: int | float) -> float:
         return (frame * self.hop_length + self.frame_length / 2) / self.rate_hz
@@ -120,12 +126,13 @@ class Frontend:
             grown = np.zeros(max(held, 2 * len(self._samples)), dtype=np.float32)
             grown[: self._held] = self._samples[: self._held]
             self._samples = grown
+            self._windows = self._frames_of(grown)
         self._samples[self._held : held] = samples
         self._held = held
         n_frames = 0 if held < self.frame_length else 1 + (held - self.frame_length) // self.hop_length
         if n_frames == 0:
             return None
-        windows = sliding_window_view(self._samples[:held], self.frame_length)[:: self.hop_length]
+        windows = self._windows
         power = np.empty((n_frames, self.bin_hi - self.bin_lo), dtype=np.float32)
         # A few dozen frames per transform: the temporaries stay in the cache, and the spectra come out the same
         # as in one call (pocketfft transforms each frame on its own).
@@ -141,6 +148,7 @@ class Frontend:
         self._held = held - consumed
         if len(self._samples) > _MAX_KEPT_SAMPLES:  # one huge block (a whole file at once) is not kept around
             self._samples = np.concatenate([self._samples[consumed:held], np.zeros(self.frame_length, np.float32)])
+            self._windows = self._frames_of(self._samples)
         else:
             self._samples[: self._held] = self._samples[consumed:held].copy()
         first = self._frames_done
@@ -163,7 +171,13 @@ class Frontend:
         result does not depend on how the stream was cut into blocks (after the first chunk).
         """
         columns = self._floor_columns
-        tracked = power if columns is None else power[:, columns]
+        if columns is None:
+            tracked = power
+        elif len(self._floor_ranges) == 1:  # one run of columns (usual): a slice, not a gather
+            lo, hi = self._floor_ranges[0]
+            tracked = power[:, lo:hi]
+        else:
+            tracked = power[:, columns]
         if self._floor is None:
             self._floor = self._percentile(tracked[:_FLOOR_UPDATE_FRAMES])
         # The frames of the chunk left open by the last block come first; every whole chunk is estimated at once.
@@ -184,10 +198,14 @@ class Frontend:
                 floor_rows.append(self._floor)
         self._pending = series[chunks * _FLOOR_UPDATE_FRAMES :]
         # Frame i of this block lies in chunk (held + i) // _FLOOR_UPDATE_FRAMES of `series`: the floor before it.
-        which = (held + np.arange(power.shape[0])) // _FLOOR_UPDATE_FRAMES
-        tracked_floor = np.stack(floor_rows)[which]
+        # (A short block, as the microphone's, usually lies inside one chunk: one floor for all of its frames.)
+        if len(floor_rows) == 1:
+            tracked_floor = np.broadcast_to(floor_rows[0], (power.shape[0], len(floor_rows[0])))
+        else:
+            which = (held + np.arange(power.shape[0])) // _FLOOR_UPDATE_FRAMES
+            tracked_floor = np.stack(floor_rows)[which]
         if columns is None:
-            return tracked_floor
+            return np.array(tracked_floor)  # its own array (not a view of the floor, which moves on)
         floors = np.full_like(power, np.nan)
         at = 0
         for lo, hi in self._floor_ranges:  # slices: much cheaper than scattering through the column indices
@@ -239,6 +257,7 @@ class ToneSegment:
 
 
 _MAX_RUN_S = 20.0
+_ONE_ZERO = np.zeros(1)
 _TAIL_GATE_DB = 10.0
 _TAIL_GATE_WINDOW_S = 0.5  # an open run longer than this is cut (a continuous tone); detectors reject such segments
 
@@ -282,7 +301,7 @@ class ToneTracker:
         self._carry: tuple[NDArray[np.bool_], NDArray[np.float32], NDArray[np.float32]] = (
             np.zeros(0, dtype=bool), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32))
         self.now_s = 0.0
-        self.frames_on = 0
+        self._max_run_frames = int(_MAX_RUN_S * frontend.rate_hz / frontend.hop_length)
 
     @property
     def open_since_s(self) -> float | None:
@@ -316,7 +335,7 @@ class ToneTracker:
         power, floor = block.power, block.floor
         k0, k1 = self._k0, self._k1
         ratio = power[:, k0 : k1 + 1] / floor[:, k0 : k1 + 1]
-        peak = np.argmax(ratio, axis=1) + k0
+        peak = ratio.argmax(axis=1) + k0
         # Gathers through flat indices (row start + column): the same values as power[rows, column], for much less
         # numpy overhead (this runs for every band on every block).
         flat_power, flat_floor = power.reshape(-1), floor.reshape(-1)
@@ -326,7 +345,7 @@ class ToneTracker:
         lowest, highest = max(k0 - 2, _RING_REACH), min(k1 + 2, power.shape[1] - 1 - _RING_REACH)
         for _ in range(2):
             neighbours = flat_power[row_start + peak + _STEPS]  # (3, frames): the bins below, at and above
-            peak = np.minimum(np.maximum(peak + np.argmax(neighbours, axis=0) - 1, lowest), highest)
+            peak = np.minimum(np.maximum(peak + neighbours.argmax(axis=0) - 1, lowest), highest)
         at = row_start + peak + _STEPS
         pm, p0, pp = flat_power[at]
         floor_m, floor_0, floor_p = flat_floor[at]
@@ -338,8 +357,8 @@ class ToneTracker:
         tiny = np.float32(1e-30)
         lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
         curvature = lm - 2 * l0 + lp
-        with np.errstate(divide="ignore", invalid="ignore"):
-            delta = np.where(curvature < 0, 0.5 * (lm - lp) / curvature, 0.0)
+        # The vertex of the parabola where it opens downwards; 0 elsewhere (not divided there: no 0/0 warnings).
+        delta = np.divide(0.5 * (lm - lp), curvature, out=np.zeros_like(curvature), where=curvature < 0)
         delta = np.minimum(np.maximum(delta, -0.5), 0.5)
         frequency = ((peak + block.bin_lo + delta) * self.fe.bin_hz).astype(np.float32)
         shaped = (
@@ -351,7 +370,6 @@ class ToneTracker:
 
     def process(self, block: SpectralBlock) -> list[ToneSegment]:
         on_new, freq_new, snr_new = self.frame_features(block)
-        self.frames_on += int(on_new.sum())
         on = np.concatenate([self._carry[0], on_new])
         freq = np.concatenate([self._carry[1], freq_new])
         snr = np.concatenate([self._carry[2], snr_new])
@@ -381,27 +399,31 @@ class ToneTracker:
                 freq[idx] = 0.5 * (freq[idx - 1] + freq[idx + 1])
                 snr[idx] = np.minimum(snr[idx], np.minimum(snr[idx - 1], snr[idx + 1]))
         continues = np.zeros(n, dtype=bool)
-        continues[1:] = on[1:] & on[:-1] & (np.abs(np.diff(freq)) <= np.maximum(0.02 * freq[1:], bin_hz))
-        starts = np.flatnonzero(on & ~continues)
-        # A run ends where the next frame does not continue it.
-        next_continues = np.append(continues[1:], False)
-        ends = np.flatnonzero(on & ~next_continues) + 1
-        # Runs touching the last two frames may still grow (or be bridged) with the next block.
+        continues[1:] = on[1:] & on[:-1] & (np.abs(freq[1:] - freq[:-1]) <= np.maximum(0.02 * freq[1:], bin_hz))
+        # A run ends where the next frame does not continue it. The runs are few: from here on, plain Python is
+        # cheaper than another dozen numpy calls on a block of a few frames (this runs per tracker per block).
+        stops = np.ones(n, dtype=bool)
+        np.logical_not(continues[1:], out=stops[:-1])
+        starts = np.flatnonzero(on & ~continues).tolist()
+        ends = (np.flatnonzero(on & stops) + 1).tolist()
+        done: list[tuple[int, int]] = []
         if final:
-            done = np.ones(len(starts), dtype=bool)
+            done = list(zip(starts, ends, strict=True))
+            keep_from = n
         else:
-            done = ends <= n - 2
-            max_frames = int(_MAX_RUN_S * self.fe.rate_hz / self.fe.hop_length)
-            done |= (ends - starts) >= max_frames
-        keep_from = n - 2 if not final else n
-        if (~done).any():
-            keep_from = min(keep_from, int(starts[~done].min()))
-        segments = self._to_segments(starts[done], ends[done], freq, snr, first)
+            # Runs touching the last two frames may still grow (or be bridged) with the next block.
+            keep_from = n - 2
+            for start, end in zip(starts, ends, strict=True):
+                if end <= n - 2 or end - start >= self._max_run_frames:
+                    done.append((start, end))
+                else:
+                    keep_from = min(keep_from, start)
+        segments = self._to_segments(done, freq, snr, first)
         keep_from = max(0, keep_from)
         self._carry = (on[keep_from:].copy(), freq[keep_from:].copy(), snr[keep_from:].copy())
         # A forced cut of an over-long run: its frames must not be reported again.
-        if not final and done.any():
-            last_done_end = int(ends[done].max())
+        if not final and done:
+            last_done_end = max(end for _, end in done)
             if last_done_end > keep_from:
                 carry_on = self._carry[0].copy()
                 carry_on[: last_done_end - keep_from] = False
@@ -409,31 +431,22 @@ class ToneTracker:
         self._carry_first = first + keep_from
         return segments
 
-    def _to_segments(self, starts: NDArray[np.intp], ends: NDArray[np.intp], freq: NDArray[np.float32],
-                     snr: NDArray[np.float32], first: int) -> list[ToneSegment]:
-        lengths = ends - starts
-        long_enough = lengths >= self.min_frames
-        starts, ends, lengths = starts[long_enough], ends[long_enough], lengths[long_enough]
-        if len(starts) == 0:
+    def _to_segments(self, runs: list[tuple[int, int]], freq: NDArray[np.float32], snr: NDArray[np.float32],
+                     first: int) -> list[ToneSegment]:
+        runs = [(start, end) for start, end in runs if end - start >= self.min_frames]
+        if not runs:
             return []
-        snr_db = 10 * np.log10(np.maximum(snr, np.float32(1e-6))).astype(np.float64)
-        weights = np.maximum(snr_db, 0.1)
-        freq64 = freq.astype(np.float64)
         # Sums over [start, end) for every run at once: reduceat over interleaved (start, end) indices, keeping the
-        # even results. A zero is appended so that an end equal to the length is a valid index.
-        bounds = np.empty(2 * len(starts), dtype=np.intp)
-        bounds[0::2], bounds[1::2] = starts, ends
-
-        def run_sum(values: NDArray[np.float64]) -> NDArray[np.float64]:
-            return np.add.reduceat(np.append(values, 0.0), bounds)[0::2]
-
-        def run_reduce(ufunc: np.ufunc, values: NDArray[np.float64]) -> NDArray[np.float64]:
-            result: NDArray[np.float64] = ufunc.reduceat(np.append(values, values[-1]), bounds)[0::2]
-            return result
-
-        frequency = run_sum(weights * freq64) / run_sum(weights)
-        mean_snr = run_sum(snr_db) / lengths
-        spread = run_reduce(np.maximum, freq64) - run_reduce(np.minimum, freq64)
+        # even results. One value is appended so that an end equal to the length is a valid index (it only ever
+        # lands in the odd results).
+        snr_db = 10 * np.concatenate((np.log10(np.maximum(snr, np.float32(1e-6))), _ONE_ZERO), dtype=np.float64)
+        weights = np.maximum(snr_db, 0.1)
+        freq64 = np.concatenate((freq, freq[-1:]), dtype=np.float64)
+        bounds = np.array(runs, dtype=np.intp).reshape(-1)
+        lengths = bounds[1::2] - bounds[0::2]
+        frequency = np.add.reduceat(weights * freq64, bounds)[0::2] / np.add.reduceat(weights, bounds)[0::2]
+        mean_snr = np.add.reduceat(snr_db, bounds)[0::2] / lengths
+        spread = np.maximum.reduceat(freq64, bounds)[0::2] - np.minimum.reduceat(freq64, bounds)[0::2]
         half_hop = self.fe.hop_length / 2 / self.fe.rate_hz
         return [
             ToneSegment(
@@ -445,8 +458,7 @@ class ToneTracker:
                 spread_pct=100.0 * d / max(f, 1.0),
                 frames=end - start,
             )
-            for start, end, f, m, d in zip(starts.tolist(), ends.tolist(), frequency.tolist(), mean_snr.tolist(),
-                                           spread.tolist(), strict=True)
+            for (start, end), f, m, d in zip(runs, frequency.tolist(), mean_snr.tolist(), spread.tolist(), strict=True)
         ]
 
 
