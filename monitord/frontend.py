@@ -198,18 +198,21 @@ class Frontend:
                 floor_rows.append(self._floor)
         self._pending = series[chunks * _FLOOR_UPDATE_FRAMES :]
         # Frame i of this block lies in chunk (held + i) // _FLOOR_UPDATE_FRAMES of `series`: the floor before it.
-        # (A short block, as the microphone's, usually lies inside one chunk: one floor for all of its frames.)
+        # (A short block, as the microphone's, usually lies inside one chunk: one floor row for all of its frames,
+        # broadcast as it is copied below.)
         if len(floor_rows) == 1:
-            tracked_floor = np.broadcast_to(floor_rows[0], (power.shape[0], len(floor_rows[0])))
+            tracked_floor = floor_rows[0]
         else:
             which = (held + np.arange(power.shape[0])) // _FLOOR_UPDATE_FRAMES
             tracked_floor = np.stack(floor_rows)[which]
         if columns is None:
-            return np.array(tracked_floor)  # its own array (not a view of the floor, which moves on)
+            floors = np.empty_like(power)
+            floors[...] = tracked_floor
+            return floors
         floors = np.full_like(power, np.nan)
         at = 0
         for lo, hi in self._floor_ranges:  # slices: much cheaper than scattering through the column indices
-            floors[:, lo:hi] = tracked_floor[:, at : at + hi - lo]
+            floors[:, lo:hi] = tracked_floor[..., at : at + hi - lo]
             at += hi - lo
         return floors
 
@@ -358,7 +361,7 @@ class ToneTracker:
         lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
         curvature = lm - 2 * l0 + lp
         # The vertex of the parabola where it opens downwards; 0 elsewhere (not divided there: no 0/0 warnings).
-        delta = np.divide(0.5 * (lm - lp), curvature, out=np.zeros_like(curvature), where=curvature < 0)
+        delta = np.divide(0.5 * (lm - lp), curvature, out=np.zeros(len(curvature), np.float32), where=curvature < 0)
         delta = np.minimum(np.maximum(delta, -0.5), 0.5)
         frequency = ((peak + block.bin_lo + delta) * self.fe.bin_hz).astype(np.float32)
         shaped = (
