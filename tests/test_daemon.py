@@ -156,3 +156,40 @@ async def test_first_of_passes_on_a_cancellation_that_lands_while_it_stops_the_o
     daemon.cancel()
     await asyncio.wait({daemon}, timeout=10)
     assert daemon.cancelled(), f"the cancellation was swallowed: {daemon}"
+
+
+async def test_replay_reader_hands_over_every_block_in_order_read_ahead_or_awaited_then_the_error() -> None:
+    import threading
+
+    from monitord.daemon.sources import _ReaderThread
+
+    blocks = [np.full(4, i, dtype=np.float32) for i in range(4)]
+    release = threading.Event()  # holds the third read back: the daemon then waits for it (the loop is woken)
+
+    def source() -> Any:
+        yield blocks[0]
+        yield blocks[1]
+        release.wait(10)
+        yield blocks[2]
+        yield blocks[3]
+        raise RuntimeError("read error half-way")
+
+    closed = threading.Event()
+    reader = _ReaderThread(source(), close=closed.set)
+    received = []
+    reader.read_ahead()
+    for index in range(4):
+        if index == 2:  # held back: the daemon waits for it, and the reader wakes the loop when it comes
+            waiting = asyncio.create_task(reader.next())
+            await asyncio.sleep(0.05)
+            assert not waiting.done()
+            release.set()
+            received.append(await waiting)
+        else:  # read ahead while the daemon was busy: it is already there
+            await asyncio.sleep(0.05)
+            received.append(await reader.next())
+        reader.read_ahead()
+    assert [int(block[0]) for block in received if block is not None] == [0, 1, 2, 3]
+    with pytest.raises(RuntimeError, match="half-way"):
+        await reader.next()
+    assert await asyncio.to_thread(closed.wait, 10)  # the reader closes the source when it stops

@@ -8,6 +8,7 @@ can too), never on the event loop.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import queue
 import threading
@@ -20,6 +21,8 @@ from numpy.typing import NDArray
 from monitord.audio import INTERNAL_RATE_HZ, open_audio
 from monitord.clock import Clock
 from monitord.daemon.clocks import StreamClock
+
+_Read = tuple[NDArray[np.float32] | None, BaseException | None]  # a block (None: the end), or why reading failed
 
 
 class ReplaySource:
@@ -38,10 +41,12 @@ class ReplaySource:
         reader = _ReaderThread(self._source.blocks(self._block_s), close=self._source.close)
         start_s = self._clock.monotonic()
         try:
+            reader.read_ahead()
             while True:
                 block = await reader.next()
                 if block is None:
                     return
+                reader.read_ahead()  # the next block is read while this one waits for its time and is analysed
                 self.samples += len(block)
                 position_s = self.samples / self.rate_hz
                 if isinstance(self._clock, StreamClock):
@@ -58,7 +63,11 @@ class ReplaySource:
 
 
 class _ReaderThread:
-    """Reads blocks on a daemon thread, one request at a time (backpressure: it reads only when asked).
+    """Reads blocks on a daemon thread, one block ahead of the daemon (backpressure: it reads only when asked).
+
+    A block read ahead is left in `_ready` without waking the event loop: at real time the daemon picks it up when
+    its time comes (waking the loop from the thread for every block cost as much as the wait itself). Only when the
+    daemon is already waiting for a block (a slow read, stdin) is the loop woken.
 
     Not `asyncio.to_thread`: a read from a quiet stdin blocks forever, and the default executor's threads would then
     hold up the interpreter's exit after SIGTERM. The source is closed by this thread too, never under a read.
@@ -68,38 +77,56 @@ class _ReaderThread:
         self._iterator = iterator
         self._close = close
         self._loop = asyncio.get_running_loop()
-        self._requests: queue.SimpleQueue[asyncio.Future[NDArray[np.float32] | None] | None] = queue.SimpleQueue()
+        self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()  # True: read one more block; False: stop
+        self._lock = threading.Lock()  # guards _ready and _waiter (the thread and the loop both touch them)
+        self._ready: collections.deque[_Read] = collections.deque()
+        self._waiter: asyncio.Future[_Read] | None = None
         threading.Thread(target=self._run, name="audio-reader", daemon=True).start()
 
+    def read_ahead(self) -> None:
+        """Ask for one more block."""
+        self._requests.put(True)
+
     async def next(self) -> NDArray[np.float32] | None:
-        future: asyncio.Future[NDArray[np.float32] | None] = self._loop.create_future()
-        self._requests.put(future)
-        return await future
+        """The next block asked for with `read_ahead` (None at the end of the input)."""
+        waiter: asyncio.Future[_Read] | None = None
+        with self._lock:
+            if self._ready:
+                read = self._ready.popleft()
+            else:
+                self._waiter = waiter = self._loop.create_future()
+        if waiter is not None:
+            read = await waiter
+        block, error = read
+        if error is not None:
+            raise error
+        return block
 
     def close(self) -> None:
-        self._requests.put(None)
+        self._requests.put(False)
 
     def _run(self) -> None:
         try:
-            while (future := self._requests.get()) is not None:
+            while self._requests.get():
                 try:
-                    block = next(self._iterator, None)
+                    read: _Read = (next(self._iterator, None), None)
                 except BaseException as exc:
-                    self._deliver(future, None, exc)
+                    self._deliver((None, exc))
                     return
-                self._deliver(future, block, None)
+                self._deliver(read)
         finally:
             self._close()
 
-    def _deliver(self, future: asyncio.Future[NDArray[np.float32] | None], block: NDArray[np.float32] | None,
-                 error: BaseException | None) -> None:
+    def _deliver(self, read: _Read) -> None:
+        with self._lock:
+            waiter, self._waiter = self._waiter, None
+            if waiter is None:
+                self._ready.append(read)
+                return
+
         def settle() -> None:
-            if future.done():
-                return  # the daemon stopped waiting (shutdown)
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(block)
+            if not waiter.done():  # else the daemon stopped waiting (shutdown)
+                waiter.set_result(read)
 
         with contextlib.suppress(RuntimeError):  # the loop is closed: we are exiting anyway
             self._loop.call_soon_threadsafe(settle)
