@@ -42,7 +42,11 @@ from monitord.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
-STATUS_WRITE_EVERY_S = 5.0
+# The status file is rewritten this often when nothing changed (the counters and `written_at` move on), and within
+# 0.5 s of a change. `monitord status` calls a file older than STALE_AFTER_S (60 s) stale: 15 s leaves it three
+# missed writes of slack, and an SD card is rewritten a third as often as at 5 s (each write, a pure-Python
+# JSON encoding and an atomic rename, cost about as much CPU as analysing half a second of audio).
+STATUS_WRITE_EVERY_S = 15.0
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """`<state_dir>/status.json`: what `monitord status` shows — is it running, can it hear, last heard, incidents.
 
-The daemon rewrites the file (atomically) every few seconds and soon after anything notable; `written_at` is real
-wall-clock time, so a stale file means the daemon is hung or dead even if its pid still exists.
+The daemon rewrites the file (atomically) every 15 seconds and within half a second of anything notable;
+`written_at` is real wall-clock time, so a stale file means the daemon is hung or dead even if its pid still exists.
 """
 
 from __future__ import annotations
