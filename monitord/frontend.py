@@ -608,10 +608,11 @@ class RunTracker:
             ))
 
         if len(idx):
-            breaks = np.flatnonzero(np.diff(idx) > self.max_gap_frames + 1)
-            starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-            ends = np.concatenate([idx[breaks], [idx[-1]]]) + 1
-            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            breaks = np.flatnonzero(idx[1:] - idx[:-1] > self.max_gap_frames + 1).tolist()
+            active_frames = idx.tolist()
+            starts = [active_frames[0], *(active_frames[b + 1] for b in breaks)]
+            ends = [*(active_frames[b] + 1 for b in breaks), active_frames[-1] + 1]
+            for start, end in zip(starts, ends, strict=True):
                 closed = final or end - 1 <= n - 1 - (self.max_gap_frames + 1)
                 # Activity that goes on and on (a busy band: music, voices) is handed over in overlapping windows,
                 # so whatever is inside it is still judged, and soon.

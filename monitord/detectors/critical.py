@@ -602,8 +602,8 @@ def split_two_tones(on_low: NDArray[np.bool_], on_high: NDArray[np.bool_], snr_l
     swing = float(difference[low_side].mean() - difference[high_side].mean())
     # A turn counts only if its own tone was heard in it (not just the other tone's fading tail).
     tones = _label_runs(labels)
-    own = (on_low, on_high)
-    hollow = [(start, end) for label, start, end in tones if not own[label - 1][start:end].any()]
+    own = (on_low.tolist(), on_high.tolist())
+    hollow = [(start, end) for label, start, end in tones if not any(own[label - 1][start:end])]
     if hollow:
         for start, end in hollow:
             labels[start:end] = 0
@@ -618,9 +618,12 @@ def _label_runs(labels: NDArray[np.int8]) -> list[tuple[int, int, int]]:
     if len(frames) == 0:
         return []
     values = labels[frames]
-    cuts = np.flatnonzero(np.diff(values)) + 1
-    pieces = [(int(v[0]), int(f[0]), int(f[-1]) + 1)
-              for v, f in zip(np.split(values, cuts), np.split(frames, cuts), strict=True)]
+    # Pieces of one label: [first, end) indices into `frames` (plain lists: a run holds a few dozen pieces at most,
+    # and splitting arrays cost more than the rest of the judgement).
+    cuts = (np.flatnonzero(values[1:] != values[:-1]) + 1).tolist()
+    value_list, frame_list = values.tolist(), frames.tolist()
+    pieces = [(value_list[first], frame_list[first], frame_list[end - 1] + 1)
+              for first, end in zip([0, *cuts], [*cuts, len(frame_list)], strict=True)]
     pieces = [p for p in pieces if p[2] - p[1] > 1 or len(pieces) == 1]
     merged: list[tuple[int, int, int]] = []
     for label, start, end in pieces:
