@@ -127,3 +127,20 @@ def test_trackers_of_one_band_share_the_peak_search_and_hear_what_each_hears_alo
     assert len(frontend.peak_cache) == 1  # one search per block for both
     assert together == alone
     assert len(alone[0]) > len(alone[1]) > 0  # the thresholds still differ
+
+
+def test_bands_searched_together_give_what_each_band_searched_alone_gives() -> None:
+    # An enrolled profile tracks three bands (two tones of the critical alarm, the beep): one pass finds all peaks.
+    audio = _audio()
+    bands = [Band("low", 975.0, 1025.0), Band("high", 1365.0, 1435.0), Band("beep", 2000.0, 2100.0)]
+    alone = []
+    for band in bands:
+        frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+        tracker = ToneTracker(band, frontend=frontend, min_snr_db=8.0)
+        alone += _segments_of([tracker], frontend, audio, RATE_HZ // 4)
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+    trackers = [ToneTracker(band, frontend=frontend, min_snr_db=8.0) for band in bands]
+    together = _segments_of(trackers, frontend, audio, RATE_HZ // 4)
+    assert len(frontend.peak_searches) == 3
+    assert together == alone
+    assert all(alone[:2])  # the two-tone burst is heard in both of its bands
