@@ -332,6 +332,34 @@ def test_a_beep_as_short_as_0_12_s_is_heard_in_a_reverberant_room(profile: Profi
     assert [d.alarm for d in detect(short, audio)] == [AlarmKind.NON_CRITICAL]
 
 
+@pytest.mark.parametrize("seed", [60, 62, 63])
+@pytest.mark.parametrize(("blip_level", "heard"), [(0.6, True), (1.0, False)])
+def test_chance_peaks_of_noise_after_a_beep_do_not_make_it_wobble(profile: Profile, seed: int, blip_level: float,
+                                                                   heard: bool) -> None:
+    """In hiss, the band's strongest peak jumps about the band whenever the beep pauses: faint blips ±2.2 % off the
+    pitch for a frame or two, 7 dB under the beep, inside the sounding's span. They are not the tone and must not
+    make its pitch seem to wobble. The same blips as loud as the beep are other sounds: still rejected."""
+    assert profile.non_critical is not None
+    learned = profile.model_copy(update={"non_critical": profile.non_critical.model_copy(
+        update={"mean_tolerance_pct": 0.7})})  # what enrollment learns
+    rng = np.random.default_rng(seed)
+
+    def blip(ratio: float) -> np.ndarray:
+        return blip_level * synth.tone(PUMP_BEEP_HZ * ratio, 0.05, harmonics=(0.0, 0.2))
+
+    gap = synth.silence(0.08)
+    sound = synth.sequence([pump_beep(), gap, blip(1.022), gap, blip(0.978), gap, blip(1.022)])
+    audio = synth.mix_at_snr(synth.lowpass(sound, 3500.0), synth.pink_noise(12.0, rng), -14.0, at_s=4.0)
+    pipeline = Pipeline(learned)
+    found = pipeline.feed(audio.astype(np.float32)) + pipeline.flush()
+    if heard:
+        assert [d.alarm for d in found] == [AlarmKind.NON_CRITICAL]
+        assert found[0].start_s == pytest.approx(4.0, abs=0.3)
+    else:
+        assert found == []
+        assert pipeline.counters()["non_critical_beep"]["wobble"] >= 1
+
+
 def _noise_bursts(rng: np.random.Generator, count: int = 6) -> np.ndarray:
     """Hiss bursts, 400–4000 Hz, 0.25 s on (a kettle, a spray, a shaken box)."""
     band = scipy.signal.butter(4, [400, 4000], btype="band", fs=16000, output="sos")

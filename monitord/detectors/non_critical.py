@@ -25,7 +25,12 @@ Timings and tolerances (from the signature):
               chimes fade), the pitch steady within 0.8 % (or 0.6 bin) (voices glide), and its frames' median
               distance from their median pitch at most 0.35 bin (~5.5 Hz) or `pitch_scatter_max_hz` if enrollment
               heard the pump's own beep waver more: a beeper's pitch stands still, while a voice, a tune or a
-              siren drifting about the pitch can average right onto it
+              siren drifting about the pitch can average right onto it. The pitch (mean, steadiness, scatter) is
+              judged without the chance peaks of noise among the tone's frames: frames in stretches of < 4, away
+              from the pitch the tone holds in the sounding (> mean tolerance + 1 bin), faint (≤ min_snr_db + 6 dB)
+              and ≥ 3 dB under the tone's level. In hiss the band's strongest peak jumps about the band
+              whenever the beep pauses; the gaps a sounding bridges are full of them (benchmark, full corpus, pump5
+              at -10 dB: three beeps held 4407-4415 Hz, peaks at 4240-4540 Hz between and after them; "wobble")
   - partial:  not one partial of a lower note: no harmonic series with fundamental f/k (k = 2..40, f/k ≥ 6
               bins) with two of its partials next to f (f·j/k, j = k±1, k±2, within f/2..3f/2) standing ≥ 8 dB
               out of their sides during the tone and within 6 dB of the tone's own prominence (music, voices and
@@ -33,7 +38,9 @@ Timings and tolerances (from the signature):
   - clutter:  at most one other tonal sound in the band about as loud (within 6 dB) from `quiet_after_s` before to
               `quiet_after_s` after: the pump beeps out of quiet, a melody keeps coming back to its notes. Out to
               4 s either side (a tune's bar, a phone's ring cadence) only the same note counts (mean frequency within
-              `mean_tolerance_pct`, ≥ 4 dB over `min_snr_db`: not noise), so a sounding is judged ≥ 4 s after it
+              `mean_tolerance_pct`, ≥ 4 dB over `min_snr_db`: not noise), so a sounding is judged ≥ 4 s after it.
+              Chance peaks (see shape) do not count as tone there: a run of them below a held tone is hiss, not
+              another sound
 
 Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
 repeat): start/end, mean SNR, the beep frequency, confidence from the SNR margin.
@@ -72,6 +79,10 @@ _MIN_TONE_FRAMES_SHORTEST = 3
 _SHORT_EXTRA_DB = 6.0  # ... and a sounding of 3 frames must stand this much more above min_snr_db (chance peaks
 # of noise are faint; a beep as short as 0.1 s heard clearly is not)
 _MEAN_TOLERANCE_MIN_BINS = 0.3
+# A chance peak of noise stands at least this far under the tone held at the pitch (see _chance_peaks). Chosen on
+# the benchmark (bench/detection.py --full and --quick --seed 2024, 99, 7, 11, 31): with 6 dB, 5 of the 9 soundings
+# gained at -10 and -15 dB were missed again (pump5 of the full corpus: peaks 8.8-12.7 dB, its beeps 16-20 dB).
+_CHANCE_PEAK_BELOW_DB = 3.0
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
 _CLUTTER_DB_GUESS = 20.0
@@ -128,6 +139,7 @@ class _Candidate:
     ok: bool  # passed every test on its own; may still be rejected as a repeating device
     reason: str = ""
     tone_frames: int = 0
+    held_frames: int = 0  # tone frames without the chance peaks of noise among them
     alike_count: int = 0
     repeated: bool = False
 
@@ -316,6 +328,43 @@ class NonCriticalDetector(Detector):
 
     # --- learned tone: runs of frames in the narrow band --------------------------------------------------
 
+    def _chance_peaks(self, run: BandRun, on: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """Which of the frames `on` (of this run) are chance peaks of noise, not a tone. In noise, whenever the beep
+        pauses or is masked, the band's strongest peak is wherever the noise happens to peak: anywhere in the
+        ±tolerance_pct band, for a frame or a few (frames overlap by half). A frame is one when it lies in a stretch
+        of fewer than _MIN_TONE_FRAMES consecutive tone frames (noise holds no peak longer), away from the pitch the
+        tone holds (more than the mean tolerance plus one bin), and faint: no louder than min_snr_db +
+        _SHORT_EXTRA_DB (chance peaks of noise are faint) and at least _CHANCE_PEAK_BELOW_DB under the tone's level.
+        The tone held is what stretches of `on` with >= 3 frames within that distance of the learned pitch hold:
+        its pitch the median of those frames, its level the loudest median level of one stretch. Without such a
+        tone nothing is a chance peak: a sound made only of such frames is judged as it is (a voice or a tune
+        hovering about the pitch must still fail the wobble and scatter tests)."""
+        sig = self.signature
+        assert sig.frequency_hz is not None
+        chance = np.zeros_like(on)
+        tolerance_hz = max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz,
+                           _MEAN_TOLERANCE_MIN_BINS * self._bin_hz) + self._bin_hz
+        off_pitch = np.abs(run.frequency_hz[0] - sig.frequency_hz) > tolerance_hz
+        snr = run.snr_db[0]
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], on, [False]]).astype(np.int8)))
+        stretches = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+        # The tone held at the pitch: stretches with >= 3 frames there; its level is the loudest median level of
+        # one, its pitch the median of their frames at the pitch.
+        held = [(a, b) for a, b in stretches if int((~off_pitch[a:b]).sum()) >= _MIN_TONE_FRAMES_SHORTEST]
+        if not held:
+            return chance
+        held_frames = np.zeros_like(on)
+        for a, b in held:
+            held_frames[a:b] = ~off_pitch[a:b]
+        off_pitch = np.abs(run.frequency_hz[0] - float(np.median(run.frequency_hz[0][held_frames]))) > tolerance_hz
+        level_db = max(float(np.median(snr[a:b][held_frames[a:b]])) for a, b in held)
+        # Faint: no louder than noise's chance peaks get, and under the tone held at the pitch in this run.
+        faint = (snr <= sig.min_snr_db + _SHORT_EXTRA_DB) & (snr <= level_db - _CHANCE_PEAK_BELOW_DB)
+        for start, end in stretches:
+            if end - start < _MIN_TONE_FRAMES:
+                chance[start:end] = off_pitch[start:end] & faint[start:end]
+        return chance
+
     def _from_run(self, run: BandRun) -> list[_Candidate]:
         """The sounding in a run of frames, or, when the run is longer than a sounding (the beep ran into other
         tonal sounds at this frequency), the pieces of it that could each be one."""
@@ -362,10 +411,16 @@ class NonCriticalDetector(Detector):
         first, last = int(frames[0]), int(frames[-1]) + 1
         start_s, end_s = run.start_s + first * frame_s, run.start_s + last * frame_s
         snr = run.snr_db[0][on]
-        pitches = run.frequency_hz[0][on]
-        weights = np.maximum(snr, 0.1)
+        # The tone's pitch (its mean, how steady it is) is judged on the tone held in this sounding, without the
+        # chance peaks of noise among its frames (_chance_peaks). As clutter for others, a sounding counts without
+        # the chance peaks that a tone held anywhere in its run stands above.
+        held = on & ~self._chance_peaks(run, on)
+        pitches = run.frequency_hz[0][held]
+        weights = np.maximum(run.snr_db[0][held], 0.1)
         frequency = float(np.sum(pitches * weights) / np.sum(weights))
-        candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames))
+        held_frames = int((on & ~self._chance_peaks(run, run.on[0])).sum())
+        candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames),
+                               held_frames=held_frames)
         assert sig.frequency_hz is not None
         if candidate.span_s > sig.span_max_s:
             candidate.reason = "too_long"
@@ -410,7 +465,8 @@ class NonCriticalDetector(Detector):
                           and abs(segment.frequency_hz / g.sounding.frequency_hz - 1) <= tolerance), None)
             if group is None:
                 self._groups.append(_Group(_Candidate(segment.start_s, segment.end_s, segment.frequency_hz,
-                                                      segment.snr_db, ok=True, tone_frames=segment.frames), 1,
+                                                      segment.snr_db, ok=True, tone_frames=segment.frames,
+                                                      held_frames=segment.frames), 1,
                                            segment.frames))
             else:
                 sounding = group.sounding
@@ -476,7 +532,7 @@ class NonCriticalDetector(Detector):
                     # Each neighbour once: a candidate still waiting is in `still` and in `_pending` alike.
                     1 for other in {id(c): c for c in self._recent[-40:] + self._pending}.values()
                     if other is not candidate and other.snr_db >= candidate.snr_db - margin_db
-                    and other.tone_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
+                    and other.held_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
                     and -clutter_window_s <= other.start_s - candidate.start_s <= clutter_window_s + candidate.span_s
                     and ((other.snr_db >= sig.min_snr_db + _CLUTTER_FAR_MIN_DB
                           and abs(other.frequency_hz / candidate.frequency_hz - 1) <= sig.mean_tolerance_pct / 100)
