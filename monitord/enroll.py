@@ -37,6 +37,7 @@ from monitord.profiles import BeepSignature, TwoToneSignature
 
 _MIN_HZ = 400.0  # piezo beepers sound above this; voices' fundamentals lie below it
 _MAX_HZ = 7000.0
+_USABLE_BAND = 0.45  # of the recording's own sample rate: its anti-alias filter eats the rest
 _PEAK_SNR_DB = 10.0
 _PEAK_TONAL_DB = 6.0
 _MAX_PEAKS_PER_FRAME = 6
@@ -199,12 +200,15 @@ def _block_peaks(block: SpectralBlock, frontend: Frontend) -> tuple[NDArray[np.i
 
 
 def _collect_peaks(recording: str | Path, *, rate_hz: int | None, sample_format: str | None) -> tuple[_Peaks, float]:
-    frontend = Frontend(rate_hz=INTERNAL_RATE_HZ, min_hz=_MIN_HZ, max_hz=_MAX_HZ)
     frames: list[NDArray[np.int64]] = []
     freqs: list[NDArray[np.float64]] = []
     snrs: list[NDArray[np.float64]] = []
     samples = 0
     with open_audio(recording, rate_hz=rate_hz, sample_format=sample_format) as source:
+        # Only the band the recording itself holds: above its Nyquist frequency an upsampled recording (8 kHz phone
+        # audio) is empty but for the resampler's faint images of its tones, which stand high over that silence.
+        max_hz = min(_MAX_HZ, _USABLE_BAND * source.source_rate_hz)
+        frontend = Frontend(rate_hz=INTERNAL_RATE_HZ, min_hz=_MIN_HZ, max_hz=max_hz)
         for samples_block in source.blocks(4.0):
             samples += len(samples_block)
             block = frontend.feed(samples_block)
@@ -406,9 +410,28 @@ def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
         with_sub, with_best = _coincident(best, track), _coincident(track, best)
         if track.segments and track.snr_db >= _MIN_CLEAR_SNR_DB - 4 and (
                 (with_sub >= 0.8 and with_best >= 0.5)
-                or (track.snr_db >= _MIN_CLEAR_SNR_DB and with_sub >= 0.6 and with_best >= 0.9)):
+                or (track.snr_db >= _MIN_CLEAR_SNR_DB and with_sub >= 0.6 and with_best >= 0.9)
+                # A voice over the fundamental (speech is loudest below ~1.5 kHz) breaks its steady segments
+                # apart while its peak is still there frame by frame; the harmonic above stays clean. So: clear
+                # where it is steady, sounding with `best` there, and present (steady or not) under most of it.
+                or (track.snr_db >= _MIN_CLEAR_SNR_DB and with_best >= 0.5
+                    and _presence(peaks, frequency, best) >= _SUBHARMONIC_PRESENCE)):
             return track
     return best
+
+
+_SUBHARMONIC_PRESENCE = 0.75
+
+
+def _presence(peaks: _Peaks, frequency_hz: float, track: _Track) -> float:
+    """Share of `track`'s sounding frames (weighted by its SNR) with any clear peak within ±1.5 % of frequency_hz,
+    steady or not. A true fundamental is there under nearly all of its harmonic (0.8–0.9 under a voice); an
+    unrelated sound at f/k, or the other tone of a two-tone alarm (they take turns), is not."""
+    near = (np.abs(peaks.frequency_hz - frequency_hz) <= 0.015 * frequency_hz) & (peaks.snr_db >= _PEAK_SNR_DB)
+    present = np.zeros_like(track.frame_on)
+    present[peaks.frame[near]] = True
+    weights = np.maximum(track.frame_snr_db[track.frame_on], 0.1)
+    return float(np.sum(weights * present[track.frame_on]) / np.sum(weights)) if weights.size else 0.0
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -462,6 +485,16 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                  peaks: _Peaks) -> EnrollmentResult:
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     best = _prefer_fundamental(max(clear, key=_score), peaks)
+    partner = _alternating_partner(best, clear, peaks)
+    if partner is not None:
+        low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
+        raise NoClearAlarmError(
+            f"{name}: this sounds like the critical alarm, not the non-critical one: two tones, "
+            f"{low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz, take turns (the non-critical alarm is a "
+            "beep at one pitch)",
+            hint="if the recording holds the critical alarm, enroll it with --alarm critical; for the non-critical "
+            "alarm, record the single beep the pump makes for a low reservoir",
+        )
     on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
     # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
     # demonstrations). Inside, the pauses and beeps the frontend saw.
@@ -523,6 +556,34 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     return EnrollmentResult(alarm=AlarmKind.NON_CRITICAL, signature=signature, soundings=soundings,
                             frequencies_hz=(round(frequency, 1),), harmonics_hz=tuple(harmonics),
                             snr_db=snr_db, duration_s=duration_s, notes=notes)
+
+
+# Share of the beep's sounding time that must lie in two-tone bursts (≥ 3 turns) with another clear tone before the
+# recording is taken for the critical alarm. A true beep never takes turns with another steady tone; the tones of a
+# critical alarm do so all the time (the bursts hold 90 % of their time and more in the benchmark's recordings).
+_ALTERNATING_SHARE = 0.5
+
+
+def _alternating_partner(best: _Track, clear: list[_Track], peaks: _Peaks) -> _Track | None:
+    """Another clear tone that takes turns with `best` in two-tone bursts most of the time: then the recording
+    holds the critical alarm, and learning one of its tones as a beep would be a silent, wrong signature."""
+    split_gap = max(1, round(0.3 / peaks.hop_s))
+    best_frames = max(1, int(np.count_nonzero(best.frame_on)))
+    for other in clear:
+        ratio = max(other.frequency_hz, best.frequency_hz) / min(other.frequency_hz, best.frequency_hz)
+        k = round(ratio)
+        if ratio < 1.04 or ratio > 4.0 or (k >= 2 and abs(ratio - k) <= 0.02 * k):
+            continue  # the same tone, or a partial of it
+        if _level_correlation(best, other) >= 0.0:
+            continue
+        low, high = sorted((best, other), key=lambda t: t.frequency_hz)
+        in_bursts = np.zeros_like(best.frame_on)
+        for burst in _two_tone_bursts(low, high, split_gap):
+            if burst.changes >= 3:
+                in_bursts[burst.start_frame : burst.end_frame] = True
+        if np.count_nonzero(in_bursts & best.frame_on) >= _ALTERNATING_SHARE * best_frames:
+            return other
+    return None
 
 
 def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz: int | None,

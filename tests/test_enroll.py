@@ -162,3 +162,40 @@ def test_a_low_tone_whose_second_harmonic_is_heard_longer_is_learned_by_its_fund
     low, high = result.frequencies_hz
     assert low == pytest.approx(2151.6, rel=0.005)
     assert high == pytest.approx(2542.6, rel=0.005)
+
+
+def test_a_critical_alarm_offered_as_the_beep_is_refused(clinic_recordings: Callable[[str], Path]) -> None:
+    """The wrong alarm chosen: learning one of the siren's two tones as the beep would be a silent, wrong
+    signature (the household would listen for a beep the pump never makes)."""
+    with pytest.raises(NoClearAlarmError) as error:
+        enroll(clinic_recordings("critical"), AlarmKind.NON_CRITICAL)
+    assert error.value.exit_code is ExitCode.USAGE
+    assert "critical alarm" in error.value.message
+    assert error.value.hint is not None
+    assert "--alarm critical" in error.value.hint
+
+
+def test_a_beep_whose_fundamental_a_voice_breaks_up_is_learned_by_its_fundamental() -> None:
+    """A nurse talks over a 968 Hz double beep (3rd harmonic −10 dB), recorded by a phone (stress set, 44.1 kHz,
+    kept here at 16 kHz): the voice's own harmonics next to 968 Hz break the beep's steady segments apart in one
+    of its three soundings while its 2904 Hz harmonic stays clean. The fundamental is still there frame by frame:
+    learn 968 Hz, not 2904 Hz (which a body's muffling makes faint at home)."""
+    result = enroll(DATA / "clinic-beep-under-a-voice.flac", AlarmKind.NON_CRITICAL)
+    assert result.frequencies_hz[0] == pytest.approx(967.8, rel=0.005)
+
+
+def test_an_8_khz_phone_recording_is_learned_from_the_band_it_holds(tmp_path: Path) -> None:
+    """8 kHz audio is upsampled to 16 kHz; above 4 kHz it is silent but for the resampler's faint images of its
+    tones (8000 − f), which stand far over that silence. Enrollment must learn the tones, not their images."""
+    rng = np.random.default_rng(3)
+    rate = 8000
+    # Voices make the real tones' peaks less sharp than the images', which nothing disturbs.
+    audio = synth.pink_noise(14.0, rng, level=0.01, rate_hz=rate) + synth.babble(14.0, rng, level=0.02, rate_hz=rate)
+    for at in (2.0, 6.5, 11.0):
+        alarm = synth.two_tone(1832.0, 2850.0, tone_s=0.14, burst_s=1.8, rate_hz=rate, harmonics=(0.1, 0.2))
+        audio = synth.mix_at_snr(synth.reverb(alarm, rng, rt60_s=0.3, rate_hz=rate), audio, 15.0, at_s=at,
+                                 rate_hz=rate)
+    recording = synth.write_wav(tmp_path / "phone-8k.wav", audio, rate_hz=rate)
+    low, high = enroll(recording, AlarmKind.CRITICAL).signature.frequencies_hz
+    assert low == pytest.approx(1832.0, rel=0.005)
+    assert high == pytest.approx(2850.0, rel=0.005)
