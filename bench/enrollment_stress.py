@@ -175,10 +175,10 @@ def make_pump(cond: Condition, seed: int, index: int) -> PumpModel:
     if cond.max_hz is not None:
         scale = min(1.0, cond.max_hz / max(pump.beep_hz, pump.tone_high_hz))
         if scale < 1.0:
-            pump = dataclasses.replace(pump, beep_hz=round(min(pump.beep_hz, cond.max_hz * 0.98), 1),
-                                       tone_low_hz=round(pump.tone_low_hz * scale, 1),
+            pump = dataclasses.replace(pump, tone_low_hz=round(pump.tone_low_hz * scale, 1),
                                        tone_high_hz=round(pump.tone_high_hz * scale, 1))
-            pump = dataclasses.replace(pump, beep_hz=max(pump.beep_hz, 500.0))
+        if pump.beep_hz > cond.max_hz:  # 500–4500 Hz squeezed into 500–max_hz
+            pump = dataclasses.replace(pump, beep_hz=round(500 + (pump.beep_hz - 500) * (cond.max_hz - 500) / 4000, 1))
     if cond.pump is not None:
         pump = cond.pump(pump, _rng(seed, "tweak", cond.name, index))
     if cond.harmonics_gain != 1.0:
@@ -336,13 +336,43 @@ class Case:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def run_case(cond: Condition, alarm: str, index: int, seed: int, lib: SourceLibrary, work: Path) -> Case:
+@dataclass(frozen=True)
+class _Sounding:
+    start: float
+    end: float
+
+
+def household_file(pump: PumpModel, alarm: str, index: int, seed: int, lib: SourceLibrary,
+                   cache: Path) -> tuple[Path, list[_Sounding]]:
+    """bench/corpus.py's recall file for this pump and alarm (TEST_SOUNDINGS soundings at TEST_SNR_DB), cached.
+    The pump's own alarm is what the household hears, whatever the condition did to the clinic recording (a
+    tweaked pump keeps its tweak: its household file is keyed by its tones)."""
+    key = hashlib.sha256(repr((seed, alarm, index, dataclasses.astuple(pump), TEST_SNR_DB, TEST_SOUNDINGS)).encode()
+                         ).hexdigest()[:12]
+    path = cache / f"household-{alarm}-{pump.name}-{key}.flac"
+    truth = path.with_suffix(".json")
+    if not truth.exists():
+        trng = _rng(seed, "household", alarm, index)
+        audio, events, _ = recall_file(pump, alarm, TEST_SNR_DB, TEST_SOUNDINGS, lib, trng)
+        cache.mkdir(parents=True, exist_ok=True)
+        sf.write(str(path), np.clip(audio, -1, 1).astype(np.float32), 16_000, subtype="PCM_16")
+        truth.write_text(json.dumps([[e.start, e.end] for e in events]))
+    return path, [_Sounding(a, b) for a, b in json.loads(truth.read_text())]
+
+
+def run_case(cond: Condition, alarm: str, index: int, seed: int, lib: SourceLibrary, work: Path,
+             cache: Path) -> Case:
     pump = make_pump(cond, seed, index)
     truth = [pump.tone_low_hz, pump.tone_high_hz] if alarm == "critical" else [pump.beep_hz]
     case = Case(cond.name, alarm, pump.name, cond.expect, sorted(truth))
     rng = _rng(seed, "clinic", cond.name, alarm, index)
     fs = cond.fs or (44_100 if (index + (alarm == "critical")) % 2 else 48_000)
-    audio, soundings, info = clinic_stress(pump, alarm, cond, lib, rng, fs)
+    # Narrowband recordings are made at 16 kHz (the room model needs it) and then band-limited like a phone line.
+    render_fs = max(fs, 16_000)
+    audio, soundings, info = clinic_stress(pump, alarm, cond, lib, rng, render_fs)
+    if render_fs != fs:
+        g = math.gcd(render_fs, fs)
+        audio = np.asarray(signal.resample_poly(audio, fs // g, render_fs // g, axis=0))
     case.info = info | {"fs": fs, "seconds": round(audio.shape[0] / fs, 1),
                         "soundings_at": [[round(a, 2), round(b, 2)] for a, b in soundings]}
     ext = {"wav": "wav", "flac": "flac", "ogg": "ogg"}[cond.fmt]
@@ -352,25 +382,21 @@ def run_case(cond: Condition, alarm: str, index: int, seed: int, lib: SourceLibr
     profile.unlink(missing_ok=True)
     done = _monitord("enroll", "--alarm", alarm, "--profile", str(profile), str(recording))
     case.enroll_exit = done.returncode
-    case.message = (done.stderr.strip() or done.stdout.strip()).splitlines()[0][:200] if (
-        done.stderr.strip() or done.stdout.strip()) else ""
+    case.message = done.stderr.strip().replace("\n", " ")[:240] if done.returncode else ""
     if cond.expect == "refuse":
         case.ok = done.returncode == 2 and bool(done.stderr.strip())
         if done.returncode == 0:
             case.learned_hz = sorted(learned_frequencies(done.stdout))
         return case
     if done.returncode != 0:
-        case.message = done.stderr.strip().replace("\n", " ")[:240]
         return case
     case.learned_hz = sorted(learned_frequencies(done.stdout)[: len(truth)])
     if len(case.learned_hz) == len(truth):
         case.error_pct = round(max(100 * abs(g / w - 1) for g, w in zip(case.learned_hz, case.truth_hz,
                                                                          strict=True)), 2)
-    # A household test file with this pump's alarm, through the real analyze.
-    trng = _rng(seed, "household", cond.name, alarm, index)
-    test_audio, events, _ = recall_file(pump, alarm, TEST_SNR_DB, TEST_SOUNDINGS, lib, trng)
-    test = work / f"{cond.name}-{alarm}-{pump.name}-household.flac"
-    sf.write(str(test), np.clip(test_audio, -1, 1).astype(np.float32), 16_000, subtype="PCM_16")
+    # A household test file with this pump's alarm, through the real analyze: the same file for every condition
+    # (so the baseline condition is the control), rendered once into the cache.
+    test, events = household_file(pump, alarm, index, seed, lib, cache)
     analyzed = _monitord("analyze", "--json", "--profile", str(profile), str(test))
     detections = [d for d in (json.loads(line) for line in analyzed.stdout.splitlines() if line.startswith("{"))
                   if d.get("type") == "detection"]
@@ -425,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         for cond in conditions:
             for alarm in ([args.alarm] if args.alarm else ALARMS):
                 for i in range(args.pumps):
-                    case = run_case(cond, alarm, i, args.seed, lib, work)
+                    case = run_case(cond, alarm, i, args.seed, lib, work, args.out.parent / "enroll-stress-household")
                     cases.append(case)
                     status = "ok  " if case.ok else "FAIL"
                     print(f"{status} {case.condition:16s} {alarm:12s} {case.pump}: exit {case.enroll_exit}, "
