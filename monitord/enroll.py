@@ -370,12 +370,20 @@ def _coincident(a: _Track, b: _Track) -> float:
     return hits / len(a.segments)
 
 
-def _is_partial_of(track: _Track, fundamental: _Track) -> bool:
-    """`track` lies on a harmonic (2nd … 5th) of `fundamental` and the two sound together half the time or more."""
+def _is_partial_of(track: _Track, fundamental: _Track, peaks: _Peaks) -> bool:
+    """`track` lies on a harmonic (2nd … 5th) of `fundamental`, the two sound together half the time or more, and
+    the fundamental is there under most of the partial (a harmonic never sounds without its tone). The last test
+    keeps a loud tone from passing for the partial of a faint one that only sounds now and then at a third of its
+    pitch: a clipped recording's intermodulation products (the pump pressed against the phone: 1417 Hz beside
+    3002/4281 Hz tones)."""
     ratio = track.frequency_hz / fundamental.frequency_hz
     k = round(ratio)
     return 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k and min(
-        _coincident(track, fundamental), _coincident(fundamental, track)) >= 0.5
+        _coincident(track, fundamental), _coincident(fundamental, track)) >= 0.5 and _presence(
+        peaks, fundamental.frequency_hz, track) >= _PARTIAL_PRESENCE
+
+
+_PARTIAL_PRESENCE = 0.5
 
 
 def _level_correlation(a: _Track, b: _Track) -> float:
@@ -672,7 +680,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     # A candidate that is a harmonic of another one and sounds with it is that tone's partial, even when it did not
     # pass for one on its own (benchmark seed 31: a 662 Hz tone's 3rd harmonic was paired with the high tone).
     candidates = [t for t in fundamentals
-                  if not any(_is_partial_of(t, other) for other in fundamentals if other is not t)][:8]
+                  if not any(_is_partial_of(t, other, peaks) for other in fundamentals if other is not t)][:8]
     split_gap = max(1, round(0.3 / hop_s))
     best: tuple[_Track, _Track] | None = None
     best_score = 0.0

@@ -199,3 +199,14 @@ def test_an_8_khz_phone_recording_is_learned_from_the_band_it_holds(tmp_path: Pa
     low, high = enroll(recording, AlarmKind.CRITICAL).signature.frequencies_hz
     assert low == pytest.approx(1832.0, rel=0.005)
     assert high == pytest.approx(2850.0, rel=0.005)
+
+
+def test_a_clipped_recording_of_the_pump_pressed_against_the_phone_is_learned_by_its_tones() -> None:
+    """The pump pressed against the phone (stress set: SNR 30–40 dB, strong harmonics, clipped 10–15 dB over full
+    scale; 44.1 kHz, kept here at 16 kHz). Clipping makes intermodulation products; one of them (≈ 1417 Hz) lies
+    near a third of the 4281 Hz tone and sounds with it now and then. The loud tone is not that faint product's
+    harmonic (a harmonic never sounds without its fundamental): learn 3002/4281 Hz."""
+    low, high = enroll(DATA / "clinic-critical-pressed-against-the-phone.flac",
+                       AlarmKind.CRITICAL).signature.frequencies_hz
+    assert low == pytest.approx(3001.7, rel=0.005)
+    assert high == pytest.approx(4281.3, rel=0.005)
