@@ -65,14 +65,19 @@ _SCATTER_SLACK = 3.0
 _SCATTER_MIN_HZ = MAX_SCATTER_BINS * INTERNAL_RATE_HZ / FRAME_LENGTH
 
 
+_RECORDING_ADVICE = (
+    "record again with the phone about 30 cm from the pump (or the clinic's programmer head), in a quiet room "
+    "(no talking, TV off while it sounds), and let the alarm sound at least twice; check --alarm too (critical: "
+    "two tones taking turns; non_critical: a beep at one pitch)")
+
+
 class NoClearAlarmError(UserError):
     """The recording holds no clear, repeated alarm pattern: refuse rather than learn a useless signature."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(
             message,
-            hint=hint or "record closer to the pump (or the clinic's demonstration), in a quiet room, and include "
-            "at least one full sounding of the alarm",
+            hint=hint or _RECORDING_ADVICE,
             exit_code=ExitCode.USAGE,
         )
 
@@ -163,6 +168,7 @@ class _Peaks:
     frames: int
     hop_s: float
     frame_center0_s: float
+    source_rate_hz: int = INTERNAL_RATE_HZ  # the recording's own rate: only tones below 0.45× it can be in it
 
 
 def _block_peaks(block: SpectralBlock, frontend: Frontend) -> tuple[NDArray[np.int64], NDArray[np.float64],
@@ -207,7 +213,8 @@ def _collect_peaks(recording: str | Path, *, rate_hz: int | None, sample_format:
     with open_audio(recording, rate_hz=rate_hz, sample_format=sample_format) as source:
         # Only the band the recording itself holds: above its Nyquist frequency an upsampled recording (8 kHz phone
         # audio) is empty but for the resampler's faint images of its tones, which stand high over that silence.
-        max_hz = min(_MAX_HZ, _USABLE_BAND * source.source_rate_hz)
+        source_rate_hz = source.source_rate_hz
+        max_hz = min(_MAX_HZ, _USABLE_BAND * source_rate_hz)
         frontend = Frontend(rate_hz=INTERNAL_RATE_HZ, min_hz=_MIN_HZ, max_hz=max_hz)
         for samples_block in source.blocks(4.0):
             samples += len(samples_block)
@@ -230,6 +237,7 @@ def _collect_peaks(recording: str | Path, *, rate_hz: int | None, sample_format:
         frames=frontend.frames_done,
         hop_s=frontend.hop_length / frontend.rate_hz,
         frame_center0_s=frontend.frame_center_s(0),
+        source_rate_hz=source_rate_hz,
     )
     return peaks, samples / INTERNAL_RATE_HZ
 
@@ -457,11 +465,19 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
     clear = [t for t in usable if t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
     name = str(recording)
     if not clear:
+        band = ""
+        if _USABLE_BAND * peaks.source_rate_hz < _MAX_HZ:
+            band = (f"; it was recorded at {peaks.source_rate_hz} Hz, so it holds no tone above "
+                    f"{_USABLE_BAND * peaks.source_rate_hz:.0f} Hz (record at 44.1 or 48 kHz)")
         if any(t.duty > _MAX_DUTY for t in tracks):
             raise NoClearAlarmError(f"{name}: the only clear tone is on almost all the time (a hum or whistle), "
-                               "not an alarm that comes and goes")
-        raise NoClearAlarmError(f"{name}: no clear tone found (nothing stands {_MIN_CLEAR_SNR_DB:.0f} dB over the "
-                           "background as a steady tone)")
+                                    f"not an alarm that comes and goes{band}")
+        steady = [t for t in usable if t.concentration >= _MIN_CONCENTRATION]
+        strongest = (f"; the strongest steady tone, {max(steady, key=lambda t: t.snr_db).frequency_hz:.0f} Hz, "
+                     f"stands {max(t.snr_db for t in steady):.0f} dB over the background") if steady else ""
+        raise NoClearAlarmError(f"{name}: no clear alarm tone found (a pump alarm recorded for enrollment should stand "
+                                f"at least {_MIN_CLEAR_SNR_DB:.0f} dB over the background as a steady tone{strongest})"
+                                f"{band}")
     if alarm is AlarmKind.NON_CRITICAL:
         result = _enroll_beep(name, clear, tracks, duration_s, peaks)
         if str(recording) != "-":

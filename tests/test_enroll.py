@@ -210,3 +210,19 @@ def test_a_clipped_recording_of_the_pump_pressed_against_the_phone_is_learned_by
                        AlarmKind.CRITICAL).signature.frequencies_hz
     assert low == pytest.approx(3001.7, rel=0.005)
     assert high == pytest.approx(4281.3, rel=0.005)
+
+
+def test_a_refusal_says_what_was_wrong_and_how_to_record_again(tmp_path: Path) -> None:
+    """A faint beep under voices in an 8 kHz recording: the refusal names the strongest tone it did find and how
+    far it stood out, that 8 kHz audio holds nothing above 3.6 kHz, and how to record a usable demonstration."""
+    rng = np.random.default_rng(12)
+    rate = 8000
+    audio = synth.mix_at_snr(synth.beeps(PUMP_BEEP_HZ, beep_s=0.3, rate_hz=rate),
+                             synth.babble(10.0, rng, rate_hz=rate), -35.0, at_s=4.0, rate_hz=rate)
+    with pytest.raises(NoClearAlarmError) as error:
+        enroll(synth.write_wav(tmp_path / "faint-8k.wav", audio, rate_hz=rate), AlarmKind.NON_CRITICAL)
+    assert "no clear alarm tone" in error.value.message
+    assert "8000 Hz" in error.value.message
+    assert error.value.hint is not None
+    assert "at least twice" in error.value.hint
+    assert "--alarm" in error.value.hint
