@@ -19,6 +19,7 @@ signature would be worse than none.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -269,6 +270,25 @@ def _candidates(peaks: _Peaks, limit: int = 10) -> list[float]:
     return found
 
 
+_STRONG_PEAK_DB = 25.0  # an alarm demonstrated a metre away stands 25–40 dB over the room (see _MIN_CLEAR_SNR_DB)
+_STRONG_PEAK_DROP_DB = 12.0
+
+
+def _all_candidates(peaks: _Peaks) -> list[float]:
+    """The candidates of all peaks, then those of the strong peaks alone that are not among them yet: in a long
+    recording (minutes of talk around two soundings) a voice's many weaker peaks pile up higher than a beep's
+    few loud ones."""
+    found = _candidates(peaks)
+    strong = peaks.snr_db >= _STRONG_PEAK_DB
+    loud = _Peaks(frame=peaks.frame[strong], frequency_hz=peaks.frequency_hz[strong], snr_db=peaks.snr_db[strong],
+                  frames=peaks.frames, hop_s=peaks.hop_s, frame_center0_s=peaks.frame_center0_s,
+                  source_rate_hz=peaks.source_rate_hz)
+    for frequency in _candidates(loud, limit=6):
+        if all(abs(frequency / other - 1) > 0.04 for other in found):
+            found.append(frequency)
+    return found
+
+
 @dataclass
 class _Track:
     frequency_hz: float
@@ -332,6 +352,11 @@ def _track(peaks: _Peaks, frequency_hz: float) -> _Track:
     on_frames = int(on.sum())
     tight = np.abs(freq - frequency_hz) <= 0.004 * frequency_hz
     concentration = float(snr[tight].sum() / snr.sum()) if len(snr) else 0.0
+    if len(snr):
+        # Over minutes of talk, a voice's peaks wandering through the ±2 % window outweigh a beep that sounded twice;
+        # the beep still holds the track's loudest peaks, and holds them at one pitch (a voice's loudest wander too).
+        strong = snr >= np.percentile(snr, 95) - _STRONG_PEAK_DROP_DB
+        concentration = max(concentration, float(snr[strong & tight].sum() / snr[strong].sum()))
     return _Track(frequency_hz=frequency_hz, segments=segments, on_frames=on_frames,
                   duty=on_frames / max(1, peaks.frames), concentration=concentration, frame_on=accepted,
                   frame_snr_db=frame_snr, frame_frequency_hz=frame_freq)
@@ -430,13 +455,21 @@ def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
                 # A voice over the fundamental (speech is loudest below ~1.5 kHz) breaks its steady segments
                 # apart while its peak is still there frame by frame; the harmonic above stays clean. So: clear
                 # where it is steady, sounding with `best` there, and present (steady or not) under most of it.
-                or (track.snr_db >= _MIN_CLEAR_SNR_DB and with_best >= 0.5
+                or (track.snr_db >= _MIN_CLEAR_SNR_DB and _coincident(_loud(track), best) >= 0.5
                     and _presence(peaks, frequency, best) >= _SUBHARMONIC_PRESENCE)):
             return track
     return best
 
 
 _SUBHARMONIC_PRESENCE = 0.75
+
+
+def _loud(track: _Track) -> _Track:
+    """The track's loud segments only (within 12 dB of its loudest): what the alarm itself made of it."""
+    if not track.segments:
+        return track
+    floor = max(s.snr_db for s in track.segments) - _STRONG_PEAK_DROP_DB
+    return dataclasses.replace(track, segments=[s for s in track.segments if s.snr_db >= floor])
 
 
 def _presence(peaks: _Peaks, frequency_hz: float, track: _Track) -> float:
@@ -446,8 +479,32 @@ def _presence(peaks: _Peaks, frequency_hz: float, track: _Track) -> float:
     near = (np.abs(peaks.frequency_hz - frequency_hz) <= 0.015 * frequency_hz) & (peaks.snr_db >= _PEAK_SNR_DB)
     present = np.zeros_like(track.frame_on)
     present[peaks.frame[near]] = True
-    weights = np.maximum(track.frame_snr_db[track.frame_on], 0.1)
-    return float(np.sum(weights * present[track.frame_on]) / np.sum(weights)) if weights.size else 0.0
+    if not track.frame_on.any():
+        return 0.0
+    # Over all of the track, or only where it is loud (within 12 dB of its loudest): minutes of talk give a
+    # harmonic many faint frames of its own, under which a beep's fundamental cannot be; while a voice right on
+    # the fundamental can hide it under the loudest sounding of the harmonic.
+    level = track.frame_snr_db[track.frame_on]
+    shares = []
+    for frames in (track.frame_on,
+                   track.frame_on & (track.frame_snr_db >= np.percentile(level, 95) - _STRONG_PEAK_DROP_DB)):
+        weights = np.maximum(track.frame_snr_db[frames], 0.1)
+        shares.append(float(np.sum(weights * present[frames]) / np.sum(weights)))
+    return max(shares)
+
+
+# What was learned must stand this far over the room on average. A demonstration recorded a metre away, even
+# over talk, a TV or 1–2 m away, gives 24–45 dB (bench/enrollment_stress.py); the steadiest harmonics of a voice,
+# picked as "the alarm" from a recording that holds none, 14–19 dB.
+_MIN_LEARNED_SNR_DB = 20.0
+
+
+def _check_learned_snr(name: str, what: str, snr_db: float) -> None:
+    if snr_db < _MIN_LEARNED_SNR_DB:
+        raise NoClearAlarmError(
+            f"{name}: the clearest tonal pattern ({what}) stands only {snr_db:.0f} dB over the background on "
+            f"average — too little to tell the pump from a voice or another sound (a demonstration recorded close "
+            f"by stands {_MIN_LEARNED_SNR_DB + 5:.0f} dB or more)")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -460,7 +517,7 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
     peaks, duration_s = _collect_peaks(recording, rate_hz=rate_hz, sample_format=sample_format)
     if duration_s < 0.3:
         raise NoClearAlarmError(f"{recording}: only {duration_s:.2f} s of audio — too short to hold an alarm")
-    tracks = [_track(peaks, f) for f in _candidates(peaks)]
+    tracks = [_track(peaks, f) for f in _all_candidates(peaks)]
     usable = [t for t in tracks if t.segments and t.duty <= _MAX_DUTY]
     clear = [t for t in usable if t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
     name = str(recording)
@@ -543,6 +600,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         mask[a:b] = on[a:b]
     frequency = _frame_weighted(best, mask)
     snr_db = float(best.frame_snr_db[mask].mean())
+    _check_learned_snr(name, f"{frequency:.0f} Hz", snr_db)
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
                                    float(best.frame_snr_db[a:b][on[a:b]].mean()))]) for a, b in runs]
     harmonics = _harmonics_of(frequency, [t for t in tracks if t is not best], best)
@@ -754,6 +812,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     frequencies = (_frame_weighted(low, low_mask), _frame_weighted(high, high_mask))
     tone_snr = np.concatenate([low.frame_snr_db[low_mask], high.frame_snr_db[high_mask]])
     snr_db = float(tone_snr.mean())
+    _check_learned_snr(name, f"{frequencies[0]:.0f} and {frequencies[1]:.0f} Hz", snr_db)
     soundings = _group([Segment(frame0_s + (b.start_frame + b.tones[0][1] - 0.5) * hop_s,
                                 frame0_s + (b.start_frame + b.tones[-1][2] - 0.5) * hop_s, 0.0,
                                 float(np.concatenate([low.frame_snr_db[b.start_frame:b.end_frame][b.labels == 1],
