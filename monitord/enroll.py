@@ -610,6 +610,10 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     notes = []
     if len(soundings) == 1:
         notes.append("only one sounding found; a recording with two or more soundings gives a surer signature")
+    notes += [f"another steady beep, {other.frequency_hz:.0f} Hz, comes and goes in this recording too "
+              f"({len(other.segments)} times, {other.snr_db:.0f} dB): if that one is the pump, not "
+              f"{frequency:.0f} Hz, record the alarm on its own (a clinician programmer or a phone beeps too)"
+              for other in _rival_beeps(best, clear)]
     signature = BeepSignature(
         frequency_hz=round(frequency, 1),
         tolerance_pct=_TOLERANCE_PCT,
@@ -666,6 +670,23 @@ def _alternating_partner(best: _Track, clear: list[_Track], peaks: _Peaks) -> _T
         if np.count_nonzero(in_bursts & best.frame_on) >= _ALTERNATING_SHARE * best_frames:
             return other
     return None
+
+
+def _rival_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
+    """Other clear, steady tones that come and go nearly as much as the learned one and are none of its partials
+    (nor it one of theirs): another beeper in the room, which the user should hear about."""
+    rivals = []
+    for other in clear:
+        ratio = max(other.frequency_hz, best.frequency_hz) / min(other.frequency_hz, best.frequency_hz)
+        k = round(ratio)
+        if ratio < 1.04 or (k >= 2 and abs(ratio - k) <= 0.02 * k) or len(other.segments) < 2:
+            continue
+        if _score(other) >= _RIVAL_SCORE * _score(best):
+            rivals.append(other)
+    return sorted(rivals, key=_score, reverse=True)[:2]
+
+
+_RIVAL_SCORE = 0.5
 
 
 def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz: int | None,

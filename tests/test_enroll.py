@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -251,3 +252,20 @@ def test_a_recording_of_voices_alone_is_refused_not_learned(alarm: AlarmKind) ->
     with pytest.raises(NoClearAlarmError) as error:
         enroll(DATA / "clinic-voices-no-alarm.flac", alarm)
     assert error.value.exit_code is ExitCode.USAGE
+
+
+def test_another_beeper_in_the_recording_is_pointed_out(tmp_path: Path) -> None:
+    """A clinician programmer (or a phone) beeping as often and as loudly as the pump: enrollment cannot know which
+    is the pump, so it says so rather than silently picking one."""
+    rng = np.random.default_rng(21)
+    audio = synth.pink_noise(20.0, rng, level=0.01)
+    for at in (2.0, 8.0, 14.0):
+        audio = synth.mix_at_snr(synth.beeps(PUMP_BEEP_HZ, beep_s=PUMP_BEEP_S), audio, 12.0, at_s=at)
+    for at in (4.5, 10.5, 16.5):
+        audio = synth.mix_at_snr(synth.beeps(2000.0, beep_s=PUMP_BEEP_S), audio, 12.0, at_s=at)
+    result = enroll(synth.write_wav(tmp_path / "two-beepers.wav", audio), AlarmKind.NON_CRITICAL)
+    other = 2000.0 if result.frequencies_hz[0] == pytest.approx(PUMP_BEEP_HZ, rel=0.01) else PUMP_BEEP_HZ
+    pointed_out = [float(m.group(1)) for note in result.notes
+                   if (m := re.match(r"another steady beep, (\d+) Hz", note))]
+    assert pointed_out == [pytest.approx(other, rel=0.01)]
+    assert any("another steady beep" in line for line in result.summary_lines())
