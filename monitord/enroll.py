@@ -538,7 +538,16 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
     if alarm is AlarmKind.NON_CRITICAL:
         result = _enroll_beep(name, clear, tracks, duration_s, peaks)
         if str(recording) != "-":
-            _calibrate_beep(result, recording, rate_hz=rate_hz, sample_format=sample_format)
+            heard_again = _calibrate_beep(result, recording, rate_hz=rate_hz, sample_format=sample_format)
+            if not heard_again and len(result.soundings) == 1:
+                # One short tonal moment that the detector, with what was learned from it, does not take for a
+                # beep: nothing confirms it is an alarm (a voice's steady vowel passed for a beep this way).
+                sounding = result.soundings[0]
+                raise NoClearAlarmError(
+                    f"{name}: only one short steady tone was found ({result.frequencies_hz[0]:.0f} Hz, "
+                    f"{sounding.end_s - sounding.start_s:.2f} s at {sounding.start_s:.1f} s, "
+                    f"{sounding.snr_db:.0f} dB), "
+                    "and it does not sound like a beep when heard again: not enough to learn the alarm from")
         else:  # standard input cannot be read twice
             result.notes.append("read from standard input, so the beep's length could not be learned by hearing it "
                                 "again: wider length bounds kept (enroll from a file to tighten them)")
@@ -690,9 +699,10 @@ _RIVAL_SCORE = 0.5
 
 
 def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz: int | None,
-                    sample_format: str | None) -> None:
+                    sample_format: str | None) -> bool:
     """Hear the recording again with the non-critical detector itself and narrow the sounding's bounds to what it
-    heard: how long a sounding lasts (span) and how long its tone is heard (at least half of one beep).
+    heard: how long a sounding lasts (span) and how long its tone is heard (at least half of one beep). Returns
+    whether it heard any of the soundings.
 
     The detector measures a sounding its own way (the frames within 12 dB of its loudest, so a room's echo and
     the recording's noise hardly count); learning the bounds with that same ruler lets them be tight — music notes
@@ -716,7 +726,7 @@ def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz:
              and any(h.start_s < s.end_s + 0.5 and h.end_s > s.start_s - 0.5 for s in result.soundings)]
     if not heard:
         result.notes.append("the detector did not hear the soundings again as a whole; wider length bounds kept")
-        return
+        return False
     beeps = max(1, signature.beeps_at_enrollment or 1)
     heard_min_s = round(_HEARD_FRACTION * min(h.heard_s for h in heard) / beeps, 3)
     result.signature = signature.model_copy(update={
@@ -726,6 +736,7 @@ def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz:
                                 + _SPAN_SLACK_S), 3),
         "heard_min_s": heard_min_s,
     })
+    return True
 
 
 @dataclass

@@ -245,12 +245,15 @@ def test_a_beep_sounding_twice_in_minutes_of_talk_is_found(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("alarm", list(AlarmKind))
-def test_a_recording_of_voices_alone_is_refused_not_learned(alarm: AlarmKind) -> None:
-    """Clinic voices (espeak-ng, stress set 'no_alarm', 20 s at 16 kHz) and no alarm: a voice's steadiest
-    harmonic (833 Hz, 18 dB over the room) once passed for a beep. What is learned must stand ≥ 20 dB over the
-    background (a demonstration a metre away: 24–45 dB in every stress condition)."""
+@pytest.mark.parametrize("recording", ["clinic-voices-no-alarm.flac", "clinic-voices-no-alarm-2.flac"])
+def test_a_recording_of_voices_alone_is_refused_not_learned(alarm: AlarmKind, recording: str) -> None:
+    """Clinic voices (espeak-ng, stress set 'no_alarm', ~20 s at 16 kHz) and no alarm. In the first, a voice's
+    steadiest harmonic (833 Hz, 18 dB over the room) passed for a beep: what is learned must stand ≥ 20 dB over the
+    background (a demonstration a metre away: 24–45 dB in every stress condition). In the second, one steady
+    vowel (820 Hz, 0.1 s, 22 dB) did: a single sounding that the detector, hearing the recording again with what
+    was learned from it, does not take for a beep confirms nothing."""
     with pytest.raises(NoClearAlarmError) as error:
-        enroll(DATA / "clinic-voices-no-alarm.flac", alarm)
+        enroll(DATA / recording, alarm)
     assert error.value.exit_code is ExitCode.USAGE
 
 
