@@ -790,6 +790,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     split_gap = max(1, round(0.3 / hop_s))
     best: tuple[_Track, _Track] | None = None
     best_score = 0.0
+    pair_turns: list[tuple[_Track, _Track, int]] = []
     for i, a in enumerate(candidates):
         for b in candidates[i + 1 :]:
             low, high = sorted((a, b), key=lambda t: t.frequency_hz)
@@ -804,8 +805,12 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
             bursts = _two_tone_bursts(low, high, split_gap)
             turns = min(12, sum(min(6, b.changes) for b in bursts))
             score = turns * min(_score(low), _score(high))
+            if turns:
+                pair_turns.append((low, high, turns))
             if score > best_score:
                 best, best_score = (low, high), score
+    if best is not None:
+        best = _pair_of_fundamentals(best, pair_turns)
     if best is None:
         raise NoClearAlarmError(
             f"{name}: no two alternating tones found (the critical alarm is two tones in turns); the strongest "
@@ -880,6 +885,35 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                             frequencies_hz=signature.frequencies_hz or (), harmonics_hz=tuple(harmonics),
                             snr_db=snr_db, duration_s=duration_s, notes=notes,
                             bursts=len(bursts), tones_per_burst=float(np.median([len(b.tones) for b in bursts])))
+
+
+def _pair_of_fundamentals(pair: tuple[_Track, _Track], pair_turns: list[tuple[_Track, _Track, int]]
+                          ) -> tuple[_Track, _Track]:
+    """If one tone of the chosen pair lies on a harmonic (2nd … 5th) of another candidate that takes turns with the
+    pair's other tone at least half as often, that candidate is the pump's tone and the chosen one its partial: a
+    harmonic sounds exactly when its fundamental does, so it takes the same turns. (A loud, clean 4th harmonic of a
+    low tone outscored the tone itself over minutes of talk: stress set 'long_busy'.)"""
+    low, high = pair
+    turns = next((n for a, b, n in pair_turns if a is low and b is high), 0)
+    changed = True
+    while changed:
+        changed = False
+        for a, b, other_turns in pair_turns:
+            if other_turns < 0.5 * turns:
+                continue
+            for keep, partial in ((low, high), (high, low)):
+                if keep is not a and keep is not b:
+                    continue
+                other = b if keep is a else a
+                ratio = partial.frequency_hz / other.frequency_hz
+                k = round(ratio)
+                if other is not partial and 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k:
+                    low, high = sorted((keep, other), key=lambda t: t.frequency_hz)
+                    turns, changed = other_turns, True
+                    break
+            if changed:
+                break
+    return low, high
 
 
 # The pump's notes, as a sounding's median frame, may differ from the enrolled ones by this much (percent): at least

@@ -272,3 +272,14 @@ def test_another_beeper_in_the_recording_is_pointed_out(tmp_path: Path) -> None:
                    if (m := re.match(r"another steady beep, (\d+) Hz", note))]
     assert pointed_out == [pytest.approx(other, rel=0.01)]
     assert any("another steady beep" in line for line in result.summary_lines())
+
+
+def test_a_low_tone_is_not_replaced_by_its_harmonic_in_the_pair() -> None:
+    """A 459/715 Hz two-tone alarm of short tones (0.14 s) recorded by a phone (stress set 'tones_400', 48 kHz,
+    kept here at 16 kHz): the low tone's steady frames are few (each tone change smears a 64 ms frame), while its
+    clean 5th harmonic (2296 Hz) takes as many turns with the high tone. A harmonic sounds exactly when its
+    fundamental does: learn 459/715 Hz, not 715/2296 Hz."""
+    low, high = enroll(DATA / "clinic-critical-low-tone-and-its-fifth-harmonic.flac",
+                       AlarmKind.CRITICAL).signature.frequencies_hz
+    assert low == pytest.approx(459.2, rel=0.01)
+    assert high == pytest.approx(714.5, rel=0.01)
