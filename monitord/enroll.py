@@ -810,7 +810,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
             if score > best_score:
                 best, best_score = (low, high), score
     if best is not None:
-        best = _pair_of_fundamentals(best, pair_turns)
+        best = _pair_of_fundamentals(best, pair_turns, peaks)
     if best is None:
         raise NoClearAlarmError(
             f"{name}: no two alternating tones found (the critical alarm is two tones in turns); the strongest "
@@ -887,14 +887,16 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                             bursts=len(bursts), tones_per_burst=float(np.median([len(b.tones) for b in bursts])))
 
 
-def _pair_of_fundamentals(pair: tuple[_Track, _Track], pair_turns: list[tuple[_Track, _Track, int]]
-                          ) -> tuple[_Track, _Track]:
+def _pair_of_fundamentals(pair: tuple[_Track, _Track], pair_turns: list[tuple[_Track, _Track, int]],
+                          peaks: _Peaks) -> tuple[_Track, _Track]:
     """If one tone of the chosen pair lies on a harmonic (2nd … 5th) of another candidate that takes turns with the
     pair's other tone at least half as often, that candidate is the pump's tone and the chosen one its partial: a
     harmonic sounds exactly when its fundamental does, so it takes the same turns. (A loud, clean 4th harmonic of a
     low tone outscored the tone itself over minutes of talk: stress set 'long_busy'.)"""
     low, high = pair
     turns = next((n for a, b, n in pair_turns if a is low and b is high), 0)
+    # ... and only if that candidate is there under the chosen tone (a harmonic never sounds without its
+    # fundamental; a voice at a third of the high tone took as many turns in stress set 'nurse_talking').
     changed = True
     while changed:
         changed = False
@@ -907,7 +909,8 @@ def _pair_of_fundamentals(pair: tuple[_Track, _Track], pair_turns: list[tuple[_T
                 other = b if keep is a else a
                 ratio = partial.frequency_hz / other.frequency_hz
                 k = round(ratio)
-                if other is not partial and 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k:
+                if (other is not partial and 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k
+                        and _presence(peaks, other.frequency_hz, partial) >= _PARTIAL_PRESENCE):
                     low, high = sorted((keep, other), key=lambda t: t.frequency_hz)
                     turns, changed = other_turns, True
                     break
