@@ -19,6 +19,7 @@ signature would be worse than none.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from monitord.profiles import BeepSignature, TwoToneSignature
 
 _MIN_HZ = 400.0  # piezo beepers sound above this; voices' fundamentals lie below it
 _MAX_HZ = 7000.0
+_USABLE_BAND = 0.45  # of the recording's own sample rate: its anti-alias filter eats the rest
 _PEAK_SNR_DB = 10.0
 _PEAK_TONAL_DB = 6.0
 _MAX_PEAKS_PER_FRAME = 6
@@ -64,14 +66,19 @@ _SCATTER_SLACK = 3.0
 _SCATTER_MIN_HZ = MAX_SCATTER_BINS * INTERNAL_RATE_HZ / FRAME_LENGTH
 
 
+_RECORDING_ADVICE = (
+    "record again with the phone about 30 cm from the pump (or the clinic's programmer head), in a quiet room "
+    "(no talking, TV off while it sounds), and let the alarm sound at least twice; check --alarm too (critical: "
+    "two tones taking turns; non_critical: a beep at one pitch)")
+
+
 class NoClearAlarmError(UserError):
     """The recording holds no clear, repeated alarm pattern: refuse rather than learn a useless signature."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(
             message,
-            hint=hint or "record closer to the pump (or the clinic's demonstration), in a quiet room, and include "
-            "at least one full sounding of the alarm",
+            hint=hint or _RECORDING_ADVICE,
             exit_code=ExitCode.USAGE,
         )
 
@@ -162,6 +169,7 @@ class _Peaks:
     frames: int
     hop_s: float
     frame_center0_s: float
+    source_rate_hz: int = INTERNAL_RATE_HZ  # the recording's own rate: only tones below 0.45× it can be in it
 
 
 def _block_peaks(block: SpectralBlock, frontend: Frontend) -> tuple[NDArray[np.int64], NDArray[np.float64],
@@ -199,12 +207,16 @@ def _block_peaks(block: SpectralBlock, frontend: Frontend) -> tuple[NDArray[np.i
 
 
 def _collect_peaks(recording: str | Path, *, rate_hz: int | None, sample_format: str | None) -> tuple[_Peaks, float]:
-    frontend = Frontend(rate_hz=INTERNAL_RATE_HZ, min_hz=_MIN_HZ, max_hz=_MAX_HZ)
     frames: list[NDArray[np.int64]] = []
     freqs: list[NDArray[np.float64]] = []
     snrs: list[NDArray[np.float64]] = []
     samples = 0
     with open_audio(recording, rate_hz=rate_hz, sample_format=sample_format) as source:
+        # Only the band the recording itself holds: above its Nyquist frequency an upsampled recording (8 kHz phone
+        # audio) is empty but for the resampler's faint images of its tones, which stand high over that silence.
+        source_rate_hz = source.source_rate_hz
+        max_hz = min(_MAX_HZ, _USABLE_BAND * source_rate_hz)
+        frontend = Frontend(rate_hz=INTERNAL_RATE_HZ, min_hz=_MIN_HZ, max_hz=max_hz)
         for samples_block in source.blocks(4.0):
             samples += len(samples_block)
             block = frontend.feed(samples_block)
@@ -226,6 +238,7 @@ def _collect_peaks(recording: str | Path, *, rate_hz: int | None, sample_format:
         frames=frontend.frames_done,
         hop_s=frontend.hop_length / frontend.rate_hz,
         frame_center0_s=frontend.frame_center_s(0),
+        source_rate_hz=source_rate_hz,
     )
     return peaks, samples / INTERNAL_RATE_HZ
 
@@ -254,6 +267,25 @@ def _candidates(peaks: _Peaks, limit: int = 10) -> list[float]:
             centre = float(np.sum(peaks.frequency_hz[near] * weights) / np.sum(weights))
         found.append(centre)
         work[max(0, best - 16) : best + 17] = 0  # ±4 %
+    return found
+
+
+_STRONG_PEAK_DB = 25.0  # an alarm demonstrated a metre away stands 25–40 dB over the room (see _MIN_CLEAR_SNR_DB)
+_STRONG_PEAK_DROP_DB = 12.0
+
+
+def _all_candidates(peaks: _Peaks) -> list[float]:
+    """The candidates of all peaks, then those of the strong peaks alone that are not among them yet: in a long
+    recording (minutes of talk around two soundings) a voice's many weaker peaks pile up higher than a beep's
+    few loud ones."""
+    found = _candidates(peaks)
+    strong = peaks.snr_db >= _STRONG_PEAK_DB
+    loud = _Peaks(frame=peaks.frame[strong], frequency_hz=peaks.frequency_hz[strong], snr_db=peaks.snr_db[strong],
+                  frames=peaks.frames, hop_s=peaks.hop_s, frame_center0_s=peaks.frame_center0_s,
+                  source_rate_hz=peaks.source_rate_hz)
+    for frequency in _candidates(loud, limit=6):
+        if all(abs(frequency / other - 1) > 0.04 for other in found):
+            found.append(frequency)
     return found
 
 
@@ -320,6 +352,11 @@ def _track(peaks: _Peaks, frequency_hz: float) -> _Track:
     on_frames = int(on.sum())
     tight = np.abs(freq - frequency_hz) <= 0.004 * frequency_hz
     concentration = float(snr[tight].sum() / snr.sum()) if len(snr) else 0.0
+    if len(snr):
+        # Over minutes of talk, a voice's peaks wandering through the ±2 % window outweigh a beep that sounded twice;
+        # the beep still holds the track's loudest peaks, and holds them at one pitch (a voice's loudest wander too).
+        strong = snr >= np.percentile(snr, 95) - _STRONG_PEAK_DROP_DB
+        concentration = max(concentration, float(snr[strong & tight].sum() / snr[strong].sum()))
     return _Track(frequency_hz=frequency_hz, segments=segments, on_frames=on_frames,
                   duty=on_frames / max(1, peaks.frames), concentration=concentration, frame_on=accepted,
                   frame_snr_db=frame_snr, frame_frequency_hz=frame_freq)
@@ -366,12 +403,20 @@ def _coincident(a: _Track, b: _Track) -> float:
     return hits / len(a.segments)
 
 
-def _is_partial_of(track: _Track, fundamental: _Track) -> bool:
-    """`track` lies on a harmonic (2nd … 5th) of `fundamental` and the two sound together half the time or more."""
+def _is_partial_of(track: _Track, fundamental: _Track, peaks: _Peaks) -> bool:
+    """`track` lies on a harmonic (2nd … 5th) of `fundamental`, the two sound together half the time or more, and
+    the fundamental is there under most of the partial (a harmonic never sounds without its tone). The last test
+    keeps a loud tone from passing for the partial of a faint one that only sounds now and then at a third of its
+    pitch: a clipped recording's intermodulation products (the pump pressed against the phone: 1417 Hz beside
+    3002/4281 Hz tones)."""
     ratio = track.frequency_hz / fundamental.frequency_hz
     k = round(ratio)
     return 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k and min(
-        _coincident(track, fundamental), _coincident(fundamental, track)) >= 0.5
+        _coincident(track, fundamental), _coincident(fundamental, track)) >= 0.5 and _presence(
+        peaks, fundamental.frequency_hz, track) >= _PARTIAL_PRESENCE
+
+
+_PARTIAL_PRESENCE = 0.5
 
 
 def _level_correlation(a: _Track, b: _Track) -> float:
@@ -406,9 +451,60 @@ def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
         with_sub, with_best = _coincident(best, track), _coincident(track, best)
         if track.segments and track.snr_db >= _MIN_CLEAR_SNR_DB - 4 and (
                 (with_sub >= 0.8 and with_best >= 0.5)
-                or (track.snr_db >= _MIN_CLEAR_SNR_DB and with_sub >= 0.6 and with_best >= 0.9)):
+                or (track.snr_db >= _MIN_CLEAR_SNR_DB and with_sub >= 0.6 and with_best >= 0.9)
+                # A voice over the fundamental (speech is loudest below ~1.5 kHz) breaks its steady segments
+                # apart while its peak is still there frame by frame; the harmonic above stays clean. So: clear
+                # where it is steady, sounding with `best` there, and present (steady or not) under most of it.
+                or (track.snr_db >= _MIN_CLEAR_SNR_DB and _coincident(_loud(track), best) >= 0.5
+                    and _presence(peaks, frequency, best) >= _SUBHARMONIC_PRESENCE)):
             return track
     return best
+
+
+_SUBHARMONIC_PRESENCE = 0.75
+
+
+def _loud(track: _Track) -> _Track:
+    """The track's loud segments only (within 12 dB of its loudest): what the alarm itself made of it."""
+    if not track.segments:
+        return track
+    floor = max(s.snr_db for s in track.segments) - _STRONG_PEAK_DROP_DB
+    return dataclasses.replace(track, segments=[s for s in track.segments if s.snr_db >= floor])
+
+
+def _presence(peaks: _Peaks, frequency_hz: float, track: _Track) -> float:
+    """Share of `track`'s sounding frames (weighted by its SNR) with any clear peak within ±1.5 % of frequency_hz,
+    steady or not. A true fundamental is there under nearly all of its harmonic (0.8–0.9 under a voice); an
+    unrelated sound at f/k, or the other tone of a two-tone alarm (they take turns), is not."""
+    near = (np.abs(peaks.frequency_hz - frequency_hz) <= 0.015 * frequency_hz) & (peaks.snr_db >= _PEAK_SNR_DB)
+    present = np.zeros_like(track.frame_on)
+    present[peaks.frame[near]] = True
+    if not track.frame_on.any():
+        return 0.0
+    # Over all of the track, or only where it is loud (within 12 dB of its loudest): minutes of talk give a
+    # harmonic many faint frames of its own, under which a beep's fundamental cannot be; while a voice right on
+    # the fundamental can hide it under the loudest sounding of the harmonic.
+    level = track.frame_snr_db[track.frame_on]
+    shares = []
+    for frames in (track.frame_on,
+                   track.frame_on & (track.frame_snr_db >= np.percentile(level, 95) - _STRONG_PEAK_DROP_DB)):
+        weights = np.maximum(track.frame_snr_db[frames], 0.1)
+        shares.append(float(np.sum(weights * present[frames]) / np.sum(weights)))
+    return max(shares)
+
+
+# What was learned must stand this far over the room on average. A demonstration recorded a metre away, even
+# over talk, a TV or 1–2 m away, gives 24–45 dB (bench/enrollment_stress.py); the steadiest harmonics of a voice,
+# picked as "the alarm" from a recording that holds none, 14–19 dB.
+_MIN_LEARNED_SNR_DB = 20.0
+
+
+def _check_learned_snr(name: str, what: str, snr_db: float) -> None:
+    if snr_db < _MIN_LEARNED_SNR_DB:
+        raise NoClearAlarmError(
+            f"{name}: the clearest tonal pattern ({what}) stands only {snr_db:.0f} dB over the background on "
+            f"average — too little to tell the pump from a voice or another sound (a demonstration recorded close "
+            f"by stands {_MIN_LEARNED_SNR_DB + 5:.0f} dB or more)")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -421,20 +517,37 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
     peaks, duration_s = _collect_peaks(recording, rate_hz=rate_hz, sample_format=sample_format)
     if duration_s < 0.3:
         raise NoClearAlarmError(f"{recording}: only {duration_s:.2f} s of audio — too short to hold an alarm")
-    tracks = [_track(peaks, f) for f in _candidates(peaks)]
+    tracks = [_track(peaks, f) for f in _all_candidates(peaks)]
     usable = [t for t in tracks if t.segments and t.duty <= _MAX_DUTY]
     clear = [t for t in usable if t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
     name = str(recording)
     if not clear:
+        band = ""
+        if _USABLE_BAND * peaks.source_rate_hz < _MAX_HZ:
+            band = (f"; it was recorded at {peaks.source_rate_hz} Hz, so it holds no tone above "
+                    f"{_USABLE_BAND * peaks.source_rate_hz:.0f} Hz (record at 44.1 or 48 kHz)")
         if any(t.duty > _MAX_DUTY for t in tracks):
             raise NoClearAlarmError(f"{name}: the only clear tone is on almost all the time (a hum or whistle), "
-                               "not an alarm that comes and goes")
-        raise NoClearAlarmError(f"{name}: no clear tone found (nothing stands {_MIN_CLEAR_SNR_DB:.0f} dB over the "
-                           "background as a steady tone)")
+                                    f"not an alarm that comes and goes{band}")
+        steady = [t for t in usable if t.concentration >= _MIN_CONCENTRATION]
+        strongest = (f"; the strongest steady tone, {max(steady, key=lambda t: t.snr_db).frequency_hz:.0f} Hz, "
+                     f"stands {max(t.snr_db for t in steady):.0f} dB over the background") if steady else ""
+        raise NoClearAlarmError(f"{name}: no clear alarm tone found (a pump alarm recorded for enrollment should stand "
+                                f"at least {_MIN_CLEAR_SNR_DB:.0f} dB over the background as a steady tone{strongest})"
+                                f"{band}")
     if alarm is AlarmKind.NON_CRITICAL:
         result = _enroll_beep(name, clear, tracks, duration_s, peaks)
         if str(recording) != "-":
-            _calibrate_beep(result, recording, rate_hz=rate_hz, sample_format=sample_format)
+            heard_again = _calibrate_beep(result, recording, rate_hz=rate_hz, sample_format=sample_format)
+            if not heard_again and len(result.soundings) == 1:
+                # One short tonal moment that the detector, with what was learned from it, does not take for a
+                # beep: nothing confirms it is an alarm (a voice's steady vowel passed for a beep this way).
+                sounding = result.soundings[0]
+                raise NoClearAlarmError(
+                    f"{name}: only one short steady tone was found ({result.frequencies_hz[0]:.0f} Hz, "
+                    f"{sounding.end_s - sounding.start_s:.2f} s at {sounding.start_s:.1f} s, "
+                    f"{sounding.snr_db:.0f} dB), "
+                    "and it does not sound like a beep when heard again: not enough to learn the alarm from")
         else:  # standard input cannot be read twice
             result.notes.append("read from standard input, so the beep's length could not be learned by hearing it "
                                 "again: wider length bounds kept (enroll from a file to tighten them)")
@@ -462,6 +575,16 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                  peaks: _Peaks) -> EnrollmentResult:
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     best = _prefer_fundamental(max(clear, key=_score), peaks)
+    partner = _alternating_partner(best, clear, peaks)
+    if partner is not None:
+        low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
+        raise NoClearAlarmError(
+            f"{name}: this sounds like the critical alarm, not the non-critical one: two tones, "
+            f"{low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz, take turns (the non-critical alarm is a "
+            "beep at one pitch)",
+            hint="if the recording holds the critical alarm, enroll it with --alarm critical; for the non-critical "
+            "alarm, record the single beep the pump makes for a low reservoir",
+        )
     on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
     # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
     # demonstrations). Inside, the pauses and beeps the frontend saw.
@@ -486,6 +609,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         mask[a:b] = on[a:b]
     frequency = _frame_weighted(best, mask)
     snr_db = float(best.frame_snr_db[mask].mean())
+    _check_learned_snr(name, f"{frequency:.0f} Hz", snr_db)
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
                                    float(best.frame_snr_db[a:b][on[a:b]].mean()))]) for a, b in runs]
     harmonics = _harmonics_of(frequency, [t for t in tracks if t is not best], best)
@@ -495,6 +619,10 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     notes = []
     if len(soundings) == 1:
         notes.append("only one sounding found; a recording with two or more soundings gives a surer signature")
+    notes += [f"another steady beep, {other.frequency_hz:.0f} Hz, comes and goes in this recording too "
+              f"({len(other.segments)} times, {other.snr_db:.0f} dB): if that one is the pump, not "
+              f"{frequency:.0f} Hz, record the alarm on its own (a clinician programmer or a phone beeps too)"
+              for other in _rival_beeps(best, clear)]
     signature = BeepSignature(
         frequency_hz=round(frequency, 1),
         tolerance_pct=_TOLERANCE_PCT,
@@ -525,10 +653,56 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                             snr_db=snr_db, duration_s=duration_s, notes=notes)
 
 
+# Share of the beep's sounding time that must lie in two-tone bursts (≥ 3 turns) with another clear tone before the
+# recording is taken for the critical alarm. A true beep never takes turns with another steady tone; the tones of a
+# critical alarm do so all the time (the bursts hold 90 % of their time and more in the benchmark's recordings).
+_ALTERNATING_SHARE = 0.5
+
+
+def _alternating_partner(best: _Track, clear: list[_Track], peaks: _Peaks) -> _Track | None:
+    """Another clear tone that takes turns with `best` in two-tone bursts most of the time: then the recording
+    holds the critical alarm, and learning one of its tones as a beep would be a silent, wrong signature."""
+    split_gap = max(1, round(0.3 / peaks.hop_s))
+    best_frames = max(1, int(np.count_nonzero(best.frame_on)))
+    for other in clear:
+        ratio = max(other.frequency_hz, best.frequency_hz) / min(other.frequency_hz, best.frequency_hz)
+        k = round(ratio)
+        if ratio < 1.04 or ratio > 4.0 or (k >= 2 and abs(ratio - k) <= 0.02 * k):
+            continue  # the same tone, or a partial of it
+        if _level_correlation(best, other) >= 0.0:
+            continue
+        low, high = sorted((best, other), key=lambda t: t.frequency_hz)
+        in_bursts = np.zeros_like(best.frame_on)
+        for burst in _two_tone_bursts(low, high, split_gap):
+            if burst.changes >= 3:
+                in_bursts[burst.start_frame : burst.end_frame] = True
+        if np.count_nonzero(in_bursts & best.frame_on) >= _ALTERNATING_SHARE * best_frames:
+            return other
+    return None
+
+
+def _rival_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
+    """Other clear, steady tones that come and go nearly as much as the learned one and are none of its partials
+    (nor it one of theirs): another beeper in the room, which the user should hear about."""
+    rivals = []
+    for other in clear:
+        ratio = max(other.frequency_hz, best.frequency_hz) / min(other.frequency_hz, best.frequency_hz)
+        k = round(ratio)
+        if ratio < 1.04 or (k >= 2 and abs(ratio - k) <= 0.02 * k) or len(other.segments) < 2:
+            continue
+        if _score(other) >= _RIVAL_SCORE * _score(best):
+            rivals.append(other)
+    return sorted(rivals, key=_score, reverse=True)[:2]
+
+
+_RIVAL_SCORE = 0.5
+
+
 def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz: int | None,
-                    sample_format: str | None) -> None:
+                    sample_format: str | None) -> bool:
     """Hear the recording again with the non-critical detector itself and narrow the sounding's bounds to what it
-    heard: how long a sounding lasts (span) and how long its tone is heard (at least half of one beep).
+    heard: how long a sounding lasts (span) and how long its tone is heard (at least half of one beep). Returns
+    whether it heard any of the soundings.
 
     The detector measures a sounding its own way (the frames within 12 dB of its loudest, so a room's echo and
     the recording's noise hardly count); learning the bounds with that same ruler lets them be tight — music notes
@@ -552,7 +726,7 @@ def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz:
              and any(h.start_s < s.end_s + 0.5 and h.end_s > s.start_s - 0.5 for s in result.soundings)]
     if not heard:
         result.notes.append("the detector did not hear the soundings again as a whole; wider length bounds kept")
-        return
+        return False
     beeps = max(1, signature.beeps_at_enrollment or 1)
     heard_min_s = round(_HEARD_FRACTION * min(h.heard_s for h in heard) / beeps, 3)
     result.signature = signature.model_copy(update={
@@ -562,6 +736,7 @@ def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz:
                                 + _SPAN_SLACK_S), 3),
         "heard_min_s": heard_min_s,
     })
+    return True
 
 
 @dataclass
@@ -611,10 +786,11 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     # A candidate that is a harmonic of another one and sounds with it is that tone's partial, even when it did not
     # pass for one on its own (benchmark seed 31: a 662 Hz tone's 3rd harmonic was paired with the high tone).
     candidates = [t for t in fundamentals
-                  if not any(_is_partial_of(t, other) for other in fundamentals if other is not t)][:8]
+                  if not any(_is_partial_of(t, other, peaks) for other in fundamentals if other is not t)][:8]
     split_gap = max(1, round(0.3 / hop_s))
     best: tuple[_Track, _Track] | None = None
     best_score = 0.0
+    pair_turns: list[tuple[_Track, _Track, int]] = []
     for i, a in enumerate(candidates):
         for b in candidates[i + 1 :]:
             low, high = sorted((a, b), key=lambda t: t.frequency_hz)
@@ -629,8 +805,12 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
             bursts = _two_tone_bursts(low, high, split_gap)
             turns = min(12, sum(min(6, b.changes) for b in bursts))
             score = turns * min(_score(low), _score(high))
+            if turns:
+                pair_turns.append((low, high, turns))
             if score > best_score:
                 best, best_score = (low, high), score
+    if best is not None:
+        best = _pair_of_fundamentals(best, pair_turns, peaks)
     if best is None:
         raise NoClearAlarmError(
             f"{name}: no two alternating tones found (the critical alarm is two tones in turns); the strongest "
@@ -669,6 +849,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     frequencies = (_frame_weighted(low, low_mask), _frame_weighted(high, high_mask))
     tone_snr = np.concatenate([low.frame_snr_db[low_mask], high.frame_snr_db[high_mask]])
     snr_db = float(tone_snr.mean())
+    _check_learned_snr(name, f"{frequencies[0]:.0f} and {frequencies[1]:.0f} Hz", snr_db)
     soundings = _group([Segment(frame0_s + (b.start_frame + b.tones[0][1] - 0.5) * hop_s,
                                 frame0_s + (b.start_frame + b.tones[-1][2] - 0.5) * hop_s, 0.0,
                                 float(np.concatenate([low.frame_snr_db[b.start_frame:b.end_frame][b.labels == 1],
@@ -704,6 +885,38 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                             frequencies_hz=signature.frequencies_hz or (), harmonics_hz=tuple(harmonics),
                             snr_db=snr_db, duration_s=duration_s, notes=notes,
                             bursts=len(bursts), tones_per_burst=float(np.median([len(b.tones) for b in bursts])))
+
+
+def _pair_of_fundamentals(pair: tuple[_Track, _Track], pair_turns: list[tuple[_Track, _Track, int]],
+                          peaks: _Peaks) -> tuple[_Track, _Track]:
+    """If one tone of the chosen pair lies on a harmonic (2nd … 5th) of another candidate that takes turns with the
+    pair's other tone at least half as often, that candidate is the pump's tone and the chosen one its partial: a
+    harmonic sounds exactly when its fundamental does, so it takes the same turns. (A loud, clean 4th harmonic of a
+    low tone outscored the tone itself over minutes of talk: stress set 'long_busy'.)"""
+    low, high = pair
+    turns = next((n for a, b, n in pair_turns if a is low and b is high), 0)
+    # ... and only if that candidate is there under the chosen tone (a harmonic never sounds without its
+    # fundamental; a voice at a third of the high tone took as many turns in stress set 'nurse_talking').
+    changed = True
+    while changed:
+        changed = False
+        for a, b, other_turns in pair_turns:
+            if other_turns < 0.5 * turns:
+                continue
+            for keep, partial in ((low, high), (high, low)):
+                if keep is not a and keep is not b:
+                    continue
+                other = b if keep is a else a
+                ratio = partial.frequency_hz / other.frequency_hz
+                k = round(ratio)
+                if (other is not partial and 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k
+                        and _presence(peaks, other.frequency_hz, partial) >= _PARTIAL_PRESENCE):
+                    low, high = sorted((keep, other), key=lambda t: t.frequency_hz)
+                    turns, changed = other_turns, True
+                    break
+            if changed:
+                break
+    return low, high
 
 
 # The pump's notes, as a sounding's median frame, may differ from the enrolled ones by this much (percent): at least

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -162,3 +163,133 @@ def test_a_low_tone_whose_second_harmonic_is_heard_longer_is_learned_by_its_fund
     low, high = result.frequencies_hz
     assert low == pytest.approx(2151.6, rel=0.005)
     assert high == pytest.approx(2542.6, rel=0.005)
+
+
+def test_a_critical_alarm_offered_as_the_beep_is_refused(clinic_recordings: Callable[[str], Path]) -> None:
+    """The wrong alarm chosen: learning one of the siren's two tones as the beep would be a silent, wrong
+    signature (the household would listen for a beep the pump never makes)."""
+    with pytest.raises(NoClearAlarmError) as error:
+        enroll(clinic_recordings("critical"), AlarmKind.NON_CRITICAL)
+    assert error.value.exit_code is ExitCode.USAGE
+    assert "critical alarm" in error.value.message
+    assert error.value.hint is not None
+    assert "--alarm critical" in error.value.hint
+
+
+def test_a_beep_whose_fundamental_a_voice_breaks_up_is_learned_by_its_fundamental() -> None:
+    """A nurse talks over a 968 Hz double beep (3rd harmonic −10 dB), recorded by a phone (stress set, 44.1 kHz,
+    kept here at 16 kHz): the voice's own harmonics next to 968 Hz break the beep's steady segments apart in one
+    of its three soundings while its 2904 Hz harmonic stays clean. The fundamental is still there frame by frame:
+    learn 968 Hz, not 2904 Hz (which a body's muffling makes faint at home)."""
+    result = enroll(DATA / "clinic-beep-under-a-voice.flac", AlarmKind.NON_CRITICAL)
+    assert result.frequencies_hz[0] == pytest.approx(967.8, rel=0.005)
+
+
+def test_an_8_khz_phone_recording_is_learned_from_the_band_it_holds(tmp_path: Path) -> None:
+    """8 kHz audio is upsampled to 16 kHz; above 4 kHz it is silent but for the resampler's faint images of its
+    tones (8000 − f), which stand far over that silence. Enrollment must learn the tones, not their images."""
+    rng = np.random.default_rng(3)
+    rate = 8000
+    # Voices make the real tones' peaks less sharp than the images', which nothing disturbs.
+    audio = synth.pink_noise(14.0, rng, level=0.01, rate_hz=rate) + synth.babble(14.0, rng, level=0.02, rate_hz=rate)
+    for at in (2.0, 6.5, 11.0):
+        alarm = synth.two_tone(1832.0, 2850.0, tone_s=0.14, burst_s=1.8, rate_hz=rate, harmonics=(0.1, 0.2))
+        audio = synth.mix_at_snr(synth.reverb(alarm, rng, rt60_s=0.3, rate_hz=rate), audio, 15.0, at_s=at,
+                                 rate_hz=rate)
+    recording = synth.write_wav(tmp_path / "phone-8k.wav", audio, rate_hz=rate)
+    low, high = enroll(recording, AlarmKind.CRITICAL).signature.frequencies_hz
+    assert low == pytest.approx(1832.0, rel=0.005)
+    assert high == pytest.approx(2850.0, rel=0.005)
+
+
+def test_a_clipped_recording_of_the_pump_pressed_against_the_phone_is_learned_by_its_tones() -> None:
+    """The pump pressed against the phone (stress set: SNR 30–40 dB, strong harmonics, clipped 10–15 dB over full
+    scale; 44.1 kHz, kept here at 16 kHz). Clipping makes intermodulation products; one of them (≈ 1417 Hz) lies
+    near a third of the 4281 Hz tone and sounds with it now and then. The loud tone is not that faint product's
+    harmonic (a harmonic never sounds without its fundamental): learn 3002/4281 Hz."""
+    low, high = enroll(DATA / "clinic-critical-pressed-against-the-phone.flac",
+                       AlarmKind.CRITICAL).signature.frequencies_hz
+    assert low == pytest.approx(3001.7, rel=0.005)
+    assert high == pytest.approx(4281.3, rel=0.005)
+
+
+def test_a_refusal_says_what_was_wrong_and_how_to_record_again(tmp_path: Path) -> None:
+    """A faint beep under voices in an 8 kHz recording: the refusal names the strongest tone it did find and how
+    far it stood out, that 8 kHz audio holds nothing above 3.6 kHz, and how to record a usable demonstration."""
+    rng = np.random.default_rng(12)
+    rate = 8000
+    audio = synth.mix_at_snr(synth.beeps(PUMP_BEEP_HZ, beep_s=0.3, rate_hz=rate),
+                             synth.babble(10.0, rng, rate_hz=rate), -35.0, at_s=4.0, rate_hz=rate)
+    with pytest.raises(NoClearAlarmError) as error:
+        enroll(synth.write_wav(tmp_path / "faint-8k.wav", audio, rate_hz=rate), AlarmKind.NON_CRITICAL)
+    assert "no clear alarm tone" in error.value.message
+    assert "8000 Hz" in error.value.message
+    assert error.value.hint is not None
+    assert "at least twice" in error.value.hint
+    assert "--alarm" in error.value.hint
+
+
+def test_a_beep_sounding_twice_in_minutes_of_talk_is_found(tmp_path: Path) -> None:
+    """A 2.5-minute recording of a visit: talk throughout, the beep twice. The voices' many weaker peaks pile up
+    higher than the beep's few loud ones and wander through its ±2 % window; the beep still holds that window's
+    loudest peaks, at one pitch. Learn it (it was refused: "no clear tone")."""
+    rng = np.random.default_rng(5)
+    duration = 150.0
+    audio = synth.pink_noise(duration, rng, level=0.005) + synth.babble(duration, rng, level=0.05)
+    for at in (61.0, 87.0):
+        beep = synth.beeps(3557.0, count=1, beep_s=0.2, harmonics=(0.2, 0.25))
+        audio = synth.mix_at_snr(synth.reverb(beep, rng, rt60_s=0.4), audio, 12.0, at_s=at)
+    result = enroll(synth.write_wav(tmp_path / "visit.wav", audio), AlarmKind.NON_CRITICAL)
+    assert result.frequencies_hz[0] == pytest.approx(3557.0, rel=0.005)
+    assert len(result.soundings) == 2
+
+
+@pytest.mark.parametrize("alarm", list(AlarmKind))
+@pytest.mark.parametrize("recording", ["clinic-voices-no-alarm.flac", "clinic-voices-no-alarm-2.flac"])
+def test_a_recording_of_voices_alone_is_refused_not_learned(alarm: AlarmKind, recording: str) -> None:
+    """Clinic voices (espeak-ng, stress set 'no_alarm', ~20 s at 16 kHz) and no alarm. In the first, a voice's
+    steadiest harmonic (833 Hz, 18 dB over the room) passed for a beep: what is learned must stand ≥ 20 dB over the
+    background (a demonstration a metre away: 24–45 dB in every stress condition). In the second, one steady
+    vowel (820 Hz, 0.1 s, 22 dB) did: a single sounding that the detector, hearing the recording again with what
+    was learned from it, does not take for a beep confirms nothing."""
+    with pytest.raises(NoClearAlarmError) as error:
+        enroll(DATA / recording, alarm)
+    assert error.value.exit_code is ExitCode.USAGE
+
+
+def test_another_beeper_in_the_recording_is_pointed_out(tmp_path: Path) -> None:
+    """A clinician programmer (or a phone) beeping as often and as loudly as the pump: enrollment cannot know which
+    is the pump, so it says so rather than silently picking one."""
+    rng = np.random.default_rng(21)
+    audio = synth.pink_noise(20.0, rng, level=0.01)
+    for at in (2.0, 8.0, 14.0):
+        audio = synth.mix_at_snr(synth.beeps(PUMP_BEEP_HZ, beep_s=PUMP_BEEP_S), audio, 12.0, at_s=at)
+    for at in (4.5, 10.5, 16.5):
+        audio = synth.mix_at_snr(synth.beeps(2000.0, beep_s=PUMP_BEEP_S), audio, 12.0, at_s=at)
+    result = enroll(synth.write_wav(tmp_path / "two-beepers.wav", audio), AlarmKind.NON_CRITICAL)
+    other = 2000.0 if result.frequencies_hz[0] == pytest.approx(PUMP_BEEP_HZ, rel=0.01) else PUMP_BEEP_HZ
+    pointed_out = [float(m.group(1)) for note in result.notes
+                   if (m := re.match(r"another steady beep, (\d+) Hz", note))]
+    assert pointed_out == [pytest.approx(other, rel=0.01)]
+    assert any("another steady beep" in line for line in result.summary_lines())
+
+
+def test_a_low_tone_is_not_replaced_by_its_harmonic_in_the_pair() -> None:
+    """A 459/715 Hz two-tone alarm of short tones (0.14 s) recorded by a phone (stress set 'tones_400', 48 kHz,
+    kept here at 16 kHz): the low tone's steady frames are few (each tone change smears a 64 ms frame), while its
+    clean 5th harmonic (2296 Hz) takes as many turns with the high tone. A harmonic sounds exactly when its
+    fundamental does: learn 459/715 Hz, not 715/2296 Hz."""
+    low, high = enroll(DATA / "clinic-critical-low-tone-and-its-fifth-harmonic.flac",
+                       AlarmKind.CRITICAL).signature.frequencies_hz
+    assert low == pytest.approx(459.2, rel=0.01)
+    assert high == pytest.approx(714.5, rel=0.01)
+
+
+def test_a_voice_at_a_third_of_the_high_tone_does_not_replace_it() -> None:
+    """A nurse talking over a 3014/4222 Hz alarm (stress set 'nurse_talking', seed 8, 48 kHz kept at 16 kHz): a
+    voice near 1404 Hz (a third of 4222) takes turns with the low tone as the high tone does. It is no fundamental
+    of the high tone, because it is not there under it (9 % of its frames): keep 3014/4222 Hz."""
+    low, high = enroll(DATA / "clinic-critical-voice-under-the-high-tone.flac",
+                       AlarmKind.CRITICAL).signature.frequencies_hz
+    assert low == pytest.approx(3014.2, rel=0.005)
+    assert high == pytest.approx(4222.3, rel=0.005)
