@@ -121,6 +121,14 @@ def _decay_db(snr_db: NDArray[np.float32]) -> float:
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
 
 
+def _within(frames: int, starts: NDArray[np.intp], ends: NDArray[np.intp]) -> NDArray[np.bool_]:
+    """Frames inside any of the stretches [start, end) (disjoint), as a mask."""
+    steps = np.zeros(frames + 1, dtype=np.int32)
+    np.add.at(steps, starts, 1)
+    np.add.at(steps, ends, -1)
+    return np.cumsum(steps[:-1]) > 0
+
+
 def pitch_scatter_hz(frequency_hz: NDArray[np.float32] | NDArray[np.float64]) -> float:
     """How far a tone's per-frame pitch strays: the median distance of its frames from their median pitch (Hz).
     Robust on purpose: a beep's first and last frames (attack, release, the room's echo mixing with what follows)
@@ -346,24 +354,32 @@ class NonCriticalDetector(Detector):
                            _MEAN_TOLERANCE_MIN_BINS * self._bin_hz) + self._bin_hz
         off_pitch = np.abs(run.frequency_hz[0] - sig.frequency_hz) > tolerance_hz
         snr = run.snr_db[0]
+        # Stretches of consecutive `on` frames, counted with cumulative sums: a busy band's run holds hundreds of
+        # them, and a Python loop over all of them per candidate cost a third of analyze's time.
         edges = np.flatnonzero(np.diff(np.concatenate([[False], on, [False]]).astype(np.int8)))
-        stretches = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+        starts, ends = edges[::2], edges[1::2]
+        # Most soundings hold no short, faint stretch at all: then nothing is a chance peak (a cheap exit: this runs
+        # for every candidate).
+        short = (ends - starts) < _MIN_TONE_FRAMES
+        if not short.any():
+            return chance
+        faint_anywhere = on & (snr <= sig.min_snr_db + _SHORT_EXTRA_DB)
+        if not _within(len(on), starts[short], ends[short])[faint_anywhere].any():
+            return chance
+        at_pitch = np.concatenate([[0], np.cumsum(on & ~off_pitch)])
         # The tone held at the pitch: stretches with >= 3 frames there; its level is the loudest median level of
         # one, its pitch the median of their frames at the pitch.
-        held = [(a, b) for a, b in stretches if int((~off_pitch[a:b]).sum()) >= _MIN_TONE_FRAMES_SHORTEST]
-        if not held:
+        held = (at_pitch[ends] - at_pitch[starts]) >= _MIN_TONE_FRAMES_SHORTEST
+        if not held.any():
             return chance
-        held_frames = np.zeros_like(on)
-        for a, b in held:
-            held_frames[a:b] = ~off_pitch[a:b]
+        held_frames = _within(len(on), starts[held], ends[held]) & ~off_pitch
         off_pitch = np.abs(run.frequency_hz[0] - float(np.median(run.frequency_hz[0][held_frames]))) > tolerance_hz
-        level_db = max(float(np.median(snr[a:b][held_frames[a:b]])) for a, b in held)
+        level_db = max(float(np.median(snr[a:b][held_frames[a:b]]))
+                       for a, b in zip(starts[held].tolist(), ends[held].tolist(), strict=True))
         # Faint: no louder than noise's chance peaks get, and under the tone held at the pitch in this run.
         faint = (snr <= sig.min_snr_db + _SHORT_EXTRA_DB) & (snr <= level_db - _CHANCE_PEAK_BELOW_DB)
-        for start, end in stretches:
-            if end - start < _MIN_TONE_FRAMES:
-                chance[start:end] = off_pitch[start:end] & faint[start:end]
-        return chance
+        found: NDArray[np.bool_] = _within(len(on), starts[short], ends[short]) & off_pitch & faint
+        return found
 
     def _from_run(self, run: BandRun) -> list[_Candidate]:
         """The sounding in a run of frames, or, when the run is longer than a sounding (the beep ran into other
@@ -414,11 +430,13 @@ class NonCriticalDetector(Detector):
         # The tone's pitch (its mean, how steady it is) is judged on the tone held in this sounding, without the
         # chance peaks of noise among its frames (_chance_peaks). As clutter for others, a sounding counts without
         # the chance peaks that a tone held anywhere in its run stands above.
-        held = on & ~self._chance_peaks(run, on)
+        chance_in_run = self._chance_peaks(run, run.on[0])
+        # (the same frames, and so the same answer, whenever the sounding is the whole run: the usual case)
+        held = on & ~(chance_in_run if np.array_equal(on, run.on[0]) else self._chance_peaks(run, on))
         pitches = run.frequency_hz[0][held]
         weights = np.maximum(run.snr_db[0][held], 0.1)
         frequency = float(np.sum(pitches * weights) / np.sum(weights))
-        held_frames = int((on & ~self._chance_peaks(run, run.on[0])).sum())
+        held_frames = int((on & ~chance_in_run).sum())
         candidate = _Candidate(start_s, end_s, frequency, float(snr.mean()), ok=False, tone_frames=len(frames),
                                held_frames=held_frames)
         assert sig.frequency_hz is not None
