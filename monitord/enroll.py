@@ -280,9 +280,8 @@ def _all_candidates(peaks: _Peaks) -> list[float]:
     few loud ones."""
     found = _candidates(peaks)
     strong = peaks.snr_db >= _STRONG_PEAK_DB
-    loud = _Peaks(frame=peaks.frame[strong], frequency_hz=peaks.frequency_hz[strong], snr_db=peaks.snr_db[strong],
-                  frames=peaks.frames, hop_s=peaks.hop_s, frame_center0_s=peaks.frame_center0_s,
-                  source_rate_hz=peaks.source_rate_hz)
+    loud = dataclasses.replace(peaks, frame=peaks.frame[strong], frequency_hz=peaks.frequency_hz[strong],
+                               snr_db=peaks.snr_db[strong])
     for frequency in _candidates(loud, limit=6):
         if all(abs(frequency / other - 1) > 0.04 for other in found):
             found.append(frequency)
@@ -409,11 +408,30 @@ def _is_partial_of(track: _Track, fundamental: _Track, peaks: _Peaks) -> bool:
     keeps a loud tone from passing for the partial of a faint one that only sounds now and then at a third of its
     pitch: a clipped recording's intermodulation products (the pump pressed against the phone: 1417 Hz beside
     3002/4281 Hz tones)."""
-    ratio = track.frequency_hz / fundamental.frequency_hz
-    k = round(ratio)
-    return 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k and min(
+    return _on_low_harmonic(track.frequency_hz, fundamental.frequency_hz) and min(
         _coincident(track, fundamental), _coincident(fundamental, track)) >= 0.5 and _presence(
         peaks, fundamental.frequency_hz, track) >= _PARTIAL_PRESENCE
+
+
+def _on_low_harmonic(frequency_hz: float, fundamental_hz: float) -> bool:
+    """`frequency_hz` lies on the 2nd … 5th harmonic of `fundamental_hz` (within 1 %)."""
+    ratio = frequency_hz / fundamental_hz
+    k = round(ratio)
+    return 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k
+
+
+def _distinct_tones(a_hz: float, b_hz: float) -> bool:
+    """Two tones, not one: more than 4 % apart (told apart) and neither a whole multiple of the other within 2 %
+    (a tone and its harmonic)."""
+    ratio = max(a_hz, b_hz) / min(a_hz, b_hz)
+    k = round(ratio)
+    return ratio >= 1.04 and not (k >= 2 and abs(ratio - k) <= 0.02 * k)
+
+
+def _could_pair(a: _Track, b: _Track) -> bool:
+    """Two distinct tones at most 4× apart: they could be the critical alarm's two notes."""
+    return _distinct_tones(a.frequency_hz, b.frequency_hz) and \
+        max(a.frequency_hz, b.frequency_hz) / min(a.frequency_hz, b.frequency_hz) <= 4.0
 
 
 _PARTIAL_PRESENCE = 0.5
@@ -665,10 +683,8 @@ def _alternating_partner(best: _Track, clear: list[_Track], peaks: _Peaks) -> _T
     split_gap = max(1, round(0.3 / peaks.hop_s))
     best_frames = max(1, int(np.count_nonzero(best.frame_on)))
     for other in clear:
-        ratio = max(other.frequency_hz, best.frequency_hz) / min(other.frequency_hz, best.frequency_hz)
-        k = round(ratio)
-        if ratio < 1.04 or ratio > 4.0 or (k >= 2 and abs(ratio - k) <= 0.02 * k):
-            continue  # the same tone, or a partial of it
+        if not _could_pair(best, other):
+            continue  # the same tone, a partial of it, or too far apart
         if _level_correlation(best, other) >= 0.0:
             continue
         low, high = sorted((best, other), key=lambda t: t.frequency_hz)
@@ -686,9 +702,7 @@ def _rival_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
     (nor it one of theirs): another beeper in the room, which the user should hear about."""
     rivals = []
     for other in clear:
-        ratio = max(other.frequency_hz, best.frequency_hz) / min(other.frequency_hz, best.frequency_hz)
-        k = round(ratio)
-        if ratio < 1.04 or (k >= 2 and abs(ratio - k) <= 0.02 * k) or len(other.segments) < 2:
+        if not _distinct_tones(best.frequency_hz, other.frequency_hz) or len(other.segments) < 2:
             continue
         if _score(other) >= _RIVAL_SCORE * _score(best):
             rivals.append(other)
@@ -794,10 +808,8 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     for i, a in enumerate(candidates):
         for b in candidates[i + 1 :]:
             low, high = sorted((a, b), key=lambda t: t.frequency_hz)
-            ratio = high.frequency_hz / low.frequency_hz
-            k = round(ratio)
-            if ratio < 1.04 or ratio > 4.0 or (k >= 2 and abs(ratio - k) <= 0.02 * k):
-                continue  # too close to tell apart, or a harmonic of the other tone
+            if not _could_pair(low, high):
+                continue  # too close to tell apart, a harmonic of the other tone, or too far apart
             if _level_correlation(low, high) >= 0.0:
                 # They rise and fall together: two partials of one tone (a 2nd and a 5th harmonic of the high tone,
                 # in benchmark seed 31) or a chord, not two tones taking turns (−0.15 … −0.9 in every recording).
@@ -907,9 +919,7 @@ def _pair_of_fundamentals(pair: tuple[_Track, _Track], pair_turns: list[tuple[_T
                 if keep is not a and keep is not b:
                     continue
                 other = b if keep is a else a
-                ratio = partial.frequency_hz / other.frequency_hz
-                k = round(ratio)
-                if (other is not partial and 2 <= k <= 5 and abs(ratio - k) <= 0.01 * k
+                if (other is not partial and _on_low_harmonic(partial.frequency_hz, other.frequency_hz)
                         and _presence(peaks, other.frequency_hz, partial) >= _PARTIAL_PRESENCE):
                     low, high = sorted((keep, other), key=lambda t: t.frequency_hz)
                     turns, changed = other_turns, True
