@@ -245,7 +245,9 @@ class CriticalDetector(Detector):
         frame_s = (run.end_s - run.start_s) / run.frames
         # A tone heard only through the rhythm (see FAINT_SNR_DB) takes part in the turns like one heard on its own.
         faint = None
-        if sig.tone_typical_s is not None and sig.frequencies_hz is not None:
+        # (Not in a run too short to hold a train: most runs are blips, and a stream in 0.1 s blocks looks often.)
+        if sig.tone_typical_s is not None and sig.frequencies_hz is not None \
+                and run.frames >= 2 * FAINT_MIN_TURNS + FAINT_MIN_GAP_FRAMES:
             notes = sorted(sig.frequencies_hz)
             tolerance_hz = [max(NOTE_TOLERANCE_PCT / 100.0 * note, FAINT_TOLERANCE_BINS * self._bin_hz)
                             for note in notes]
