@@ -46,8 +46,7 @@ Timings and tolerances (from the signature):
               4 s either side (a tune's bar, a phone's ring cadence) only the same note counts (mean frequency within
               `mean_tolerance_pct`, ≥ 4 dB over `min_snr_db`: not noise), so a sounding is judged ≥ 4 s after it.
               Chance peaks (see shape) do not count as tone there: a run of them below a held tone is hiss, not
-              another sound; nor does a sparse piece at the pitch within `gap_max_s` of the sounding (its own tail
-              or the hiss it rose out of, cut off as a piece of a busy band's run)
+              another sound
 
 Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
 repeat): start/end, mean SNR, the beep frequency, confidence from the SNR margin.
@@ -634,7 +633,6 @@ class NonCriticalDetector(Detector):
                     1 for other in {id(c): c for c in self._recent[-40:] + self._pending}.values()
                     if other is not candidate and other.snr_db >= candidate.snr_db - margin_db
                     and other.held_frames >= self._min_frames - 1 and other.span_s >= 0.4 * candidate.span_s
-                    and not self._trails(candidate, other)
                     and -clutter_window_s <= other.start_s - candidate.start_s <= clutter_window_s + candidate.span_s
                     and ((other.snr_db >= sig.min_snr_db + _CLUTTER_FAR_MIN_DB
                           and abs(other.frequency_hz / candidate.frequency_hz - 1) <= sig.mean_tolerance_pct / 100)
@@ -649,20 +647,6 @@ class NonCriticalDetector(Detector):
         self._pending = still
         self._recent = [c for c in self._recent if now_s - c.end_s <= 4 * clutter_window_s][-50:]
         return detections
-
-    def _trails(self, candidate: _Candidate, other: _Candidate) -> bool:
-        """Whether `other` is the sparse trail of the candidate's own tone rather than another sound: at its pitch
-        (within the mean tolerance), no more than a sounding's pause (gap_max_s) before or after it, and sparse
-        (heard in less than fill_min_pct of its span: the room's echo, chance peaks of the hiss it rose out of). A
-        busy band's run is cut into pieces that each fit in a sounding, and the beep's tail becomes a piece of its
-        own (benchmark, full corpus, pump5 at -10 dB: hiss at 4300-4510 Hz; the sparse piece 0.1 s after a
-        sounding made it "cluttered"). Pieces that are whole tones still count: leaving out every piece at the
-        pitch within gap_max_s was measured (full corpus: 5 more false detections, sirens, two-tone alarms, a phone
-        ring and a smoke alarm whose notes at the pitch follow each other that closely)."""
-        sig = self.signature
-        return (other.reason == "sparse"
-                and abs(other.frequency_hz / candidate.frequency_hz - 1) <= sig.mean_tolerance_pct / 100
-                and max(other.start_s - candidate.end_s, candidate.start_s - other.end_s) <= sig.gap_max_s)
 
     def _judge(self, candidate: _Candidate) -> Detection | None:
         sig = self.signature
