@@ -14,7 +14,16 @@ from monitord.detectors import Detection
 from monitord.pipeline import Pipeline
 from monitord.profiles import Profile, load_profile
 from tests import synth
-from tests.conftest import DATA, PUMP_BEEP_HZ, PUMP_BEEP_S, PUMP_HIGH_HZ, PUMP_LOW_HZ, pump_beep, pump_critical
+from tests.conftest import (
+    DATA,
+    PUMP_BEEP_HZ,
+    PUMP_BEEP_S,
+    PUMP_HIGH_HZ,
+    PUMP_LOW_HZ,
+    PUMP_TONE_S,
+    pump_beep,
+    pump_critical,
+)
 
 GOLDEN_PROFILE = DATA / "golden-profile.toml"
 
@@ -457,3 +466,33 @@ def test_a_beep_inside_a_broadband_clatter_is_not_the_pump(profile: Profile, bur
         audio = synth.place(audio, synth.white_noise(PUMP_BEEP_S + 0.1, rng, level=burst_level), 5.95)
     found = detect(profile, audio)
     assert [d.alarm for d in found] == ([AlarmKind.NON_CRITICAL] if heard else [])
+
+
+@pytest.mark.parametrize("harmonic", [2, 3])
+def test_a_two_note_tune_whose_harmonics_take_the_pumps_turns_is_not_the_pump(profile: Profile, harmonic: int) -> None:
+    """A two-note tune (a toy, a doorbell, a siren's hi-lo) an octave or a twelfth below the pump's notes, at the
+    pump's own pace: its 2nd or 3rd harmonics alternate on the pump's two tones exactly as the pump would, and pass
+    every check of the two bands. Its notes (and lower harmonics) below the low tone rise and fall in step with
+    those turns and are louder than them: the turns are the tune's (reason `in_step`). The pump's tones have
+    harmonics above them only."""
+    rng = np.random.default_rng(57)
+    tune = synth.two_tone(PUMP_LOW_HZ / harmonic, PUMP_HIGH_HZ / harmonic, tone_s=PUMP_TONE_S, burst_s=2.0,
+                          harmonics=(0.25, 0.25)[: harmonic - 1])
+    audio = synth.mix_at_snr(room(tune, rng), synth.pink_noise(12.0, rng), 10.0, at_s=5.0)
+    pipeline = Pipeline(profile)
+    found = [d for i in range(0, len(audio), 1600) for d in pipeline.feed(audio[i : i + 1600])] + pipeline.flush()
+    assert found == []
+    assert pipeline.counters()["critical_two_tone"].get("in_step", 0) >= 1
+
+
+def test_the_pump_is_heard_over_a_louder_tune_that_does_not_keep_its_turns(profile: Profile) -> None:
+    """The in-step test must not lose the pump in music: a louder melody below its tones whose notes change at
+    their own pace (not with the pump's turns) leaves the pump's burst heard."""
+    rng = np.random.default_rng(58)
+    notes = [440.0, 523.3, 659.3, 587.3, 493.9, 392.0, 440.0, 349.2, 523.3, 698.5]
+    melody = synth.sequence([synth.tone(f, 0.33, amplitude=0.6, harmonics=(0.3, 0.1)) for f in notes])
+    audio = synth.place(synth.pink_noise(12.0, rng, level=0.01), room(melody, rng), 4.5)
+    audio = synth.mix_at_snr(room(pump_critical(rng), rng), audio, 0.0, at_s=5.0)
+    found = detect(profile, audio)
+    assert [d.alarm for d in found] == [AlarmKind.CRITICAL]
+    assert found[0].start_s == pytest.approx(5.0, abs=0.4)
