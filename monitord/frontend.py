@@ -93,8 +93,7 @@ class Frontend:
         # search the tonal peaks of the latest block: (block, features). See ToneTracker.frame_features.
         self.peak_searches: dict[_PeakKey, ToneTracker] = {}
         self.peak_cache: dict[_PeakKey, tuple[SpectralBlock, _PeakFeatures]] = {}
-        self.peak_bounds: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float32], NDArray[np.float32],
-                                NDArray[np.float32]] | None = None  # per search (see _peak_bounds), made once
+        self.peak_bounds: _PeakBounds | None = None  # per search (see _peak_bounds), made once
 
     def _frames_of(self, samples: NDArray[np.float32]) -> NDArray[np.float32]:
         """Every frame the sample buffer can hold, as a view (made once per buffer: a new view every block cost
@@ -263,7 +262,11 @@ class ToneSegment:
 
 
 _MAX_RUN_S = 20.0
-_PeakKey = tuple[int, int, float, float, float]  # what a tracker's peak search depends on (ToneTracker._peak_key)
+_PeakKey = tuple[int, int, float, float, float, bool]  # what a tracker's peak search depends on (ToneTracker._peak_key)
+# Per search, as columns (bands, 1): lowest and highest bin of the climb, tonal threshold, band edges; and the rows of
+# the searches among tones: see _peak_bounds.
+_PeakBounds = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float32], NDArray[np.float32], NDArray[np.float32],
+                    NDArray[np.intp]]
 _PeakFeatures = tuple[NDArray[np.bool_], NDArray[np.float32], NDArray[np.float32]]  # shaped, frequency, snr
 _ONE_ZERO = np.zeros(1)
 _TAIL_GATE_DB = 10.0
@@ -278,12 +281,19 @@ class ToneTracker:
     `tonal_db` above the bins just outside its main lobe (so a broadband click or a voice is not a tone) and lies
     inside the band. One off frame between two on frames of the same tone is bridged. Consecutive on frames belong
     to one segment while the frequency stays within 2 % (or one bin).
+
+    The best peak is the band's strongest bin by power over the floor. With `among_tones` (a narrow band about a
+    known pitch, where another tone may sound just beside it) it is the band's strongest local maximum of power
+    instead — the flank of a louder tone beside the band is its strongest bin, but no peak of its own — and it need
+    stand `tonal_db` only over the quieter side of the bins beside its main lobe: a louder tone 3–7 bins away lies
+    in the other side (a broadband sound fills both).
     """
 
     def __init__(self, band: Band, *, frontend: Frontend, min_snr_db: float, tonal_db: float = 6.0,
                  min_frames: int = 2, note_hz: float | None = None, note_snr_db: float | None = None,
-                 note_tolerance: float = 0.0) -> None:
+                 note_tolerance: float = 0.0, among_tones: bool = False) -> None:
         self.band = band
+        self.among_tones = among_tones
         self.fe = frontend
         self.min_snr_lin = np.float32(10 ** (min_snr_db / 10))
         # A known note (learned at enrollment) may be heard fainter: a peak within note_tolerance of it needs only
@@ -300,8 +310,12 @@ class ToneTracker:
                        frontend.bin_hi - frontend.bin_lo - BAND_MARGIN_BINS)
         if self._k1 <= self._k0:
             raise ValueError(f"band {band} lies outside the analysed range")
+        # Among tones, only peaks whose bin lies in the band (to half a bin) count: a louder tone just past its edge
+        # peaks in the extra bin searched beyond it.
+        centres_hz = (np.arange(self._k0, self._k1 + 1) + frontend.bin_lo) * bin_hz
+        self._in_band = (centres_hz >= band.low_hz - bin_hz / 2) & (centres_hz <= band.high_hz + bin_hz / 2)
         # What the peak search depends on (see frame_features): trackers that agree on it share the search.
-        self._peak_key: _PeakKey = (self._k0, self._k1, band.low_hz, band.high_hz, float(self.tonal_lin))
+        self._peak_key: _PeakKey = (self._k0, self._k1, band.low_hz, band.high_hz, float(self.tonal_lin), among_tones)
         frontend.peak_searches.setdefault(self._peak_key, self)
         # The floor is read over the band and beside the peak, which may climb two bins past it (frame_features).
         frontend.need_floor(self._k0 - 3, self._k1 + 4)
@@ -442,10 +456,9 @@ def _find_peaks(frontend: Frontend, block: SpectralBlock) -> None:
     searches = list(frontend.peak_searches.values())
     if frontend.peak_bounds is None or len(frontend.peak_bounds[0]) != len(searches):
         frontend.peak_bounds = _peak_bounds(frontend, searches)
-    lowest, highest, tonal, low_hz, high_hz = frontend.peak_bounds
+    lowest, highest, tonal, low_hz, high_hz, among_tones = frontend.peak_bounds
     power, floor = block.power, block.floor
-    peak = np.array([(power[:, t._k0 : t._k1 + 1] / floor[:, t._k0 : t._k1 + 1]).argmax(axis=1) + t._k0
-                     for t in searches])  # (bands, frames)
+    peak = np.array([_best_bin(t, power, floor) for t in searches])  # (bands, frames)
     # Gathers through flat indices (row start + column): the same values as power[rows, column], for much less
     # numpy overhead (this runs on every block).
     flat_power, flat_floor = power.reshape(-1), floor.reshape(-1)
@@ -464,6 +477,10 @@ def _find_peaks(frontend: Frontend, block: SpectralBlock) -> None:
     # ring_bins.mean(axis=-1), as ndarray.mean computes it (sum, then divide by the count), without its wrapper.
     ring = np.add.reduce(ring_bins, axis=-1)
     np.true_divide(ring, np.intp(len(_RING_OFFSETS)), out=ring, casting="unsafe")
+    if len(among_tones):  # their ring is its quieter side (the offsets are sorted: the lower half first)
+        side = len(_RING_OFFSETS) // 2
+        beside = ring_bins[among_tones]
+        ring[among_tones] = np.minimum(beside[..., :side].sum(axis=-1), beside[..., side:].sum(axis=-1)) / side
     tiny = np.float32(1e-30)
     lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
     curvature = lm - 2 * l0 + lp
@@ -477,19 +494,33 @@ def _find_peaks(frontend: Frontend, block: SpectralBlock) -> None:
         frontend.peak_cache[tracker._peak_key] = (block, (shaped[row], frequency[row], snr[row]))
 
 
-def _peak_bounds(frontend: Frontend, searches: list[ToneTracker]) -> tuple[NDArray[np.intp], NDArray[np.intp],
-                                                                         NDArray[np.float32], NDArray[np.float32],
-                                                                         NDArray[np.float32]]:
-    """Per search, as columns (bands, 1): the lowest and highest bin its peak may climb to, its tonal threshold and
-    its band's edges. The thresholds and edges are float32, as a float32 scalar or a Python float compares with
-    float32 values (so each row is what the search alone gives)."""
+def _best_bin(search: ToneTracker, power: NDArray[np.float32], floor: NDArray[np.float32]) -> NDArray[np.intp]:
+    """Per frame, the search's best bin by power over the floor: among all of its bins, or (`among_tones`) among
+    its local maxima of power in the band only (a frame without one gets the first bin, whose climb then leaves the
+    band or finds no peak, so it is not shaped like a tone)."""
+    k0, k1 = search._k0, search._k1
+    ratio = power[:, k0 : k1 + 1] / floor[:, k0 : k1 + 1]
+    if search.among_tones:
+        # _k0 >= BAND_MARGIN_BINS - 1 and _k1 <= width - BAND_MARGIN_BINS: both neighbours exist.
+        centre = power[:, k0 : k1 + 1]
+        peaked = (centre >= power[:, k0 - 1 : k1]) & (centre >= power[:, k0 + 1 : k1 + 2]) & search._in_band
+        ratio = np.where(peaked, ratio, np.float32(0))
+    best: NDArray[np.intp] = ratio.argmax(axis=1) + k0
+    return best
+
+
+def _peak_bounds(frontend: Frontend, searches: list[ToneTracker]) -> _PeakBounds:
+    """Per search, as columns (bands, 1): the lowest and highest bin its peak may climb to, its tonal threshold,
+    its band's edges; and the rows of the searches among tones. The thresholds and edges are float32, as a float32
+    scalar or a Python float compares with float32 values (so each row is what the search alone gives)."""
     width = frontend.bin_hi - frontend.bin_lo
     lowest = np.array([[max(t._k0 - 2, _RING_REACH)] for t in searches], dtype=np.intp)
     highest = np.array([[min(t._k1 + 2, width - 1 - _RING_REACH)] for t in searches], dtype=np.intp)
     tonal = np.array([[t.tonal_lin] for t in searches], dtype=np.float32)
     low_hz = np.array([[t.band.low_hz] for t in searches], dtype=np.float32)
     high_hz = np.array([[t.band.high_hz] for t in searches], dtype=np.float32)
-    return lowest, highest, tonal, low_hz, high_hz
+    among_tones = np.array([row for row, t in enumerate(searches) if t.among_tones], dtype=np.intp)
+    return lowest, highest, tonal, low_hz, high_hz, among_tones
 
 
 def _sliding_max(values: NDArray[np.float32], window: int) -> NDArray[np.float32]:
@@ -538,11 +569,15 @@ class RunTracker:
     def __init__(self, bands: list[Band], *, frontend: Frontend, min_snr_db: float, max_gap_s: float,
                  max_run_s: float, window_hop_s: float | None = None, tonal_db: float = 6.0,
                  tail_gate_db: float = _TAIL_GATE_DB, notes_hz: list[float] | None = None,
-                 note_snr_db: float | None = None, note_tolerance: float = 0.0) -> None:
+                 note_snr_db: float | None = None, note_tolerance: float = 0.0,
+                 among_tones: list[bool] | None = None, active_bands: int | None = None) -> None:
         self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db,
                                      note_hz=notes_hz[i] if notes_hz else None, note_snr_db=note_snr_db,
-                                     note_tolerance=note_tolerance)
+                                     note_tolerance=note_tolerance, among_tones=bool(among_tones and among_tones[i]))
                          for i, band in enumerate(bands)]
+        # Runs are made of the activity of the first `active_bands` bands; the others ride along (their features
+        # are handed over with each run, for the detector to consult) but neither start, extend nor join a run.
+        self._active = slice(0, active_bands)
         self.fe = frontend
         frame_s = frontend.hop_length / frontend.rate_hz
         self.max_gap_frames = max(1, round(max_gap_s / frame_s))
@@ -562,7 +597,7 @@ class RunTracker:
 
     @property
     def open_since_s(self) -> float | None:
-        active = np.flatnonzero(self._on.any(axis=0))
+        active = np.flatnonzero(self._on[self._active].any(axis=0))
         if len(active) == 0:
             return None
         return self._frame_start_s(self._first + int(active[0]))
@@ -572,7 +607,7 @@ class RunTracker:
 
     def open_run(self) -> BandRun | None:
         """A look at the run still going on (as a truncated window), so a detector need not wait for it to end."""
-        active = np.flatnonzero(self._on.any(axis=0))
+        active = np.flatnonzero(self._on[self._active].any(axis=0))
         if self._mask_before > self._first:
             active = active[active >= self._mask_before - self._first]
         if len(active) == 0:
@@ -614,7 +649,7 @@ class RunTracker:
               final: bool) -> list[BandRun]:
         first = self._first
         n = on.shape[1]
-        active: NDArray[np.bool_] = np.asarray(on.any(axis=0))
+        active: NDArray[np.bool_] = np.asarray(on[self._active].any(axis=0))
         if self._mask_before > first:
             active[: min(n, self._mask_before - first)] = False
         idx = np.flatnonzero(active)

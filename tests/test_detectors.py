@@ -434,6 +434,21 @@ def test_critical_burst_in_a_reverberant_room_at_minus_12_db_keeps_its_rhythm(pr
     assert counters.get("wrong_cycle", 0) == 0
 
 
+@pytest.mark.parametrize("above", [True, False])
+def test_a_louder_note_just_beside_the_pitch_during_the_beep_does_not_hide_it(profile: Profile, above: bool) -> None:
+    """Music a few percent off the pump's pitch, louder than the beep and sounding during it, is the band's
+    strongest peak in those frames: the beep is still heard beneath it (the pitch is searched on its own too)."""
+    rng = np.random.default_rng(40)
+    beep = synth.beeps(PUMP_BEEP_HZ, count=1, beep_s=0.6, harmonics=(0.0, 0.2))
+    note = synth.tone(PUMP_BEEP_HZ * (1.025 if above else 0.975), 0.3, amplitude=1.0)  # 6 dB louder
+    sound = synth.place(beep, note, 0.15)
+    audio = synth.mix_at_snr(room(sound, rng), synth.pink_noise(14.0, rng), 5.0, at_s=4.0)
+    found = detect(profile, audio)
+    assert [d.alarm for d in found] == [AlarmKind.NON_CRITICAL]
+    assert found[0].start_s == pytest.approx(4.0, abs=0.3)
+    assert found[0].frequencies_hz[0] == pytest.approx(PUMP_BEEP_HZ, rel=0.005)
+
+
 @pytest.mark.parametrize(("burst_level", "heard"), [(0.0, True), (0.2, False)])
 def test_a_beep_inside_a_broadband_clatter_is_not_the_pump(profile: Profile, burst_level: float,
                                                              heard: bool) -> None:

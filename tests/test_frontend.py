@@ -144,3 +144,29 @@ def test_bands_searched_together_give_what_each_band_searched_alone_gives() -> N
     assert len(frontend.peak_searches) == 3
     assert together == alone
     assert all(alone[:2])  # the two-tone burst is heard in both of its bands
+
+
+@pytest.mark.parametrize("offset", [1.025, 0.975, 1.045])
+def test_a_search_among_tones_hears_a_tone_beside_a_louder_one(offset: float) -> None:
+    """A narrow band about a known pitch (2000 Hz ± 1 %) with a tone 6 dB louder beside it. 2.5 % (3.2 bins) away,
+    the band's strongest bin is the louder tone's flank; 4.5 % (5.8 bins) away, the louder tone fills the bins the
+    peak must stand out of. The plain search hears nothing either way; searching among the band's local maxima and
+    asking the peak to stand out only over the quieter side beside it finds the tone."""
+    rng = np.random.default_rng(9)
+    quiet = synth.tone(2000.0, 1.0, amplitude=0.1)
+    loud = synth.tone(2000.0 * offset, 1.0, amplitude=0.2)
+    audio = synth.place(synth.pink_noise(6.0, rng, level=0.002), quiet + loud, 3.0)
+    band = Band("pitch", 1980.0, 2020.0)
+    heard = []
+    for among_tones in (False, True):
+        frontend = Frontend(rate_hz=RATE_HZ, min_hz=1900.0, max_hz=2100.0)
+        tracker = ToneTracker(band, frontend=frontend, min_snr_db=8.0, among_tones=among_tones)
+        (segments,) = _segments_of([tracker], frontend, audio, RATE_HZ // 4)
+        heard.append(segments)
+    plain, among = heard
+    assert sum(frames for *_, frames in plain) <= 3
+    assert len(among) == 1
+    start, end, frequency, *_ = among[0]
+    assert start == pytest.approx(3.0, abs=0.1)
+    assert end == pytest.approx(4.0, abs=0.1)
+    assert frequency == pytest.approx(2000.0, abs=2.0)
