@@ -12,6 +12,7 @@ interpolation of the peak gives the frequency to a few hundredths of a bin at us
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,6 +234,35 @@ class Frontend:
         floor: NDArray[np.float32] = np.maximum(value * np.float32(_FLOOR_PERCENTILE_TO_MEAN),
                                                 np.float32(_FLOOR_MIN_POWER)).astype(np.float32)
         return floor
+
+
+class SpectrumHistory:
+    """The recent past of one slice of the spectrum (block columns [lo, hi)), for a detector's second look at the
+    frames of a rare candidate (a beep's neighbouring partials, the sound below a critical chain's low tone). Each
+    block's arrays are its own (the frontend never reuses them), so what is kept is a view: no copy."""
+
+    def __init__(self) -> None:
+        self.lo = self.hi = 0  # nothing kept until configured
+        self._keep_frames = 0
+        self._blocks: deque[tuple[int, NDArray[np.float32]]] = deque()  # (first frame, power slice)
+
+    def configure(self, lo: int, hi: int, *, keep_frames: int) -> None:
+        """Keep columns [lo, hi) of every block, for `keep_frames` frames before the newest block."""
+        self.lo, self.hi, self._keep_frames = lo, hi, keep_frames
+
+    def remember(self, block: SpectralBlock) -> None:
+        if self.hi <= self.lo:
+            return
+        self._blocks.append((block.first_frame, block.power[:, self.lo : self.hi]))
+        # Kept from keep_frames before the newest block: a candidate's frames may lie in earlier blocks.
+        while self._blocks and self._blocks[0][0] + len(self._blocks[0][1]) <= block.first_frame - self._keep_frames:
+            self._blocks.popleft()
+
+    def rows(self, frames: NDArray[np.intp]) -> NDArray[np.float32]:
+        """The kept power in these global frames (ascending), one row each; frames no longer kept are left out."""
+        parts = [power[frames[(frames >= first) & (frames < first + len(power))] - first]
+                 for first, power in self._blocks]
+        return np.concatenate(parts) if parts else np.zeros((0, self.hi - self.lo), dtype=np.float32)
 
 
 @dataclass(frozen=True, slots=True)

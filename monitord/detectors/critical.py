@@ -61,7 +61,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,7 +68,16 @@ from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
 from monitord.detectors.base import Detection, Detector, confidence_from
-from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock, ToneSegment, ToneTracker
+from monitord.frontend import (
+    Band,
+    BandRun,
+    Frontend,
+    RunTracker,
+    SpectralBlock,
+    SpectrumHistory,
+    ToneSegment,
+    ToneTracker,
+)
 from monitord.profiles import Profile, TwoToneSignature
 
 _REPEAT_MERGE_S = 2.5
@@ -220,13 +228,10 @@ class CriticalDetector(Detector):
         self._judged_until_frame = -1
         self._open_chain_start: int | None = None  # global frame where a chain still open at a window's end began
         self._bin_hz = 1.0
-        # The spectrum below the low tone and over both bands, kept a while for the in-step test (see IN_STEP_MIN_DB):
-        # (first frame, power slice of the block: a view, the frontend never reuses a block's arrays).
-        self._context_blocks: deque[tuple[int, NDArray[np.float32]]] = deque()
-        self._context_lo = self._context_hi = 0  # block columns kept: [lo, hi)
+        # The spectrum below the low tone and over both bands, kept a while for the in-step test (see IN_STEP_MIN_DB).
+        self._context = SpectrumHistory()
         self._context_columns = 0  # the first this many kept columns are the context below the low band
         self._tone_columns = np.zeros(0, dtype=np.intp)  # kept columns of the low and the high tone
-        self._context_keep_frames = 1
 
     @classmethod
     def from_profile(cls, profile: Profile) -> CriticalDetector | None:
@@ -254,17 +259,17 @@ class CriticalDetector(Detector):
             lo = max(0, round(_CONTEXT_FROM_LOW * low_hz / frontend.bin_hz) - frontend.bin_lo)
             below = math.floor(self._bands[0].low_hz / frontend.bin_hz) - _CONTEXT_GUARD_BINS - frontend.bin_lo
             tones = [round(hz / frontend.bin_hz) - frontend.bin_lo for hz in (low_hz, high_hz)]
-            self._context_lo, self._context_hi = lo, min(frontend.bin_hi - frontend.bin_lo, tones[1] + 2)
+            frame_s = frontend.hop_length / frontend.rate_hz
+            self._context.configure(lo, min(frontend.bin_hi - frontend.bin_lo, tones[1] + 2),
+                                    keep_frames=round(_CONTEXT_KEEP_S / frame_s))
             self._context_columns = max(0, below - lo)
             self._tone_columns = np.array(tones, dtype=np.intp) - lo
-            frame_s = frontend.hop_length / frontend.rate_hz
-            self._context_keep_frames = round(_CONTEXT_KEEP_S / frame_s)
         else:
             self._segment_tracker = ToneTracker(self._bands[0], frontend=frontend, min_snr_db=sig.min_snr_db)
 
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
-            self._remember_context(block)
+            self._context.remember(block)
             detections = self._judge_runs(self._run_tracker.process(block))
             # Do not wait for activity to stop (a busy band, or the second burst of the sounding): a burst that is
             # complete inside the run still going on is reported now.
@@ -279,7 +284,7 @@ class CriticalDetector(Detector):
     def finish(self, block: SpectralBlock | None) -> list[Detection]:
         if self._run_tracker is not None:
             if block is not None:
-                self._remember_context(block)
+                self._context.remember(block)
             runs = self._run_tracker.process(block) if block is not None else []
             return self._judge_runs(runs + self._run_tracker.flush())
         assert self._segment_tracker is not None, "attach() first"
@@ -289,17 +294,6 @@ class CriticalDetector(Detector):
 
     # --- learned tones: runs of frames in the two bands ----------------------------------------------------
 
-    def _remember_context(self, block: SpectralBlock) -> None:
-        """Keep the spectrum the in-step test looks at for _CONTEXT_KEEP_S (judged only for the rare chain that
-        passes every other check)."""
-        if self._context_hi <= self._context_lo:
-            return
-        self._context_blocks.append((block.first_frame, block.power[:, self._context_lo:self._context_hi]))
-        # Kept from _CONTEXT_KEEP_S before the newest block: a run may have begun in an earlier block however long.
-        while self._context_blocks and self._context_blocks[0][0] + len(self._context_blocks[0][1]) \
-                <= block.first_frame - self._context_keep_frames:
-            self._context_blocks.popleft()
-
     def turn_levels_db(self, run: BandRun, chain: list[tuple[int, int, int]]) -> NDArray[np.float64] | None:
         """Per turn of the chain, the median power (dB) of each kept column over the turn's frames (its first frame
         left out: the switch from the other tone; the median: a turn may straddle one of the other sound's notes).
@@ -308,9 +302,7 @@ class CriticalDetector(Detector):
         for _, start, end in chain:
             first = run.first_frame + start + (1 if end - start > 2 else 0)
             last = run.first_frame + end
-            rows = [power[max(0, first - begin):max(0, last - begin)] for begin, power in self._context_blocks
-                    if begin < last and begin + len(power) > first]
-            power = np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+            power = self._context.rows(np.arange(first, last))
             if len(power) != last - first:
                 return None
             levels.append(10.0 * np.log10(np.median(power, axis=0).astype(np.float64) + 1e-20))

@@ -57,7 +57,6 @@ lower_note, broadband, repeating_device, cluttered, sweep, too_many_beeps, merge
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -65,7 +64,16 @@ from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
 from monitord.detectors.base import Detection, Detector, confidence_from
-from monitord.frontend import Band, BandRun, Frontend, RunTracker, SpectralBlock, ToneSegment, ToneTracker
+from monitord.frontend import (
+    Band,
+    BandRun,
+    Frontend,
+    RunTracker,
+    SpectralBlock,
+    SpectrumHistory,
+    ToneSegment,
+    ToneTracker,
+)
 from monitord.profiles import BeepSignature, Profile
 
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
@@ -239,9 +247,7 @@ class NonCriticalDetector(Detector):
         self._groups: list[_Group] = []  # open sequences (default guess)
         self._probe_columns = np.zeros(0, dtype=np.intp)  # within the kept slice; [0] is the tone itself
         self._series: list[NDArray[np.intp]] = []  # per divisor k: indices into _probe_columns of its neighbours
-        self._context_lo = self._context_hi = 0  # the slice of block columns kept
-        self._context_blocks: deque[tuple[int, NDArray[np.float32]]] = deque()  # (first frame, power slice)
-        self._context_keep_frames = 1
+        self._context = SpectrumHistory()  # the probes' slice of the spectrum, kept for _CONTEXT_KEEP_S
 
     @classmethod
     def from_profile(cls, profile: Profile) -> NonCriticalDetector | None:
@@ -262,7 +268,6 @@ class NonCriticalDetector(Detector):
         self._max_scatter_hz = max(MAX_SCATTER_BINS * frontend.bin_hz, sig.pitch_scatter_max_hz or 0.0)
         frame_s = self._frame_s = frontend.hop_length / frontend.rate_hz
         self._min_frames = max(_MIN_TONE_FRAMES_SHORTEST, min(_MIN_TONE_FRAMES, int(sig.span_min_s / frame_s)))
-        self._context_keep_frames = round(_CONTEXT_KEEP_S / frame_s)
         if sig.frequency_hz is not None:
             self._attach_context(frontend, sig.frequency_hz)
             # Two peak searches: the whole ±tolerance_pct band (the pitch may be off in another room, on another day)
@@ -283,7 +288,7 @@ class NonCriticalDetector(Detector):
 
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
-            self._remember_context(block)
+            self._context.remember(block)
             tracker = self._run_tracker
             # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
             candidates = [candidate for run in tracker.process(block)
@@ -298,7 +303,7 @@ class NonCriticalDetector(Detector):
     def finish(self, block: SpectralBlock | None) -> list[Detection]:
         if self._run_tracker is not None:
             if block is not None:
-                self._remember_context(block)
+                self._context.remember(block)
             runs = self._run_tracker.process(block) if block is not None else []
             candidates = [candidate for run in runs + self._run_tracker.flush()
                           for candidate in self._from_run(self._at_pitch(run))]
@@ -337,29 +342,17 @@ class NonCriticalDetector(Detector):
         # Neighbouring divisors share bins: each bin is measured once (column 0 is the tone itself).
         unique = [own, *sorted({c for series in per_series for c in series})]
         position = {c: i for i, c in enumerate(unique)}
-        self._context_lo = min(unique) - 5  # the slice of each block kept: every probe and the bins beside it
-        self._context_hi = max(unique) + 6
-        self._probe_columns = np.array(unique, dtype=np.intp) - self._context_lo
+        # The slice of each block kept: every probe and the bins beside it.
+        frame_s = frontend.hop_length / frontend.rate_hz
+        self._context.configure(min(unique) - 5, max(unique) + 6, keep_frames=round(_CONTEXT_KEEP_S / frame_s))
+        self._probe_columns = np.array(unique, dtype=np.intp) - self._context.lo
         self._series = [np.array([position[c] for c in series], dtype=np.intp) for series in per_series]
-
-    def _remember_context(self, block: SpectralBlock) -> None:
-        """Keep the probes' part of the spectrum for _CONTEXT_KEEP_S (judged only for the rare candidate)."""
-        if len(self._probe_columns) == 0:
-            return
-        # A view: each block's arrays are its own (the frontend never reuses them), so no copy is needed.
-        self._context_blocks.append((block.first_frame, block.power[:, self._context_lo:self._context_hi]))
-        newest_end = block.first_frame + block.frames
-        while self._context_blocks and \
-                self._context_blocks[0][0] + len(self._context_blocks[0][1]) <= newest_end - self._context_keep_frames:
-            self._context_blocks.popleft()
 
     def _context_power(self, frames: NDArray[np.intp]) -> NDArray[np.float32] | None:
         """The kept slice of the spectrum (power) in these global frames; None when nothing is kept."""
         if len(self._probe_columns) == 0:
             return None
-        rows = [block[frames[(frames >= first) & (frames < first + len(block))] - first]
-                for first, block in self._context_blocks]
-        power = np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+        power = self._context.rows(frames)
         return power if len(power) else None
 
     @staticmethod
@@ -382,7 +375,7 @@ class NonCriticalDetector(Detector):
         """True when the bins beside the tone (at the pitch it was heard at) are nearly as loud as the tone
         itself: a peak in a broadband sound (speech, laughter, a chord, a clatter), not a beeper
         (see _BROADBAND_DEFICIT_DB)."""
-        column = round(frequency_hz / self._bin_hz) - self._bin_lo - self._context_lo
+        column = round(frequency_hz / self._bin_hz) - self._bin_lo - self._context.lo
         if not 5 <= column < power.shape[1] - 5:
             return False
         prominence = float(np.median(self._prominence(power, np.array([column], dtype=np.intp))))
