@@ -32,7 +32,9 @@ the corpus' background files, which hold no pump alarm (every detection in them 
    sounding to the episode event that first puts an episode holding a simulated sounding in the CONFIRMED phase
    ("never" if none within the horizon); measured with the profile's strays present and with no strays at all.
    When the pump's first sounding joins an episode the strays had ALREADY confirmed (a false incident is then
-   already open for that alarm), the trial is counted on its own, not in the delays.
+   already open for that alarm), the trial is counted on its own, not in the delays. Simulated soundings carry
+   the pump's true tones from the corpus manifest (what a detection of it reports; a tracker that compares
+   pitches needs them); the default profile's trials cycle through the corpus' pumps.
 
 This measures the tracker of the checkout it lives in (bench/ and its repository go first on sys.path, and the
 `analyze` it runs gets the same PYTHONPATH): to measure another checkout, run that checkout's bench/incidents.py.
@@ -229,8 +231,14 @@ def looped(strays: Sequence[AlarmHeard], stream_s: float, until_s: float) -> lis
     return out
 
 
+def pump_pitches(pump: dict[str, Any]) -> dict[AlarmKind, tuple[float, ...]]:
+    """A corpus pump's true tones (from the manifest), as a detection of its alarm would report them."""
+    return {AlarmKind.CRITICAL: tuple(sorted((float(pump["tone_low_hz"]), float(pump["tone_high_hz"])))),
+            AlarmKind.NON_CRITICAL: (float(pump["beep_hz"]),)}
+
+
 def true_soundings(alarm: AlarmKind, start_s: float, horizon_s: float, keep_probability: float,
-                   rng: np.random.Generator) -> list[AlarmHeard]:
+                   rng: np.random.Generator, frequencies_hz: Sequence[float] = ()) -> list[AlarmHeard]:
     """The simulated pump: a sounding every nominal period from start_s, each kept with keep_probability."""
     period_s = alarm.expected_repeat_s
     out = []
@@ -239,7 +247,7 @@ def true_soundings(alarm: AlarmKind, start_s: float, horizon_s: float, keep_prob
         at = start_s + i * period_s
         if keep_probability >= 1.0 or rng.random() < keep_probability:
             out.append(heard(alarm, at, at + TRUE_SOUNDING_S[alarm], confidence=0.95, profile="true-pump",
-                             verified=True))
+                             verified=True, frequencies_hz=frequencies_hz))
     return out
 
 
@@ -281,13 +289,15 @@ def confirmation_delay(strays: Sequence[AlarmHeard], truth: Sequence[AlarmHeard]
 
 
 def delay_trials(strays: Sequence[AlarmHeard], stream_s: float, alarm: AlarmKind, keep_probability: float,
-                 seed: int) -> dict[str, list[Trial]]:
-    """Every trial start, with the (looped) strays of this alarm kind present and absent."""
+                 seed: int, pitches: Sequence[dict[AlarmKind, tuple[float, ...]]]) -> dict[str, list[Trial]]:
+    """Every trial start, with the (looped) strays of this alarm kind present and absent. Trial j's pump sounds
+    at pitches[j % len(pitches)]."""
     same_kind = [h for h in strays if h.alarm is alarm]
     out: dict[str, list[Trial]] = {"present": [], "absent": []}
     for j, start_s in enumerate(TRIAL_STARTS_S):
-        truth = true_soundings(alarm, start_s, TRIAL_HORIZON_S,
-                               keep_probability, np.random.default_rng([seed, j, KINDS.index(alarm)]))
+        truth = true_soundings(alarm, start_s, TRIAL_HORIZON_S, keep_probability,
+                               np.random.default_rng([seed, j, KINDS.index(alarm)]),
+                               frequencies_hz=pitches[j % len(pitches)][alarm])
         until_s = start_s + TRIAL_HORIZON_S + 1.0
         out["present"].append(confirmation_delay(looped(same_kind, stream_s, until_s), truth, start_s))
         out["absent"].append(confirmation_delay([], truth, start_s))
@@ -484,8 +494,10 @@ def main(argv: list[str] | None = None) -> int:
         strays = detections_to_heard(run["detections"], layout)
         counts = count_stream(strays, stream_s)
         add_counts(totals["enrolled" if pump is not None else "default"], counts)
-        raw[name] = {kind.value: delay_trials(strays, stream_s, kind, keep[kind], seed=pump if pump is not None
-                                              else 1000) for kind in KINDS}
+        # An enrolled profile's trials simulate its own pump; the default profile's cycle through every pump.
+        pitches = [pump_pitches(manifest["pumps"][i]) for i in ([pump] if pump is not None else range(spec.pumps))]
+        seed = pump if pump is not None else 1000
+        raw[name] = {kind.value: delay_trials(strays, stream_s, kind, keep[kind], seed, pitches) for kind in KINDS}
         trials = {k: {presence: summarize_trials(v) for presence, v in by.items()} for k, by in raw[name].items()}
         rows.append(row_summary(name, counts, hours, trials) | {
             "analyze_seconds": run["seconds"], "contract_problems": run["contract_problems"],
