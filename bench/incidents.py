@@ -350,6 +350,7 @@ def row_summary(name: str, counts: StreamCounts, hours: float, trials: dict[str,
 def add_counts(total: StreamCounts, part: StreamCounts) -> None:
     for name in ("detections", "started", "confirmed", "incidents", "open_at_end"):
         getattr(total, name).update(getattr(part, name))
+    total.incident_times_s = sorted([*total.incident_times_s, *part.incident_times_s], key=lambda x: x[1])
 
 
 # --------------------------------------------------------------------------------------------------------------
