@@ -12,6 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import corpus
 import detection
+import incidents
+
+from monitord.alarms import AlarmKind
 
 FS = corpus.RATE_HZ
 
@@ -115,3 +118,52 @@ def test_json_contract_check_flags_what_the_evaluation_would_choke_on() -> None:
         ["a.wav"], bad_lines=2,
     )
     assert len(problems) == 5
+
+
+def test_incidents_counts_episodes_and_incidents_in_stream_time() -> None:
+    files = [  # given out of order: the stream lays them by pump, then by index
+        {"path": "p2-b0.flac", "pump": 2, "index": 0, "seconds": 21600.0},
+        {"path": "p1-b0.flac", "pump": 1, "index": 0, "seconds": 3600.0},
+        {"path": "p0-b0.flac", "pump": 0, "index": 0, "seconds": 3600.0},
+    ]
+    layout = incidents.stream_layout(files)
+    assert [(s.path, s.offset_s) for s in layout] == [("p0-b0.flac", 0.0), ("p1-b0.flac", 3600.0),
+                                                      ("p2-b0.flac", 7200.0)]
+    nc, cr = "non_critical", "critical"
+    detections = [  # stream second in the comment
+        {"file": "p1-b0.flac", "alarm": nc, "start": 100.0, "end": 100.5},  # 3700: 1 h after 100 → CONFIRMED: incident
+        {"file": "p0-b0.flac", "alarm": nc, "start": 100.0, "end": 100.5},  # 100: STARTED, no incident yet
+        {"file": "p0-b0.flac", "alarm": nc, "start": 115.0, "end": 115.5},  # 115: the same sounding twice
+        {"file": "p0-b0.flac", "alarm": cr, "start": 1000.0, "end": 1003.0},  # 1000: STARTED: critical incident
+        {"file": "p0-b0.flac", "alarm": cr, "start": 1300.0, "end": 1303.0},  # 1300: off cadence, same episode
+        {"file": "p1-b0.flac", "alarm": cr, "start": 3000.0, "end": 3003.0},  # 6600: first ended → new: incident
+        {"file": "p2-b0.flac", "alarm": nc, "start": 18000.0, "end": 18000.5},  # 25200: the 1st ended: STARTED only
+    ]
+    heard = incidents.detections_to_heard(detections, layout)
+    assert [round((h.started_at - incidents.STREAM_START).total_seconds()) for h in heard] == [
+        100, 115, 1000, 1300, 3700, 6600, 25200]
+    counts = incidents.count_stream(heard, incidents.stream_seconds(layout)).as_dict()
+    assert counts["detections"] == {"critical": 3, "non_critical": 4}
+    assert counts["started"] == {"critical": 2, "non_critical": 2}
+    assert counts["confirmed"] == {"critical": 0, "non_critical": 1}
+    # critical opens on started (2 episodes), non-critical only once confirmed (1 of 2 episodes)
+    assert counts["incidents"] == {"critical": 2, "non_critical": 1}
+    assert counts["incident_times_s"] == [["critical", 1003.0], ["non_critical", 3700.5], ["critical", 6603.0]]
+    assert counts["open_at_end"] == {"critical": 0, "non_critical": 1}
+
+
+def test_incidents_confirmation_delay_of_a_simulated_pump() -> None:
+    hourly = [incidents.heard(AlarmKind.NON_CRITICAL, t, t + 0.5) for t in (0.0, 3600.0, 7200.0)]
+    alone = incidents.confirmation_delay([], hourly, start_s=0.0)
+    assert alone == incidents.Trial(delay_s=3600.5, already_confirmed=False)
+    missed_one = incidents.confirmation_delay([], [hourly[0], hourly[2]], start_s=0.0)
+    assert missed_one.delay_s == 7200.5  # two periods on: still the pump's cadence
+    # Strays an hour apart confirmed an episode before the pump began: its first sounding joins it at once.
+    strays = [incidents.heard(AlarmKind.NON_CRITICAL, t, t + 1.0) for t in (0.0, 3600.0)]
+    late = [incidents.heard(AlarmKind.NON_CRITICAL, t, t + 0.5) for t in (4000.0, 7600.0)]
+    assert incidents.confirmation_delay(strays, late, start_s=4000.0) == incidents.Trial(
+        delay_s=0.5, already_confirmed=True)
+    summary = incidents.summarize_trials([alone, missed_one, incidents.Trial(None, False),
+                                          incidents.Trial(0.5, True)])
+    assert (summary["already_confirmed_by_strays"], summary["confirmed"], summary["never"]) == (1, 2, 1)
+    assert summary["median_min"] == (3600.5 + 7200.5) / 2 / 60
