@@ -63,6 +63,8 @@ _HEARD_FRACTION = 0.5
 # A beep sequence's sounding must last at least this share of the shortest beep-to-beep onset interval heard at the
 # clinic: two beeps' worth, with slack (see _enroll_beep).
 _SEQUENCE_SPAN_FRACTION = 0.7
+# Soundings this far under the clearest one do not count when telling a sequence from a single beep.
+_SEQUENCE_CLEAR_DB = 12.0
 # A sounding's pitch may stray (median distance of its frames from their median) three times as much as the clinic
 # recording's beeps did, and never less than the detector's own floor (estimation noise of a faint beep).
 _SCATTER_SLACK = 3.0
@@ -623,13 +625,11 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                                 "not a beep")
     beeps_per_run = []
     inner_gaps = []
-    onset_intervals = []
     fills = []
     for a, b in runs:
         beeps = _activity_runs(on[a:b], 0)
         beeps_per_run.append(len(beeps))
         inner_gaps += [(y0 - x1) * hop_s for (_, x1), (y0, _) in itertools.pairwise(beeps)]
-        onset_intervals += [(y0 - x0) * hop_s for (x0, _), (y0, _) in itertools.pairwise(beeps)]
         fills.append(100.0 * np.count_nonzero(on[a:b]) / (b - a))
     # A pump that beeps a sequence is heard as a sequence: every sounding at home must hold two beeps' worth (the
     # shortest beep-to-beep onset interval, × 0.7 for timing slack and a beep's edge lost to noise). One beep of the
@@ -637,10 +637,17 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # 9 corpora before this: 719 of 723 true soundings of 2- and 3-beep pumps reported spanned a beep plus 70 % of
     # the pause, while 20 of the 64 false detections for those pumps were a single short blip (quick seed 5's
     # 3-beep pump: 32 false detections in 40 min, many 0.13–0.19 s long, with span_min_s calibrated down to 0.064).
-    # Only when every sounding demonstrated was a sequence: a single-beep pump keeps its one-beep minimum.
+    # Only when every clear sounding demonstrated was a sequence: a single-beep pump keeps its one-beep minimum. A
+    # faint blip at the pitch far under the demonstrations is no sounding of its own (quick seed 5's clinic
+    # recording of that pump: three beeps at 39 dB twice, then one 60 ms blip at 14 dB).
+    run_snr_db = [float(best.frame_snr_db[a:b][on[a:b]].mean()) for a, b in runs]
+    # Told apart bridging one-frame dropouts (32 ms), which split a beep, not the pump's pauses between beeps.
+    clear_beeps = [_activity_runs(on[a:b], 1) for (a, b), snr in zip(runs, run_snr_db, strict=True)
+                   if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
     sequence_span_min_s = None
-    if onset_intervals and min(beeps_per_run) >= 2:
-        sequence_span_min_s = round(_SEQUENCE_SPAN_FRACTION * min(onset_intervals), 3)
+    if np.median(beeps_per_run) >= 2 and all(len(beeps) >= 2 for beeps in clear_beeps):
+        sequence_span_min_s = round(_SEQUENCE_SPAN_FRACTION * hop_s * min(
+            y0 - x0 for beeps in clear_beeps for (x0, _), (y0, _) in itertools.pairwise(beeps)), 3)
     gap_max = min(0.6, max(0.25, (max(inner_gaps) if inner_gaps else 0.0) + 0.2))
     mask = np.zeros_like(on)
     for a, b in runs:
