@@ -58,7 +58,8 @@ def clinic_recordings(tmp_path: Path) -> Callable[[str], Path]:
     """A phone a metre away in a clinic: 44.1 kHz, room reverberation, noise and a murmur of voices, three
     soundings of the alarm at about +12 dB."""
 
-    def make(alarm: str, *, glide_hz: float = 0.0) -> Path:
+    def make(alarm: str, *, glide_hz: float = 0.0, beeps: int = 1, beep_s: float = PUMP_BEEP_S,
+             pause_s: float = 0.25) -> Path:
         rng = np.random.default_rng(7 if alarm == "critical" else 8)
         rate = 44100
         duration = 16.0
@@ -70,11 +71,11 @@ def clinic_recordings(tmp_path: Path) -> Callable[[str], Path]:
                 sound = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=PUMP_TONE_S, burst_s=2.0, rate_hz=rate,
                                        harmonics=(0.0, 0.25))
             else:
-                sound = synth.beeps(PUMP_BEEP_HZ, count=1, beep_s=PUMP_BEEP_S, rate_hz=rate, harmonics=(0.0, 0.2),
-                                    glide_hz=glide_hz)
+                sound = synth.beeps(PUMP_BEEP_HZ, count=beeps, beep_s=beep_s, gap_s=pause_s, rate_hz=rate,
+                                    harmonics=(0.0, 0.2), glide_hz=glide_hz)
             sound = synth.reverb(sound, rng, rt60_s=0.4, rate_hz=rate)
             audio = synth.mix_at_snr(sound, audio, 12.0, at_s=at, rate_hz=rate)
-        path = tmp_path / f"clinic-{alarm}{'-gliding' if glide_hz else ''}.wav"
+        path = tmp_path / f"clinic-{alarm}{'-gliding' if glide_hz else ''}{f'-{beeps}-beeps' if beeps > 1 else ''}.wav"
         return synth.write_wav(path, audio, rate_hz=rate)
 
     return make

@@ -293,3 +293,41 @@ def test_a_voice_at_a_third_of_the_high_tone_does_not_replace_it() -> None:
                        AlarmKind.CRITICAL).signature.frequencies_hz
     assert low == pytest.approx(3014.2, rel=0.005)
     assert high == pytest.approx(4222.3, rel=0.005)
+
+
+# A pump whose non-critical alarm is three short beeps (quick benchmark seed 5's pump 2: 86 ms beeps, about 0.4 s
+# apart): an onset every SEQUENCE_BEEP_S + SEQUENCE_PAUSE_S.
+SEQUENCE_BEEP_S, SEQUENCE_PAUSE_S = 0.09, 0.4
+
+
+def test_a_pump_that_beeps_a_sequence_is_learned_as_one(clinic_recordings: Callable[..., Path]) -> None:
+    """Every sounding demonstrated holds three beeps: a sounding at home must hold two beeps' worth, not one (the
+    detector's own calibration used to lower the minimum to about half of one beep)."""
+    result = enroll(clinic_recordings("non_critical", beeps=3, beep_s=SEQUENCE_BEEP_S, pause_s=SEQUENCE_PAUSE_S),
+                    AlarmKind.NON_CRITICAL)
+    sig = result.signature
+    assert isinstance(sig, BeepSignature)
+    assert sig.beeps_at_enrollment == 3
+    # Onsets are measured to the frame (hop 512 samples at 16 kHz, 32 ms).
+    assert sig.span_min_s >= 0.7 * (SEQUENCE_BEEP_S + SEQUENCE_PAUSE_S - 0.032)
+    assert sig.span_min_s <= 2 * SEQUENCE_BEEP_S + SEQUENCE_PAUSE_S  # two beeps heard are enough
+    assert any("a sounding must hold two beeps" in line for line in result.summary_lines())
+
+
+@pytest.mark.parametrize(("count", "beep_s", "echo", "heard"), [
+    (1, SEQUENCE_BEEP_S, False, False),  # one blip at the pitch, as short as one of the pump's beeps
+    (1, 0.15, True, False),  # a blip of speech or TV at the pitch, 0.13–0.19 s long in the benchmark
+    (3, SEQUENCE_BEEP_S, True, True),  # the pump's own sequence at the same level
+])
+def test_a_lone_blip_is_not_taken_for_a_pump_that_beeps_a_sequence(
+        clinic_recordings: Callable[..., Path], count: int, beep_s: float, echo: bool, heard: bool) -> None:
+    signature = enroll(clinic_recordings("non_critical", beeps=3, beep_s=SEQUENCE_BEEP_S,
+                                         pause_s=SEQUENCE_PAUSE_S), AlarmKind.NON_CRITICAL).signature
+    rng = np.random.default_rng(15)
+    sound = synth.beeps(PUMP_BEEP_HZ, count=count, beep_s=beep_s, gap_s=SEQUENCE_PAUSE_S, harmonics=(0.0, 0.2))
+    if echo:
+        sound = synth.reverb(sound, rng, rt60_s=0.4)
+    audio = synth.mix_at_snr(sound, synth.pink_noise(12.0, rng), -5.0, at_s=4.0)
+    pipeline = Pipeline(Profile(name="enrolled", non_critical=signature))
+    found = pipeline.feed(audio.astype(np.float32)) + pipeline.flush()
+    assert [d.alarm for d in found] == ([AlarmKind.NON_CRITICAL] if heard else [])

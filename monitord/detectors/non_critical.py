@@ -267,7 +267,10 @@ class NonCriticalDetector(Detector):
         # A beeper's pitch stands still; a pump whose beep was heard wavering at the clinic is allowed its own.
         self._max_scatter_hz = max(MAX_SCATTER_BINS * frontend.bin_hz, sig.pitch_scatter_max_hz or 0.0)
         frame_s = self._frame_s = frontend.hop_length / frontend.rate_hz
-        self._min_frames = max(_MIN_TONE_FRAMES_SHORTEST, min(_MIN_TONE_FRAMES, int(sig.span_min_s / frame_s)))
+        # How short the learned beep itself may be heard: span_min_s, but for a pump that beeps a sequence that holds
+        # two beeps (enroll) and heard_min_s about half of one, which is the one to go by.
+        beep_heard_s = sig.span_min_s if sig.heard_min_s is None else min(sig.span_min_s, sig.heard_min_s)
+        self._min_frames = max(_MIN_TONE_FRAMES_SHORTEST, min(_MIN_TONE_FRAMES, int(beep_heard_s / frame_s)))
         if sig.frequency_hz is not None:
             self._attach_context(frontend, sig.frequency_hz)
             # Two peak searches: the whole ±tolerance_pct band (the pitch may be off in another room, on another day)
