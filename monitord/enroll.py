@@ -63,6 +63,7 @@ _HEARD_FRACTION = 0.5
 # A beep sequence's sounding must last at least this share of the shortest beep-to-beep onset interval heard at the
 # clinic: two beeps' worth, with slack (see _enroll_beep).
 _SEQUENCE_SPAN_FRACTION = 0.7
+_SEQUENCE_MIN_BEEPS = 3  # ... for a pump that beeps at least this many times per sounding (one may be lost)
 # Soundings this far under the clearest one do not count when telling a sequence from a single beep.
 _SEQUENCE_CLEAR_DB = 12.0
 # A sounding's pitch may stray (median distance of its frames from their median) three times as much as the clinic
@@ -637,7 +638,10 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # 9 corpora before this: 719 of 723 true soundings of 2- and 3-beep pumps reported spanned a beep plus 70 % of
     # the pause, while 20 of the 64 false detections for those pumps were a single short blip (quick seed 5's
     # 3-beep pump: 32 false detections in 40 min, many 0.13–0.19 s long, with span_min_s calibrated down to 0.064).
-    # Only when every clear sounding demonstrated was a sequence: a single-beep pump keeps its one-beep minimum. A
+    # Only for three beeps or more: a two-beep pump with one beep lost to noise is a lone beep, and asking for both
+    # lost quick seeds 13 and 7 (two-beep pumps, 0.42 s beeps 0.2 s apart and 0.06 s ones) a sounding at -10 dB and
+    # three at -15/-20 dB that main heard, for 3 false detections fewer. And only when every clear sounding
+    # demonstrated was a sequence: a single-beep pump keeps its one-beep minimum. A
     # faint blip at the pitch far under the demonstrations is no sounding of its own (quick seed 5's clinic
     # recording of that pump: three beeps at 39 dB twice, then one 60 ms blip at 14 dB).
     run_snr_db = [float(best.frame_snr_db[a:b][on[a:b]].mean()) for a, b in runs]
@@ -645,7 +649,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     clear_beeps = [_activity_runs(on[a:b], 1) for (a, b), snr in zip(runs, run_snr_db, strict=True)
                    if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
     sequence_span_min_s = None
-    if np.median(beeps_per_run) >= 2 and all(len(beeps) >= 2 for beeps in clear_beeps):
+    if np.median(beeps_per_run) >= _SEQUENCE_MIN_BEEPS and all(len(beeps) >= 2 for beeps in clear_beeps):
         sequence_span_min_s = round(_SEQUENCE_SPAN_FRACTION * hop_s * min(
             y0 - x0 for beeps in clear_beeps for (x0, _), (y0, _) in itertools.pairwise(beeps)), 3)
     gap_max = min(0.6, max(0.25, (max(inner_gaps) if inner_gaps else 0.0) + 0.2))
