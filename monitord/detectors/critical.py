@@ -195,23 +195,22 @@ FAINT_MIN_SWING_DB = 3.0
 # reported; recall at every SNR and every other false detection are as before.
 IN_STEP_MIN_DB = 4.0  # the least rise of a bin in every turn it keeps (reverberation fills a 0.2 s turn's gap)
 IN_STEP_LOUDER_DB = 3.0  # ... and how much louder than the tone it must be (clearly, not by a room's ripple)
-# The low tone as one partial of a lower note that comes and goes with it. A hi-lo siren at 516 / 672 Hz (0.6 s a
-# note) puts its 5th partial on seed 13's pump0 low tone (2585 Hz) and a faint 6th (~4 kHz) near its high one: the
-# chain's turns (0.16–0.45 s) do not line up with the siren's notes, so no bin rises in EVERY turn (in-step margin
-# −8.5 dB) and it was reported as critical. But in the low turns the note's neighbouring partials f·j/k (j = k ± 1,
-# k ± 2; here 3/5 and 4/5 of the tone: 1551 and 2068 Hz) stand out, and far less in the high turns. The pump's tone
-# has harmonics above it only. So: when two neighbours of one series stand out of the bins beside them (3–5 bins
-# away, like the beep's lower-note test) by LOWER_NOTE_MIN_DB or more on average over the low turns' frames (the
-# first of each left out), at most LOWER_NOTE_BELOW_DB under the tone's own prominence, and LOWER_NOTE_IN_STEP_DB
+# The low tone as one partial of a lower note that comes and goes with it. A hi-lo siren at 516 / 672 Hz (0.6 s a note)
+# puts its 5th partial on seed 13's pump0 low tone (2585 Hz), and its high notes leave only a noise-level peak near the
+# high tone (3968 Hz): the chain's turns (0.16–0.45 s) do not line up with the siren's notes, so no bin rises in EVERY
+# turn (in-step margin −8.5 dB) and it was reported as critical. But in the low turns the note's neighbouring partials
+# f·j/k (j = k ± 1, k ± 2; here 3/5 and 4/5 of the tone: 1551 and 2068 Hz) stand out, and far less in the high turns.
+# The pump's tone has harmonics above it only. So: when two neighbours of one series stand out of the bins beside them
+# (3–5 bins away, like the beep's lower-note test) by LOWER_NOTE_MIN_DB or more on average over the low turns' frames
+# (the first of each left out), at most LOWER_NOTE_BELOW_DB under the tone's own prominence, and LOWER_NOTE_IN_STEP_DB
 # more than over the high turns' frames, the low tone is that lower note's partial (reason `lower_note`). Positions
-# inside the high tone's band (± 2 bins) are not looked at: its echo rings through the low turns, and the ratio of
-# two tones may be j/k. The margin is, per series, the second best neighbour's least excess over the three limits;
-# the chain's, the best series'. Measured on every burst reported by bench/detection.py (this branch before the
-# rule: full corpus and quick seeds 2024, 99, 7, 11, 31, 57, 5, 13, in 4 s blocks: /work/tmp/sirens/critall.py, a
-# scratch script outside the repository): the pump's 1609 bursts (−20 dB and up) at most −2.8 dB (seed 5's pump1 at
-# +5 dB: music's notes at 6/8 and 7/8 of its 1496 Hz tone during its low turns), that siren +2.3 dB (1551 Hz at 30 dB
-# prominence, 2068 Hz at 12.6 dB against the tone's 17.1, 10 dB more than in the high turns), the other false
-# criticals −4.1 dB and less.
+# inside the high tone's band (± 2 bins) are not looked at: its echo rings through the low turns, and the ratio of two
+# tones may be j/k. The margin is, per series, the second best neighbour's least excess over the three limits; the
+# chain's, the best series'. Measured on every burst reported by bench/detection.py (this branch before the rule: full
+# corpus and quick seeds 2024, 99, 7, 11, 31, 57, 5, 13, in 4 s blocks: /work/tmp/sirens/critall.py, a scratch script
+# outside the repository): the pump's 1609 bursts (−20 dB and up) at most −2.8 dB (seed 5's pump1 at +5 dB: music's
+# notes at 6/8 and 7/8 of its 1496 Hz tone during its low turns), that siren +2.6 dB (1551 Hz at 30 dB prominence, 2068
+# Hz at 12.6 dB against the tone's 17.1, 10 dB more than in the high turns), the other false criticals −4.1 dB and less.
 LOWER_NOTE_MIN_DB = 10.0
 LOWER_NOTE_BELOW_DB = 9.0
 LOWER_NOTE_IN_STEP_DB = 7.0
