@@ -352,20 +352,41 @@ def yelp(low_hz: float, high_hz: float, *, period_s: float, duration_s: float) -
     return (0.3 * wave).astype(np.float32)
 
 
-@pytest.mark.parametrize("seed", [1, 3])
-def test_a_yelp_sweeping_through_both_bands_over_music_is_not_the_pump(profile: Profile, seed: int) -> None:
+def like_seed_13s_pump1(profile: Profile) -> Profile:
+    """The pump beside which seed 13's yelp was reported: 1304.4 / 1897.9 Hz, 0.304 s tones (as enroll learned it)."""
+    assert profile.critical is not None
+    return profile.model_copy(update={"critical": profile.critical.model_copy(update={
+        "frequencies_hz": (1304.4, 1897.9), "tone_typical_s": 0.304, "gap_max_s": 0.426, "mean_tolerance_pct": 1.52})})
+
+
+@pytest.mark.parametrize(("period_s", "snr_db", "seed"), [(0.4, 10.0, 1), (0.42, 8.0, 4), (0.38, 8.0, 3)])
+def test_a_yelp_sweeping_through_both_bands_over_music_is_not_the_pump(profile: Profile, period_s: float,
+                                                                        snr_db: float, seed: int) -> None:
     """Seed 13's siren yelp over music was reported as critical beside a pump at 1304 / 1898 Hz: the top of each sweep
-    touched the low band, its 2nd harmonic crossed the high one, and in between the music's faint lines a little
-    off the notes stood out, so the turns read steady pitches. Here the same at this pump's notes: a yelp 685 →
-    1054 Hz every 0.26 s over lines 0.8 % and 0.4 % above the notes, 20 dB under it. Below the low tone the yelp's
-    fundamental climbs a bin or two every frame, louder than the tones (reason `glide_below`). The `ratio` branch
-    reported both."""
-    lines = synth.tone(PUMP_LOW_HZ * 1.008, 3.0, amplitude=0.03) + synth.tone(PUMP_HIGH_HZ * 1.004, 3.0, amplitude=0.03)
-    sound = yelp(685.0, 1054.0, period_s=0.26, duration_s=3.0) + lines
-    audio = synth.mix_at_snr(sound, synth.pink_noise(12.0, np.random.default_rng(seed)), 10.0, at_s=4.0)
-    found, counters = stream(profile, audio)
+    touched the low band, its 2nd harmonic crossed the high one, and in those frames the music's faint lines a
+    little off the notes stood out, so the turns read steady pitches. Here the same: a yelp 812 → 1250 Hz over two
+    lines at 1317.5 and 1906 Hz, 23.5 dB under its fundamental. Below the low tone the yelp's fundamental climbs a
+    bin or two every frame, louder than the tones, and the high tone is heard two frames at a time (reason
+    `glide_below`). The `ratio` branch reported each of these three."""
+    lines = synth.tone(1317.5, 3.0, amplitude=0.02) + synth.tone(1906.0, 3.0, amplitude=0.02)
+    sound = yelp(812.0, 1250.0, period_s=period_s, duration_s=3.0) + lines
+    audio = synth.mix_at_snr(sound, synth.pink_noise(12.0, np.random.default_rng(seed)), snr_db, at_s=4.0)
+    found, counters = stream(like_seed_13s_pump1(profile), audio)
     assert found == []
     assert counters.get("glide_below", 0) >= 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_pump_under_a_louder_yelp_is_still_heard(profile: Profile, seed: int) -> None:
+    """Guard for the glide rule: a yelp (500 → 1000 Hz every 0.3 s) 10 dB over the pump glides below its low tone,
+    louder than it, through the whole burst; but the pump's tones still hold through their turns, so the burst is
+    heard (with the glide alone as the rule it was not)."""
+    rng = np.random.default_rng(seed)
+    siren = synth.mix_at_snr(yelp(500.0, 1000.0, period_s=0.3, duration_s=8.0), synth.pink_noise(12.0, rng), 10.0,
+                             at_s=2.0)
+    burst = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=PUMP_TONE_S, burst_s=2.0, harmonics=(0.0, 0.25))
+    found, counters = stream(profile, synth.mix_at_snr(burst, siren, -10.0, at_s=5.0))
+    assert [d.alarm for d in found] == [AlarmKind.CRITICAL], counters
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
