@@ -294,3 +294,106 @@ def test_a_high_pump_whose_low_tone_reads_a_fifth_of_a_bin_sharp_is_still_heard(
     burst = synth.two_tone(2511.0 + 3.0, 3781.8, tone_s=PUMP_TONE_S, burst_s=2.0, harmonics=(0.0, 0.25))
     found, counters = stream(with_high_tones(profile), in_noise(burst, seed))
     assert [d.alarm for d in found] == [AlarmKind.CRITICAL], counters
+
+
+def horn_note(frequency_hz: float, duration_s: float, partials: tuple[float, ...]) -> np.ndarray:
+    """One note of a siren's horn: partials 1, 2, 3, ... at these relative amplitudes."""
+    n = round(duration_s * RATE_HZ)
+    t = np.arange(n) / RATE_HZ
+    wave = sum(level * np.sin(2 * np.pi * (k + 1) * frequency_hz * t) for k, level in enumerate(partials))
+    envelope = np.minimum(1.0, np.minimum(np.arange(n), np.arange(n)[::-1]) / (0.005 * RATE_HZ))
+    return (0.3 * wave * envelope).astype(np.float32)
+
+
+def hilo_siren(low_note_hz: float, high_note_hz: float, *, note_s: float, duration_s: float,
+               partials: tuple[float, ...]) -> np.ndarray:
+    notes = [horn_note(high_note_hz if i % 2 else low_note_hz, note_s, partials)
+             for i in range(round(duration_s / note_s))]
+    return synth.sequence(notes)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_hilo_siren_whose_fifth_partials_are_the_pumps_notes_is_not_the_pump(profile: Profile, seed: int) -> None:
+    """Seed 13's hi-lo siren (516 / 672 Hz) put its 5th partial on pump0's low tone and was reported as critical:
+    its notes were out of step with the chain's turns, so no bin rose in every turn (the in-step test). Here the
+    siren's notes are a fifth of the pump's (220 / 296 Hz) at the pump's pace, its 3rd and 6th partials (660 and
+    1320 Hz) 3 dB under the 5th (a horn's resonance), so no bin is 3 dB louder than the tone either: only the low
+    tone's neighbouring partials 3/5 and 6/5 of it, standing out in the low turns and not in the high ones, tell
+    (reason `lower_note`). The `ratio` branch reported all three."""
+    siren = hilo_siren(PUMP_LOW_HZ / 5, PUMP_HIGH_HZ / 5, note_s=PUMP_TONE_S, duration_s=2.0,
+                       partials=(0.3, 0.3, 0.7, 0.4, 1.0, 0.7))
+    audio = synth.mix_at_snr(siren, synth.pink_noise(12.0, np.random.default_rng(seed)), 6.0, at_s=4.0)
+    found, counters = stream(profile, audio)
+    assert found == []
+    assert counters.get("lower_note", 0) >= 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_pump_over_a_louder_siren_at_its_own_pace_is_still_heard(profile: Profile, seed: int) -> None:
+    """Guard for the lower-note rule: a hi-lo siren 10 dB over the noise (220 / 300 Hz, 0.55 s a note, partials
+    1–4) keeps 660 and 880 Hz, 3/5 and 4/5 of the low tone, standing out through half of the pump's turns of each
+    tone; the pump 6 dB under it is heard (they do not come and go with its low tone)."""
+    rng = np.random.default_rng(seed)
+    siren = hilo_siren(PUMP_LOW_HZ / 5, 300.0, note_s=0.55, duration_s=8.0, partials=(1.0, 0.5, 0.7, 0.7))
+    burst = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=PUMP_TONE_S, burst_s=2.0, harmonics=(0.0, 0.25))
+    audio = synth.mix_at_snr(siren, synth.pink_noise(12.0, rng), 10.0, at_s=2.0)
+    found, counters = stream(profile, synth.mix_at_snr(burst, audio, -6.0, at_s=5.0))
+    assert [d.alarm for d in found] == [AlarmKind.CRITICAL], counters
+    assert found[0].start_s == pytest.approx(5.0, abs=0.5)
+
+
+def yelp(low_hz: float, high_hz: float, *, period_s: float, duration_s: float) -> np.ndarray:
+    """A siren's yelp: its fundamental swept from low_hz up to high_hz every period_s (a sawtooth), with the
+    benchmark's siren partials (2nd to 5th at 0.25, 0.3, 0.1, 0.1)."""
+    n = round(duration_s * RATE_HZ)
+    pitch = low_hz + (high_hz - low_hz) * ((np.arange(n) / RATE_HZ / period_s) % 1.0)
+    phase = 2 * np.pi * np.cumsum(pitch) / RATE_HZ
+    wave = np.sin(phase) + sum(level * np.sin(k * phase) for k, level in enumerate((0.25, 0.3, 0.1, 0.1), start=2))
+    return (0.3 * wave).astype(np.float32)
+
+
+def like_seed_13s_pump1(profile: Profile) -> Profile:
+    """The pump beside which seed 13's yelp was reported: 1304.4 / 1897.9 Hz, 0.304 s tones (as enroll learned it)."""
+    assert profile.critical is not None
+    return profile.model_copy(update={"critical": profile.critical.model_copy(update={
+        "frequencies_hz": (1304.4, 1897.9), "tone_typical_s": 0.304, "gap_max_s": 0.426, "mean_tolerance_pct": 1.52})})
+
+
+@pytest.mark.parametrize(("period_s", "snr_db", "seed"), [(0.4, 10.0, 1), (0.42, 8.0, 4), (0.38, 8.0, 3)])
+def test_a_yelp_sweeping_through_both_bands_over_music_is_not_the_pump(profile: Profile, period_s: float,
+                                                                        snr_db: float, seed: int) -> None:
+    """Seed 13's siren yelp over music was reported as critical beside a pump at 1304 / 1898 Hz: the top of each sweep
+    touched the low band, its 2nd harmonic crossed the high one, and in those frames the music's faint lines a
+    little off the notes stood out, so the turns read steady pitches. Here the same: a yelp 812 → 1250 Hz over two
+    lines at 1317.5 and 1906 Hz, 23.5 dB under its fundamental. Below the low tone the yelp's fundamental climbs a
+    bin or two every frame, louder than the tones, and the high tone is heard two frames at a time (reason
+    `glide_below`). The `ratio` branch reported each of these three."""
+    lines = synth.tone(1317.5, 3.0, amplitude=0.02) + synth.tone(1906.0, 3.0, amplitude=0.02)
+    sound = yelp(812.0, 1250.0, period_s=period_s, duration_s=3.0) + lines
+    audio = synth.mix_at_snr(sound, synth.pink_noise(12.0, np.random.default_rng(seed)), snr_db, at_s=4.0)
+    found, counters = stream(like_seed_13s_pump1(profile), audio)
+    assert found == []
+    assert counters.get("glide_below", 0) >= 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_pump_under_a_louder_yelp_is_still_heard(profile: Profile, seed: int) -> None:
+    """Guard for the glide rule: a yelp (500 → 1000 Hz every 0.3 s) 10 dB over the pump glides below its low tone,
+    louder than it, through the whole burst; but the pump's tones still hold through their turns, so the burst is
+    heard (with the glide alone as the rule it was not)."""
+    rng = np.random.default_rng(seed)
+    siren = synth.mix_at_snr(yelp(500.0, 1000.0, period_s=0.3, duration_s=8.0), synth.pink_noise(12.0, rng), 10.0,
+                             at_s=2.0)
+    burst = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=PUMP_TONE_S, burst_s=2.0, harmonics=(0.0, 0.25))
+    found, counters = stream(profile, synth.mix_at_snr(burst, siren, -10.0, at_s=5.0))
+    assert [d.alarm for d in found] == [AlarmKind.CRITICAL], counters
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_pump_under_louder_voices_is_still_heard(profile: Profile, seed: int) -> None:
+    """Guard for the glide rule: voices 6 dB over the pump put their loudest partials below its low tone, but a voice's
+    harmonics glide slowly and its loudest one hops between them: no steady sweep, the pump is heard."""
+    rng = np.random.default_rng(seed)
+    burst = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=PUMP_TONE_S, burst_s=2.0, harmonics=(0.0, 0.25))
+    found, counters = stream(profile, synth.mix_at_snr(burst, synth.babble(12.0, rng), -6.0, at_s=4.0))
+    assert [d.alarm for d in found] == [AlarmKind.CRITICAL], counters
