@@ -265,6 +265,16 @@ class SpectrumHistory:
         return np.concatenate(parts) if parts else np.zeros((0, self.hi - self.lo), dtype=np.float32)
 
 
+def prominence_db(power: NDArray[np.float32], columns: NDArray[np.intp]) -> NDArray[np.float64]:
+    """Per frame and column of a slice of the spectrum (power; frames × bins), how far the column's peak (it or a
+    bin beside it) stands over the bins 3–5 bins away (dB): a tone's purity, independent of the slowly adapting
+    noise floor. The columns must lie ≥ 5 bins inside the slice."""
+    top = np.maximum(np.maximum(power[:, columns - 1], power[:, columns]), power[:, columns + 1])
+    side = sum(power[:, columns + offset] for offset in (-5, -4, -3, 3, 4, 5)) / 6.0
+    prominence: NDArray[np.float64] = 10.0 * np.log10((top.astype(np.float64) + 1e-20) / (side + 1e-20))
+    return prominence
+
+
 @dataclass(frozen=True, slots=True)
 class Band:
     """A frequency band a detector wants tracked. `label` is unique within the pipeline."""

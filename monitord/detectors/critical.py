@@ -82,6 +82,7 @@ from monitord.frontend import (
     SpectrumHistory,
     ToneSegment,
     ToneTracker,
+    prominence_db,
 )
 from monitord.profiles import Profile, TwoToneSignature
 
@@ -870,15 +871,6 @@ def lower_note_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: 
         if len(found) >= 2:
             series.append(np.array(sorted(found), dtype=np.intp))
     return series
-
-
-def prominence_db(power: NDArray[np.float32], columns: NDArray[np.intp]) -> NDArray[np.float64]:
-    """Per frame and column, how far the column's peak (it or a bin beside it) stands over the bins 3–5 bins away
-    (dB): independent of the slowly adapting noise floor."""
-    top = np.maximum(np.maximum(power[:, columns - 1], power[:, columns]), power[:, columns + 1])
-    side = sum(power[:, columns + offset] for offset in (-5, -4, -3, 3, 4, 5)) / 6.0
-    prominence: NDArray[np.float64] = 10.0 * np.log10((top.astype(np.float64) + 1e-20) / (side + 1e-20))
-    return prominence
 
 
 def _scatter_hz(pitch: NDArray[np.float32]) -> float:

@@ -73,6 +73,7 @@ from monitord.frontend import (
     SpectrumHistory,
     ToneSegment,
     ToneTracker,
+    prominence_db,
 )
 from monitord.profiles import BeepSignature, Profile
 
@@ -358,19 +359,10 @@ class NonCriticalDetector(Detector):
         power = self._context.rows(frames)
         return power if len(power) else None
 
-    @staticmethod
-    def _prominence(power: NDArray[np.float32], columns: NDArray[np.intp]) -> NDArray[np.float64]:
-        """Per frame and column, how far the column's peak (it or a bin beside it) stands over the bins 3–5 bins
-        away (dB): independent of the slowly adapting noise floor."""
-        top = np.maximum(np.maximum(power[:, columns - 1], power[:, columns]), power[:, columns + 1])
-        side = sum(power[:, columns + offset] for offset in (-5, -4, -3, 3, 4, 5)) / 6.0
-        prominence: NDArray[np.float64] = 10.0 * np.log10((top + 1e-20) / (side + 1e-20))
-        return prominence
-
     def _lower_note(self, power: NDArray[np.float32]) -> bool:
         """True when the tone in these frames is a partial of a lower note (see _LOWER_NOTE_DIVISORS)."""
         # Prominence averaged over the tone's frames.
-        prominence = self._prominence(power, self._probe_columns).mean(axis=0)
+        prominence = prominence_db(power, self._probe_columns).mean(axis=0)
         counts = (prominence >= _LOWER_NOTE_MIN_DB) & (prominence >= prominence[0] - _LOWER_NOTE_BELOW_DB)
         return any(int(counts[series].sum()) >= _LOWER_NOTE_NEIGHBOURS for series in self._series)
 
@@ -381,7 +373,7 @@ class NonCriticalDetector(Detector):
         column = round(frequency_hz / self._bin_hz) - self._bin_lo - self._context.lo
         if not 5 <= column < power.shape[1] - 5:
             return False
-        prominence = float(np.median(self._prominence(power, np.array([column], dtype=np.intp))))
+        prominence = float(np.median(prominence_db(power, np.array([column], dtype=np.intp))))
         return min(snr_db, _BROADBAND_SNR_CAP_DB) - prominence > _BROADBAND_DEFICIT_DB
 
     # --- learned tone: runs of frames in the narrow band --------------------------------------------------
