@@ -275,6 +275,24 @@ def prominence_db(power: NDArray[np.float32], columns: NDArray[np.intp]) -> NDAr
     return prominence
 
 
+# Partials closer than this many bins (f/k) are not resolved from the tone by the frontend's 64 ms frames.
+LOWER_NOTE_MIN_SPACING_BINS = 6
+
+
+def lower_note_partials_hz(tone_hz: float, *, bin_hz: float, max_divisor: int | None = None) -> list[list[float]]:
+    """Per divisor k = 2, 3, ... (a lower note f/k of which the tone f would be the k-th partial), that note's
+    partials next to the tone: f·j/k for j = k ± 1, k ± 2 within f/2 .. 3f/2. The pump's tones have harmonics above
+    them only, so these standing out with a tone mean it is somebody else's partial (music, a voice, a siren).
+    Stops where f/k comes within LOWER_NOTE_MIN_SPACING_BINS of the tone, or after `max_divisor`."""
+    series = []
+    k = 2
+    while tone_hz / k >= LOWER_NOTE_MIN_SPACING_BINS * bin_hz and (max_divisor is None or k <= max_divisor):
+        series.append([tone_hz * j / k for j in (k - 2, k - 1, k + 1, k + 2)
+                       if j >= 1 and j % k and 0.5 <= j / k <= 1.5])
+        k += 1
+    return series
+
+
 @dataclass(frozen=True, slots=True)
 class Band:
     """A frequency band a detector wants tracked. `label` is unique within the pipeline."""

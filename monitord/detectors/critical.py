@@ -82,6 +82,7 @@ from monitord.frontend import (
     SpectrumHistory,
     ToneSegment,
     ToneTracker,
+    lower_note_partials_hz,
     prominence_db,
 )
 from monitord.profiles import Profile, TwoToneSignature
@@ -216,7 +217,6 @@ IN_STEP_LOUDER_DB = 3.0  # ... and how much louder than the tone it must be (cle
 LOWER_NOTE_MIN_DB = 10.0
 LOWER_NOTE_BELOW_DB = 9.0
 LOWER_NOTE_IN_STEP_DB = 7.0
-_LOWER_NOTE_MIN_SPACING_BINS = 6  # partials closer than this (f/k) are not resolved from the tone by 64 ms frames
 # A louder sound gliding below the low tone. Seed 13's siren yelp (its fundamental swept ~812 → 1250 Hz every ~0.4 s,
 # over music) was reported as critical beside pump1 (1304 / 1898 Hz): the top of each sweep touched the low band and its
 # 2nd harmonic crossed the high one for a frame or two, at 25–35 dB over the floor, chained into turns at the pump's
@@ -855,14 +855,9 @@ def lower_note_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: 
     neighbouring partials f·j/k, j = k ± 1, k ± 2, within f/2 .. 3f/2 (see LOWER_NOTE_MIN_DB): those the slice holds
     with the bins beside them (± 5), outside the other tone's band (± 2 bins); series with two such columns or more."""
     series = []
-    for k in itertools.count(2):
-        if tone_hz / k < _LOWER_NOTE_MIN_SPACING_BINS * bin_hz:
-            break
+    for partials_hz in lower_note_partials_hz(tone_hz, bin_hz=bin_hz):
         found = set()
-        for j in (k - 2, k - 1, k + 1, k + 2):
-            hz = tone_hz * j / k
-            if j < 1 or j % k == 0 or not 0.5 <= j / k <= 1.5:
-                continue
+        for hz in partials_hz:
             if other.low_hz - 2 * bin_hz <= hz <= other.high_hz + 2 * bin_hz:
                 continue  # the other tone (or its echo) may sit there: the ratio of the pump's tones may be j/k
             column = round(hz / bin_hz) - first_bin

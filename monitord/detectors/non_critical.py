@@ -73,6 +73,7 @@ from monitord.frontend import (
     SpectrumHistory,
     ToneSegment,
     ToneTracker,
+    lower_note_partials_hz,
     prominence_db,
 )
 from monitord.profiles import BeepSignature, Profile
@@ -124,8 +125,7 @@ _ALIKE_LEVEL_DB = 8.0
 # does not depend on the slowly adapting noise floor. Only neighbours within f/2 .. 3f/2 are looked at (the
 # frontend then analyses little more than the beep's own octave). Chosen on the benchmark's seeds 2024 and 99
 # (quick), checked on seeds 7 and 11 and on the full corpus (bench/detection.py).
-_LOWER_NOTE_DIVISORS = range(2, 41)  # fundamentals down to f/40; a voice's (~100–250 Hz) are partials 10–40 apart
-_LOWER_NOTE_MIN_SPACING_BINS = 6  # partials closer than this (f/k) are not resolved from the tone by 64 ms frames
+_LOWER_NOTE_MAX_DIVISOR = 40  # fundamentals down to f/40; a voice's (~100–250 Hz) are partials 10–40 apart
 _LOWER_NOTE_MIN_DB = 8.0  # a neighbour counts when its prominence, averaged over the tone's frames, reaches this
 _LOWER_NOTE_BELOW_DB = 6.0  # ... and is at most this much below the candidate's own prominence
 _LOWER_NOTE_NEIGHBOURS = 2  # neighbours of one series that must count
@@ -259,7 +259,7 @@ class NonCriticalDetector(Detector):
         frequency = self.signature.frequency_hz
         if frequency is None:
             return [self._band]
-        # The lower-note test looks at f/2 .. 3f/2 (see _LOWER_NOTE_DIVISORS): the frontend must analyse them.
+        # The lower-note test looks at f/2 .. 3f/2 (see _LOWER_NOTE_MAX_DIVISOR): the frontend must analyse them.
         return [self._band, Band("non_critical_context", 0.5 * frequency, 1.5 * frequency)]
 
     def attach(self, frontend: Frontend) -> None:
@@ -333,11 +333,9 @@ class NonCriticalDetector(Detector):
         if own is None:
             return
         per_series: list[list[int]] = []
-        for k in _LOWER_NOTE_DIVISORS:
-            if frequency_hz / k < _LOWER_NOTE_MIN_SPACING_BINS * frontend.bin_hz:
-                break
-            probes = [column(frequency_hz * j / k) for j in (k - 2, k - 1, k + 1, k + 2)
-                      if j >= 1 and j % k and 0.5 <= j / k <= 1.5]
+        for partials_hz in lower_note_partials_hz(frequency_hz, bin_hz=frontend.bin_hz,
+                                                  max_divisor=_LOWER_NOTE_MAX_DIVISOR):
+            probes = [column(hz) for hz in partials_hz]
             usable = sorted({c for c in probes if c is not None and c != own})
             if len(usable) >= _LOWER_NOTE_NEIGHBOURS:
                 per_series.append(usable)
@@ -360,7 +358,7 @@ class NonCriticalDetector(Detector):
         return power if len(power) else None
 
     def _lower_note(self, power: NDArray[np.float32]) -> bool:
-        """True when the tone in these frames is a partial of a lower note (see _LOWER_NOTE_DIVISORS)."""
+        """True when the tone in these frames is a partial of a lower note (see _LOWER_NOTE_MAX_DIVISOR)."""
         # Prominence averaged over the tone's frames.
         prominence = prominence_db(power, self._probe_columns).mean(axis=0)
         counts = (prominence >= _LOWER_NOTE_MIN_DB) & (prominence >= prominence[0] - _LOWER_NOTE_BELOW_DB)
