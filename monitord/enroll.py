@@ -656,7 +656,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     mask = np.zeros_like(on)
     for a, b in runs:
         mask[a:b] = on[a:b]
-    frequency = _core_median(best, runs, on)
+    frequency = _frame_weighted(best, mask)
     snr_db = float(best.frame_snr_db[mask].mean())
     _check_learned_snr(name, f"{frequency:.0f} Hz", snr_db)
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
@@ -996,27 +996,6 @@ def _typical_tone_frames(bursts: list[_Burst], turns: list[int]) -> float:
     if len(pairs) >= 3:
         return float(np.median(pairs)) / 2
     return float(np.median(turns))
-
-
-def _core_median(track: _Track, runs: list[tuple[int, int]], on: NDArray[np.bool_]) -> float:
-    """A beep's pitch from the clinic recording: per sounding, the median over its core frames (within 10 dB of its
-    loudest; the first and last frame of a sounding of 4 or more left out: onset and the room's tail read off the
-    note), then the median over the clear soundings (within 12 dB of the clearest). An SNR-weighted mean of every
-    frame let a short low beep's edges and a faint stray blip pull it: benchmark seed 23's 1014.6 Hz pump was
-    learned at 1020.2 Hz (+0.55 %, its 0.13 s beeps' tail frames at 1024–1036 Hz and a 16 dB blip at 1025–1029 Hz),
-    and its beeps at home (1010–1013 Hz) fell outside the ±0.7 % mean tolerance. Over the benchmark's 44 clinic
-    recordings: largest error 0.55 % → 0.25 %, median 0.08 % either way."""
-    medians, loudest = [], []
-    for a, b in runs:
-        frames = np.flatnonzero(on[a:b]) + a
-        if len(frames) >= 4:
-            frames = frames[1:-1]
-        snr = track.frame_snr_db[frames]
-        core = frames[snr >= snr.max() - 10.0]
-        medians.append(float(np.median(track.frame_frequency_hz[core])))
-        loudest.append(float(snr.max()))
-    clear = [m for m, level in zip(medians, loudest, strict=True) if level >= max(loudest) - 12.0]
-    return float(np.median(clear))
 
 
 def _frame_weighted(track: _Track, mask: NDArray[np.bool_]) -> float:
