@@ -20,6 +20,10 @@ Timings and tolerances (from the signature):
               this detector: half of one beep, and the longest sounding plus slack for a more echoing room).
               Beep *count* is not required: a room's reverberation fills short pauses and noise breaks long
               beeps. In a busy band, pieces of tone far apart in level (> 12 dB) are not joined into one sounding.
+  - rhythm:   for a pump that beeps a sequence (`beep_interval_s` learned): a sounding heard in two or more pieces
+              within 8 dB of each other must hold two that start, or end, a whole number of intervals apart
+              (± 0.08 s); a lone piece (the other beeps drowned) and a much fainter piece (a beep heard only in
+              part) pass. The beep count is still not asked for (see above)
   - quiet:    judged once the tone has been silent for `quiet_after_s`; if soundings alike in length came again
               meanwhile (smoke alarm T3: 0.5 s on/off ×3 then 1.5 s off; oven timers; alike = same length, pitch
               and level within 8 dB) it is a device that keeps beeping, not the pump, and all of them are rejected
