@@ -118,6 +118,13 @@ class BeepSignature(_Signature):
         "showed; never below about a third of the 15.6 Hz analysis bin; empty = that least value)",
     )
     beeps_at_enrollment: int | None = Field(default=None, ge=0, description="beeps per sounding when enrolled")
+    beep_interval_s: float | None = Field(
+        default=None, gt=0.0, le=10.0,
+        description="with a learned tone, for a pump that beeps a sequence: the time from one beep's start to the "
+        "next (seconds; learned at enrollment); a sounding heard as two or more pieces must hold two of them that "
+        "far apart (or a multiple of it, up to beeps_at_enrollment − 1), at their starts or at their ends; empty = no "
+        "such check",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
