@@ -159,11 +159,14 @@ _RHYTHM_LEVEL_SPREAD_DB = 8.0
 _CONTEXT_KEEP_S = 30.0  # the probes' slice of the spectrum is kept this long for candidates still being judged
 
 
-def _decay_db(snr_db: NDArray[np.float32]) -> float:
+def _decay_db(snr_db: NDArray[np.float32], *, sequence: bool = False) -> float:
     """How much louder the first third of a sounding's tone frames is than the last third (dB). The last two
     frames are left out (from 6 frames on): every beep ends in its release and the room's echo. (Judging short
-    soundings too was measured: it lets through as many short speech and TV snippets as it saves 0.1 s beeps.)"""
-    if len(snr_db) >= 6:
+    soundings too was measured: it lets through as many short speech and TV snippets as it saves 0.1 s beeps.)
+    For a pump that beeps a `sequence`, no frame is left out: each beep's release and echo fall between its beeps
+    already, and the last two frames may be most of the last short beep (three 0.09 s beeps in a room with 0.5 s
+    of echo read 6.5–6.9 dB "decaying" without them, at +10 dB too; 1.5–2 dB with them)."""
+    if len(snr_db) >= 6 and not sequence:
         snr_db = snr_db[:-2]
     third = max(1, len(snr_db) // 3)
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
@@ -539,7 +542,7 @@ class NonCriticalDetector(Detector):
             candidate.reason = "sparse"
         elif candidate.snr_db < sig.min_snr_db:
             candidate.reason = "weak"
-        elif _decay_db(snr) > _MAX_DECAY_DB:
+        elif _decay_db(snr, sequence=(sig.beeps_at_enrollment or 1) >= 2) > _MAX_DECAY_DB:
             candidate.reason = "decaying"  # a bell, chime or plucked note fades; the pump's beep holds its level
         elif float(np.std(pitches)) > max(_MAX_WOBBLE * frequency, 0.6 * self._bin_hz):
             candidate.reason = "wobble"  # a voice or a vibrato glides; the pump's beep holds its pitch
