@@ -88,9 +88,17 @@ def test_notes_at_the_pitch_out_of_the_pumps_rhythm_are_not_the_pump(
     unrhythmic = signature.model_copy(update={"beep_interval_s": None})
     assert heard(unrhythmic, tune, snr_db=0.0, seed=seed)[0] == [AlarmKind.NON_CRITICAL]
     assert heard(signature, tune, snr_db=0.0, seed=seed) == ([], 1)
-    # (In rooms 72 and 74 the pump's own three 0.09 s beeps are rejected as decaying, with or without the rhythm:
-    # their echo piles up over the sequence. Room 71 it is.)
-    assert heard(signature, sequence(*TRIPLE), snr_db=0.0, seed=71)[0] == [AlarmKind.NON_CRITICAL]
+    assert heard(signature, sequence(*TRIPLE), snr_db=0.0, seed=seed)[0] == [AlarmKind.NON_CRITICAL]
+
+
+@pytest.mark.parametrize("snr_db", [0.0, 10.0])
+@pytest.mark.parametrize("seed", [71, 72, 73, 74, 75, 76])
+def test_three_short_beeps_in_an_echoing_room_are_not_a_fading_chime(
+        enrolled: Callable[[tuple[int, float, float]], BeepSignature], snr_db: float, seed: int) -> None:
+    """Three 0.09 s beeps in a room with 0.5 s of echo: each beep's release and echo fall between the beeps, and
+    the last two frames may be most of the last beep. With them left out (as for one beep's release), the sequence
+    read 6.5-6.9 dB "decaying" in rooms 72 and 74, even at +10 dB (3.1-3.9 dB with only the last one left out)."""
+    assert heard(enrolled(TRIPLE), sequence(*TRIPLE), snr_db=snr_db, seed=seed)[0] == [AlarmKind.NON_CRITICAL]
 
 
 @pytest.mark.parametrize(("pump", "levels"), [

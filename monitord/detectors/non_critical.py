@@ -85,6 +85,7 @@ from monitord.profiles import BeepSignature, Profile
 
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
 _MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much louder than the last third
+_SHORT_BEEP_S = 0.15  # a learned beep this short (heard_min_s is half of one) ends within a sounding's last two frames
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
 # ... and its frames' median distance from their median pitch may be at most this (bins; or what enrollment learned,
 # if more). Measured on the benchmark (all seeds, every detection): true soundings 0.03 bin typical, 0.33 at most
@@ -159,12 +160,16 @@ _RHYTHM_LEVEL_SPREAD_DB = 8.0
 _CONTEXT_KEEP_S = 30.0  # the probes' slice of the spectrum is kept this long for candidates still being judged
 
 
-def _decay_db(snr_db: NDArray[np.float32]) -> float:
+def _decay_db(snr_db: NDArray[np.float32], *, short_beeps: bool = False) -> float:
     """How much louder the first third of a sounding's tone frames is than the last third (dB). The last two
     frames are left out (from 6 frames on): every beep ends in its release and the room's echo. (Judging short
-    soundings too was measured: it lets through as many short speech and TV snippets as it saves 0.1 s beeps.)"""
+    soundings too was measured: it lets through as many short speech and TV snippets as it saves 0.1 s beeps.)
+    For a pump that beeps a sequence of `short_beeps` (≤ _SHORT_BEEP_S), only the last frame is left out: the last
+    two frames may be most of its last beep (three 0.09 s beeps in a room with 0.5 s of echo read 6.5–6.9 dB
+    "decaying" without them, at +10 dB too; 3–4.3 dB with the last but one). For longer beeps the two frames are the
+    release (benchmark: keeping them lost a 3-beep pump's 0.3 s beeps at +5 dB, and two-beep pumps at −5 dB)."""
     if len(snr_db) >= 6:
-        snr_db = snr_db[:-2]
+        snr_db = snr_db[:-1] if short_beeps else snr_db[:-2]
     third = max(1, len(snr_db) // 3)
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
 
@@ -261,6 +266,9 @@ class NonCriticalDetector(Detector):
         self._max_scatter_hz = float("inf")
         self._judged_until_frame = -1  # global frame up to which overlapping windows were already looked at
         self._min_frames = _MIN_TONE_FRAMES
+        # A pump that beeps a sequence of short beeps (see _decay_db): heard_min_s is about half of one beep.
+        self._short_beep_sequence = (signature.beeps_at_enrollment or 1) >= 2 and signature.heard_min_s is not None \
+            and 2 * signature.heard_min_s <= _SHORT_BEEP_S
         self._groups: list[_Group] = []  # open sequences (default guess)
         self._probe_columns = np.zeros(0, dtype=np.intp)  # within the kept slice; [0] is the tone itself
         self._series: list[NDArray[np.intp]] = []  # per divisor k: indices into _probe_columns of its neighbours
@@ -539,7 +547,7 @@ class NonCriticalDetector(Detector):
             candidate.reason = "sparse"
         elif candidate.snr_db < sig.min_snr_db:
             candidate.reason = "weak"
-        elif _decay_db(snr) > _MAX_DECAY_DB:
+        elif _decay_db(snr, short_beeps=self._short_beep_sequence) > _MAX_DECAY_DB:
             candidate.reason = "decaying"  # a bell, chime or plucked note fades; the pump's beep holds its level
         elif float(np.std(pitches)) > max(_MAX_WOBBLE * frequency, 0.6 * self._bin_hz):
             candidate.reason = "wobble"  # a voice or a vibrato glides; the pump's beep holds its pitch
