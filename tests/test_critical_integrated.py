@@ -9,13 +9,11 @@ import numpy as np
 import pytest
 
 from monitord.alarms import AlarmKind
-from monitord.detectors import Detection
-from monitord.pipeline import Pipeline
 from monitord.profiles import Profile, load_profile
 from tests import synth
 from tests.conftest import DATA
+from tests.test_critical_faint import stream  # 0.1 s blocks, as the microphone feeds them
 
-RATE_HZ = 16000
 # Benchmark seed 17's second pump, as enroll learned it: two low notes close together, turns of 0.35 s, bursts of
 # 3.5 s (10 turns).
 LOW_HZ, HIGH_HZ, TONE_S, BURST_S, TURNS = 680.4, 802.5, 0.35, 3.5, 10
@@ -44,15 +42,6 @@ def burst(low_hz: float, high_hz: float, *, tone_s: float = TONE_S, turns: int =
 
 def in_pink_noise(alarm: np.ndarray, seed: int, snr_db: float = SNR_DB) -> np.ndarray:
     return synth.mix_at_snr(alarm, synth.pink_noise(12.0, np.random.default_rng(seed)), snr_db, at_s=4.0)
-
-
-def stream(profile: Profile, audio: np.ndarray) -> tuple[list[Detection], dict[str, int]]:
-    pipeline = Pipeline(profile)
-    found: list[Detection] = []
-    for i in range(0, len(audio), RATE_HZ // 10):
-        found += pipeline.feed(audio[i : i + RATE_HZ // 10].astype(np.float32))
-    found += pipeline.flush()
-    return found, pipeline.counters()["critical_two_tone"]
 
 
 @pytest.mark.parametrize("seed", [4, 5, 7, 8, 10])
