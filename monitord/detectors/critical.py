@@ -772,13 +772,8 @@ class CriticalDetector(Detector):
                 self.counters["integrated_pitch"] += 1
                 return None
             held = [pitch[0] for pitch in pitches if pitch is not None]
-            if abs(held[0] / low_hz - 1) > sig.mean_tolerance_pct / 100.0 or \
-                    abs(held[1] / high_hz - 1) > sig.mean_tolerance_pct / 100.0:
-                self.counters["off_frequency"] += 1
-                return None
-            allowed = RATIO_DRIFT_BINS * self._bin_hz / held[0] + RATIO_DRIFT_BINS * self._bin_hz / held[1]
-            if abs((held[1] / held[0]) / (high_hz / low_hz) - 1) > allowed:
-                self.counters["wrong_ratio"] += 1
+            if (verdict := self._off_notes((held[0], held[1]), (low_hz, high_hz))) is not None:
+                self.counters[verdict] += 1
                 return None
         if min(len(pitch_low), len(pitch_high)) < 3:
             # Turns given to a tone that is hardly heard in them (the other tone's fading, clutter): the pump
@@ -790,15 +785,8 @@ class CriticalDetector(Detector):
             self.counters["unsteady"] += 1
             return None
         held_hz = (float(np.median(pitch_low)), float(np.median(pitch_high)))
-        if abs(held_hz[0] / low_hz - 1) > sig.mean_tolerance_pct / 100.0 or \
-                abs(held_hz[1] / high_hz - 1) > sig.mean_tolerance_pct / 100.0:
-            self.counters["off_frequency"] += 1
-            return None
-        # One oscillator makes both tones: if the pump's clock drifts, both move together, and their ratio stays
-        # (see RATIO_DRIFT_BINS).
-        allowed = RATIO_DRIFT_BINS * self._bin_hz / held_hz[0] + RATIO_DRIFT_BINS * self._bin_hz / held_hz[1]
-        if abs((held_hz[1] / held_hz[0]) / (high_hz / low_hz) - 1) > allowed:
-            self.counters["wrong_ratio"] += 1
+        if (verdict := self._off_notes(held_hz, (low_hz, high_hz))) is not None:
+            self.counters[verdict] += 1
             return None
         measured = (float(pitch_low.mean()), float(pitch_high.mean()))
         tone_snr = np.where(low_frames, run.snr_db[0][first:last], run.snr_db[1][first:last])
@@ -823,6 +811,19 @@ class CriticalDetector(Detector):
             self.counters["lower_note"] += 1  # the low tone is a lower note's partial (a siren): LOWER_NOTE_MIN_DB
             return None
         return self._report(start_s, end_s, snr_db, measured, changes, merge_s=merge_s)
+
+    def _off_notes(self, held_hz: tuple[float, float], notes_hz: tuple[float, float]) -> str | None:
+        """Why two tones held at `held_hz` (low, high) are not the learned notes — the reason to count — or None:
+        each within the mean tolerance of its note, and their ratio the notes' within RATIO_DRIFT_BINS on each
+        tone (one oscillator makes both tones: if the pump's clock drifts, both move together, and their ratio
+        stays)."""
+        tolerance = self.signature.mean_tolerance_pct / 100.0
+        if any(abs(held / note - 1) > tolerance for held, note in zip(held_hz, notes_hz, strict=True)):
+            return "off_frequency"
+        allowed = RATIO_DRIFT_BINS * self._bin_hz / held_hz[0] + RATIO_DRIFT_BINS * self._bin_hz / held_hz[1]
+        if abs((held_hz[1] / held_hz[0]) / (notes_hz[1] / notes_hz[0]) - 1) > allowed:
+            return "wrong_ratio"
+        return None
 
     def integrated_pitch(self, run: BandRun, chain: list[tuple[int, int, int]],
                          label: int) -> tuple[float, float] | None:
