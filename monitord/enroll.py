@@ -671,7 +671,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     mask = np.zeros_like(on)
     for a, b in runs:
         mask[a:b] = on[a:b]
-    frequency = _learned_pitch(best, mask, round(0.6 / hop_s))
+    frequency = _learned_pitch(best, mask, round(_PITCH_SOUNDING_GAP_S / hop_s))
     snr_db = float(best.frame_snr_db[mask].mean())
     _check_learned_snr(name, f"{frequency:.0f} Hz", snr_db)
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
@@ -1022,10 +1022,11 @@ def _frame_weighted(track: _Track, mask: NDArray[np.bool_]) -> float:
     return float(np.sum(track.frame_frequency_hz[mask] * weights) / np.sum(weights))
 
 
-# A learned pitch (_learned_pitch). A beep or a turn of the critical alarm this many frames long or longer loses its
-# first and last frame: their 64 ms windows straddle the onset and the end (or the switch from the other tone), and
-# read the note off by up to 1 % (the other tone's leakage, the room's echo building up and dying away).
+# A beep's learned pitch (_learned_pitch). A beep this many frames long or longer loses its first and last frame:
+# their 64 ms windows straddle the onset and the end, and read the note off by up to 1 % (the room's echo building up
+# and dying away).
 _PITCH_EDGE_FRAMES = 4
+_PITCH_SOUNDING_GAP_S = 0.6  # beeps this close are one sounding (the longest pause between beeps enroll accepts)
 _PITCH_CORE_DB = 10.0  # a sounding's pitch is read on its frames within this of its loudest (the echo tail is not)
 # Soundings this far under the clearest one, or this far off its pitch, do not count: a stray blip near the pitch
 # (a voice, a clatter) is no sounding of the pump. The benchmark's soundings (each in its own room echo, the pump

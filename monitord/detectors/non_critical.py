@@ -174,6 +174,15 @@ def _decay_db(snr_db: NDArray[np.float32], *, short_beeps: bool = False) -> floa
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
 
 
+def _bridged_stretches(on: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArray[np.intp], NDArray[np.intp]]:
+    """`on` with each single off frame between two on frames bridged (a dropout, not a pause: as ToneTracker
+    does), and the [start, end) frames of its stretches."""
+    bridged = on.copy()
+    bridged[1:-1] |= on[:-2] & on[2:]
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], bridged, [False]]).astype(np.int8)))
+    return bridged, edges[::2], edges[1::2]
+
+
 def _within(frames: int, starts: NDArray[np.intp], ends: NDArray[np.intp]) -> NDArray[np.bool_]:
     """Frames inside any of the stretches [start, end) (disjoint), as a mask."""
     steps = np.zeros(frames + 1, dtype=np.int32)
@@ -418,10 +427,7 @@ class NonCriticalDetector(Detector):
         the pitch are fainter, and its level fell 0.2 dB, enough for a faint neighbour to count as clutter),
         19/24 -> 20/24 on seed 11, unchanged elsewhere; critical unchanged; false detections 58 -> 57."""
         at_pitch = run.on[1]
-        bridged = at_pitch.copy()  # one off frame between two on frames is bridged (as ToneTracker does)
-        bridged[1:-1] |= at_pitch[:-2] & at_pitch[2:]
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], bridged, [False]]).astype(np.int8)))
-        starts, ends = edges[::2], edges[1::2]
+        _, starts, ends = _bridged_stretches(at_pitch)
         held = (ends - starts) >= _MIN_TONE_FRAMES
         wide_hz = run.frequency_hz[0]
         use_pitch = run.on[0] & at_pitch & _within(len(at_pitch), starts[held], ends[held]) & \
@@ -574,10 +580,7 @@ class NonCriticalDetector(Detector):
         interval_s = sig.beep_interval_s
         if interval_s is None:
             return False
-        bridged = on.copy()  # one off frame between two on frames is bridged: a dropout, not a pause
-        bridged[1:-1] |= on[:-2] & on[2:]
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], bridged, [False]]).astype(np.int8)))
-        starts, ends = edges[::2], edges[1::2]
+        bridged, starts, ends = _bridged_stretches(on)
         if len(starts) < 2:
             return False
         peaks_db = np.maximum.reduceat(np.where(bridged, snr_db, -np.inf), starts)  # each piece's loudest frame
