@@ -121,8 +121,8 @@ class BeepSignature(_Signature):
     pitch_spread_hz: float | None = Field(
         default=None, ge=0.0, le=200.0,
         description="with a learned tone: how well enrollment knows it — the standard error of `frequency_hz` from "
-        "how much the soundings' pitches differed in the recording (hertz; learned at enrollment; the sounding's mean "
-        "tolerance is widened by twice it; empty = one sounding, nothing to compare)",
+        "how much the soundings' pitches differed in the recording (hertz; learned at enrollment; a sounding's mean "
+        "tolerance is at least twice it; empty = one sounding, nothing to compare)",
     )
     beep_interval_s: float | None = Field(
         default=None, gt=0.0, le=10.0,
