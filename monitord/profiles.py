@@ -170,7 +170,8 @@ class TwoToneSignature(_Signature):
         default=None, ge=0.0, le=5.0,
         description="with learned tones: how well enrollment knows the high/low ratio — the standard error of the "
         "learned ratio from how much it differed between the bursts of the recording (percent; learned at "
-        "enrollment; the ratio test is widened by twice it; empty = fewer than two bursts, nothing to compare)",
+        "enrollment; twice it is added to the ratio test in quadrature; empty = fewer than two bursts, nothing to "
+        "compare)",
     )
     burst_min_s: float = Field(default=0.3, gt=0.0, le=60.0, description="shortest burst accepted (seconds)")
     burst_typical_s: float | None = Field(
