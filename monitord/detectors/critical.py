@@ -49,7 +49,9 @@ Emergency sirens (hi-lo 2-tone, 400–1500 Hz) alternate for many seconds: longe
 How: with learned tones, both bands are tracked together (`RunTracker`) and each frame is given to the tone that
 *dominates* it, relative to the burst's median level difference — a room's reverberation keeps each tone ringing
 through the other, so per-band on/off would see two continuous tones. Without learned tones (the default guess),
-the strongest steady peak is followed and cut into segments wherever its frequency jumps.
+the strongest steady peak is followed and cut into segments wherever its frequency jumps; the two pitches that
+alternate most in a burst are its tones (a harmonic counting as its fundamental, other tonal bits as clutter), judged
+by what any oscillator timed by a clock shows (the GUESS_* rules: turns, pitch held, levels, out of quiet).
 
 Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, or as soon as a chain of turns still
 going on has lasted one learned burst (`burst_typical_s`) — from its first turn, or from a later turn when clutter
@@ -59,8 +61,9 @@ within 2.5 s of the reported end, or within a burst more when it was judged on a
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
 too_long_burst, simultaneous, sparse, wrong_rhythm, wrong_cycle, inconsistent, unsteady, off_frequency,
-wrong_ratio, weak, in_step, lower_note, glide_below, merged_repeat; of the integrated look: integrated_only,
-integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated: detections made by it).
+wrong_ratio, weak, in_step, lower_note, glide_below, merged_repeat, not_isolated (default guess only); of the
+integrated look: integrated_only, integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated:
+detections made by it).
 """
 
 from __future__ import annotations
