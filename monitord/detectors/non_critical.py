@@ -124,6 +124,10 @@ _GUESS_MIN_SEGMENT_FRAMES = 4
 # frames, rejected as too short at +5 dB and louder, while the fainter copy at 0 dB was heard).
 GUESS_HARMONICS = (2, 3, 4)
 GUESS_SAME_BEEP_S = 0.07
+# A harmonic lies at a whole multiple of its fundamental to a fraction of a bin (both read from held frames, 2 bins
+# apart at most at 4 kHz): within 1 %. The band's tolerance_pct (2.5 %) is far wider, and took a voice's 1182 Hz
+# for the fundamental of a 3491 Hz beep starting just after it (benchmark seed 11, 2.95×).
+GUESS_HARMONIC_TOLERANCE_PCT = 1.0
 _CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
 _CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
@@ -634,7 +638,7 @@ class NonCriticalDetector(Detector):
             if group is None:
                 harmonic = next((g for g in self._groups if segment.start_s - g.sounding.end_s <= GUESS_SAME_BEEP_S
                                  and _harmonically_related(segment.frequency_hz, g.sounding.frequency_hz,
-                                                           tolerance)), None)
+                                                           GUESS_HARMONIC_TOLERANCE_PCT / 100)), None)
             if harmonic is not None:
                 # The beep itself, heard a moment at its harmonic (or, from a harmonic, at last at its fundamental):
                 # the same beep going on, at the lower of the two pitches.
