@@ -50,7 +50,9 @@ Emergency sirens (hi-lo 2-tone, 400–1500 Hz) alternate for many seconds: longe
 How: with learned tones, both bands are tracked together (`RunTracker`) and each frame is given to the tone that
 *dominates* it, relative to the burst's median level difference — a room's reverberation keeps each tone ringing
 through the other, so per-band on/off would see two continuous tones. Without learned tones (the default guess),
-the strongest steady peak is followed and cut into segments wherever its frequency jumps.
+the strongest steady peak is followed and cut into segments wherever its frequency jumps; the two pitches that
+alternate most in a burst are its tones (a harmonic counting as its fundamental, other tonal bits as clutter), judged
+by what any oscillator timed by a clock shows (the GUESS_* rules: turns, pitch held, levels, out of quiet).
 
 Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, or as soon as a chain of turns still
 going on has lasted one learned burst (`burst_typical_s`) — from its first turn, or from a later turn when clutter
@@ -60,8 +62,9 @@ within 2.5 s of the reported end, or within a burst more when it was judged on a
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
 too_long_burst, simultaneous, sparse, wrong_rhythm, wrong_cycle, inconsistent, unsteady, off_frequency,
-wrong_ratio, weak, in_step, lower_note, glide_below, merged_repeat; of the integrated look: integrated_only,
-integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated: detections made by it).
+wrong_ratio, weak, in_step, lower_note, glide_below, merged_repeat, not_isolated (default guess only); of the
+integrated look: integrated_only, integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated:
+detections made by it).
 """
 
 from __future__ import annotations
@@ -92,6 +95,42 @@ from monitord.frontend import (
 from monitord.profiles import Profile, TwoToneSignature
 
 _REPEAT_MERGE_S = 2.5
+# Without learned tones (the default guess), a tone's turn heard at 2×, 3× or 4× its pitch is that tone: the tracker
+# follows the band's strongest peak, and a room's modes and the microphone lift a harmonic over its fundamental now
+# and then (benchmark seed 2024, pump2 at 1465/2028 Hz: turns of the high tone heard as 4055 Hz).
+GUESS_HARMONICS = (2, 3, 4)
+# ... and other tonal sounds between the two tones' turns may hold at most this share of the frames there: a voice
+# or the TV peeps through now and then, a melody's third and fourth notes are as many as its first two.
+GUESS_CLUTTER_MAX_SHARE = 0.3
+# ... and the two tones take turns evenly: the inner turns' lengths scatter (median absolute deviation) by at most this
+# share of their median. The pump's turns are timed by its clock; a melody's notes, a ring tone's, a voice's are
+# not. Benchmark (default profile, quick seeds 2024 and 99, every burst reported): the pump's bursts 0.11 typical,
+# 0.29 at the 95th percentile (noise splits and merges turns); two phone ring tones' 0.38 and 0.40.
+GUESS_MAX_TURN_SPREAD = 0.35
+# Siren-like: the two tones take turns of like length. One tone's median turn at most this many times the other's
+# (the pump's bursts, quick seeds 2024 and 99: 0.33–2.65 at the 1st and 99th percentile; a hi-lo siren heard partly
+# through its harmonics 4.75, a smoke alarm's beep with a faint tone in its pauses 0.26, music 0.15–0.3).
+GUESS_MAX_TURN_RATIO = 3.0
+# The pump sounds through its whole burst, tone after tone: the two tones' segments fill at least this share of it
+# (the pump's bursts: 0.49 at the 1st percentile, 0.97 typical; laughter, a smoke alarm's pauses: 0.33–0.42).
+GUESS_MIN_FILL = 0.45
+# ... and the two tones are heard at like levels: skin, clothing, the room and the microphone tilt them by up to
+# ~14 dB (the pump's bursts, quick seeds 2024 and 99); a loud beep with chance peaks of noise in its pauses, 27 dB.
+GUESS_MAX_LEVEL_GAP_DB = 20.0
+# A burst of the pump starts out of quiet: one of its tones heard within this long before it, in a burst not
+# reported, is a siren or a tune going on (benchmark seed 11: a hi-lo siren heard in pieces, 0.6 s apart, at
+# 614/995 Hz; the pump's bursts are 0.5–1.5 s apart and a first one heard is reported).
+GUESS_ISOLATION_S = 1.0
+# ... and each tone holds its pitch: one oscillator does, to a fraction of a bin, while a passing siren's Doppler
+# shift, a voice's glide and a tune's neighbouring notes (all inside one ±tolerance_pct group) do not. At least
+# GUESS_PITCH_HELD_SHARE of each tone's frames must lie in segments within GUESS_PITCH_HELD_PCT (or
+# GUESS_PITCH_HELD_BINS, if wider: a faint low tone's estimate wanders that much) of its median pitch. Benchmark
+# (default profile, quick seeds 2024 and 99, every burst reported with 5+ changes): the pump's 131 of 140, other
+# sounds' 0 of 13 (phone ring tones, alarm clocks, smoke alarms, a hi-lo siren, voices; a device a few percent off
+# the pump's notes, which no guess can tell from the pump, holds its pitch like it).
+GUESS_PITCH_HELD_PCT = 0.6
+GUESS_PITCH_HELD_BINS = 0.3
+GUESS_PITCH_HELD_SHARE = 0.9
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within one tone
 _MAX_SCATTER = 0.006  # the tones' own mean frequencies may differ this much (standard deviation, fraction)
 _MAX_TOGETHER = 0.75  # share of a burst's frames in which both tones may be heard at once (reverberant turns)
@@ -348,8 +387,9 @@ class NoteLevels:
 @dataclass
 class _Burst:
     tones: list[ToneSegment] = field(default_factory=list)
-    steady_tone: bool = False
-    sweep: bool = False
+    held: list[ToneSegment] = field(default_factory=list)  # tones held longer than tone_max_s
+    sweeps: list[ToneSegment] = field(default_factory=list)
+    continued: bool = False  # starts where a burst cut for its length stopped: the same sound going on
 
     @property
     def last_end_s(self) -> float:
@@ -374,12 +414,15 @@ class CriticalDetector(Detector):
         else:
             self._bands = [Band("critical", signature.search_min_hz, signature.search_max_hz)]
         self._burst: _Burst | None = None
+        # The default guess: tones of bursts judged lately and not reported (GUESS_ISOLATION_S)
+        self._unreported: deque[ToneSegment] = deque(maxlen=64)
         self._quiet_until_s = float("-inf")
         self._segment_tracker: ToneTracker | None = None
         self._run_tracker: RunTracker | None = None
         self._judged_until_frame = -1
         self._open_chain_start: int | None = None  # global frame where a chain still open at a window's end began
         self._bin_hz = 1.0
+        self._frame_s = 0.032  # the frontend's hop (attach)
         # The spectrum below the low tone and over both bands, kept a while for the in-step test (see IN_STEP_MIN_DB).
         self._context = SpectrumHistory()
         self._context_columns = 0  # the first this many kept columns are the context below the low band
@@ -407,6 +450,7 @@ class CriticalDetector(Detector):
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
         self._bin_hz = frontend.bin_hz
+        self._frame_s = frontend.hop_length / frontend.rate_hz
         if sig.frequencies_hz is not None:
             # Windows of busy activity overlap so a burst inside is judged within ~1 s of its end.
             self._run_tracker = RunTracker(self._bands, frontend=frontend, min_snr_db=sig.min_snr_db,
@@ -987,20 +1031,22 @@ class CriticalDetector(Detector):
             if segment.spread_pct > 2 * sig.tolerance_pct:
                 self.counters["sweep"] += 1
                 if self._burst is not None:
-                    self._burst.sweep = True
+                    self._burst.sweeps.append(segment)
                 continue
             if segment.duration_s < sig.tone_min_s:
                 self.counters["too_short"] += 1
                 continue
+            continued = False
             if self._burst is not None and segment.start_s - self._burst.last_end_s > sig.gap_max_s:
                 detections += self._close()
+            if self._burst is not None and segment.end_s - self._burst.tones[0].start_s > 2 * sig.burst_max_s:
+                detections += self._close()  # music or a siren that never pauses: judge (too long) and start afresh
+                continued = True
             if self._burst is None:
-                self._burst = _Burst()
+                self._burst = _Burst(continued=continued)
             self._burst.tones.append(segment)
             if segment.duration_s > sig.tone_max_s:
-                self._burst.steady_tone = True
-            if segment.end_s - self._burst.tones[0].start_s > 2 * sig.burst_max_s:
-                detections += self._close()  # music that never pauses: judge (too long) and start afresh
+                self._burst.held.append(segment)
         if self._burst is not None:
             last_end = self._burst.last_end_s
             waiting = now_s - last_end <= sig.gap_max_s + _HANGOVER_S or (
@@ -1015,57 +1061,154 @@ class CriticalDetector(Detector):
         if burst is None:
             return []
         detection = self._judge(burst)
+        if detection is None:
+            self._unreported.extend(burst.tones)
         return [detection] if detection is not None else []
 
-    def _labels(self, tones: list[ToneSegment]) -> list[str] | None:
-        """Which tone (low/high) each segment is; None when the burst is not two distinct steady tones."""
+    def _tone_groups(self, tones: list[ToneSegment]) -> tuple[list[int], list[float], list[float]]:
+        """Per segment, the steady pitch it belongs to (segments within `tolerance_pct` of their neighbour in pitch
+        are one), a pitch's harmonic (GUESS_HARMONICS) counted as that pitch; each pitch's centre (Hz); and per
+        segment the pitch it stands for (its own, or its fundamental's: a harmonic's divided by its number)."""
+        tolerance = self.signature.tolerance_pct / 100
+        order = sorted(range(len(tones)), key=lambda i: tones[i].frequency_hz)
+        group = [0] * len(tones)
+        members: list[list[int]] = [[order[0]]]
+        for previous, current in itertools.pairwise(order):
+            if tones[current].frequency_hz / tones[previous].frequency_hz > 1 + tolerance:
+                members.append([])
+            members[-1].append(current)
+        centres = [sum(tones[i].frequency_hz * tones[i].frames for i in m) / sum(tones[i].frames for i in m)
+                   for m in members]
+        frames = [sum(tones[i].frames for i in m) for m in members]
+        # A tracker following the strongest peak hears a tone's turn now at its fundamental, now at a harmonic (the
+        # room and the microphone favour one, then the other): a group at k× another is that tone.
+        owner = list(range(len(members)))
+        multiple = [1] * len(members)
+        for g, centre in enumerate(centres):
+            fundamentals = [(h, k) for h in range(g) for k in GUESS_HARMONICS
+                            if abs(centre / (k * centres[h]) - 1) <= tolerance]
+            if fundamentals:
+                h, k = max(fundamentals, key=lambda hk: frames[hk[0]])
+                owner[g], multiple[g] = owner[h], k * multiple[h]
+        pitch = [0.0] * len(tones)
+        for g, m in enumerate(members):
+            for i in m:
+                group[i] = owner[g]
+                pitch[i] = tones[i].frequency_hz / multiple[g]
+        return group, centres, pitch
+
+    def _pair(self, tones: list[ToneSegment]) -> tuple[list[ToneSegment], list[str], list[float]] | None:
+        """The two steady tones that alternate most in a burst: their segments (time order), which is which
+        ("critical.low" / "critical.high") and the pitch each stands for (Hz, see _tone_groups); None when there
+        are no two such (reason counted). Other tonal sounds in the burst (a voice or the TV around the pump, a
+        tone's harmonic) are clutter: ignored where they come before or after the two tones' turns, and tolerated
+        between them up to GUESS_CLUTTER_MAX_SHARE."""
         sig = self.signature
-        if sig.frequencies_hz is not None:
-            return [t.band for t in tones]
-        frequencies = sorted(t.frequency_hz for t in tones)
-        if frequencies[-1] / frequencies[0] <= 1 + 2 * sig.tolerance_pct / 100:
+        group, centres, pitch = self._tone_groups(tones)
+        used = sorted(set(group))
+        if len(used) < 2:
             self.counters["one_tone"] += 1
             return None
-        ratios = [b / a for a, b in itertools.pairwise(frequencies)]
-        split = max(range(len(ratios)), key=ratios.__getitem__)
-        low_group, high_group = frequencies[: split + 1], frequencies[split + 1 :]
-        spread_limit = 1 + 2 * sig.tolerance_pct / 100
-        if low_group[-1] / low_group[0] > spread_limit or high_group[-1] / high_group[0] > spread_limit:
-            self.counters["one_tone"] += 1  # more than two tones: music, not the pump
-            return None
-        ratio = (sum(high_group) / len(high_group)) / (sum(low_group) / len(low_group))
-        if not sig.ratio_min <= ratio <= sig.ratio_max:
+        best: tuple[int, int, int, int] | None = None  # changes, frames, low group, high group
+        for low, high in itertools.combinations(used, 2):
+            if centres[low] > centres[high]:
+                low, high = high, low
+            if not sig.ratio_min <= centres[high] / centres[low] <= sig.ratio_max:
+                continue
+            labels = [group[i] for i in range(len(tones)) if group[i] in (low, high)]
+            changes = sum(1 for x, y in itertools.pairwise(labels) if x != y)
+            frames = sum(t.frames for t, g in zip(tones, group, strict=True) if g in (low, high))
+            if best is None or (changes, frames) > best[:2]:
+                best = (changes, frames, low, high)
+        if best is None:
             self.counters["ratio"] += 1
             return None
-        threshold = low_group[-1]
-        return ["critical.low" if t.frequency_hz <= threshold else "critical.high" for t in tones]
+        _, pair_frames, low, high = best
+        inside = [i for i, g in enumerate(group) if g in (low, high)]
+        first_s, last_s = tones[inside[0]].start_s, tones[inside[-1]].end_s
+        clutter = sum(t.frames for t, g in zip(tones, group, strict=True)
+                      if g not in (low, high) and first_s < 0.5 * (t.start_s + t.end_s) < last_s)
+        if clutter > GUESS_CLUTTER_MAX_SHARE * (clutter + pair_frames):
+            self.counters["one_tone"] += 1  # more than two tones sounding in turn: music, not the pump
+            return None
+        return ([tones[i] for i in inside],
+                ["critical.low" if group[i] == low else "critical.high" for i in inside],
+                [pitch[i] for i in inside])
+
+    def _heard_just_before(self, start_s: float, tones: list[ToneSegment], pitches: list[float]) -> bool:
+        """True when one of a chain's two tones (or its harmonic) was heard, in a burst not reported, within
+        GUESS_ISOLATION_S before the chain starts: a siren or a tune going on, not the pump starting."""
+        tolerance = self.signature.tolerance_pct / 100
+        notes_hz = {round(hz) for hz in pitches} | {round(t.frequency_hz) for t in tones}
+        return any(start_s - GUESS_ISOLATION_S <= earlier.end_s <= start_s
+                   and any(abs(earlier.frequency_hz / hz - 1) <= tolerance for hz in notes_hz)
+                   for earlier in self._unreported)
+
+    def _pitch_held(self, tones: list[ToneSegment], labels: list[str], pitches: list[float], label: str) -> float:
+        """The share of one tone's frames whose segment's pitch lies within GUESS_PITCH_HELD_PCT (or
+        GUESS_PITCH_HELD_BINS, if wider) of the tone's median pitch (frame-weighted)."""
+        heard = sorted((hz, t.frames) for t, tone, hz in zip(tones, labels, pitches, strict=True) if tone == label)
+        total = sum(frames for _, frames in heard)
+        weights = np.cumsum([frames for _, frames in heard])
+        median_hz = heard[int(np.searchsorted(weights, total / 2))][0]
+        tolerance_hz = max(GUESS_PITCH_HELD_PCT / 100 * median_hz, GUESS_PITCH_HELD_BINS * self._bin_hz)
+        return sum(frames for hz, frames in heard if abs(hz - median_hz) <= tolerance_hz) / total
 
     def _judge(self, burst: _Burst) -> Detection | None:
         sig = self.signature
-        tones = sorted(burst.tones, key=lambda t: t.start_s)
-        if burst.steady_tone:
+        if burst.continued:
+            self.counters["too_long_burst"] += 1
+            return None
+        all_tones = sorted(burst.tones, key=lambda t: t.start_s)
+        if len(all_tones) < 2:
+            self.counters["too_few_changes"] += 1
+            return None
+        paired = self._pair(all_tones)
+        if paired is None:
+            return None
+        tones, labels, pitches = paired
+        start_s, end_s = tones[0].start_s, max(t.end_s for t in tones)
+        # A tone held too long or a sweep among the two tones' turns (or just beside them): a siren's wail or yelp,
+        # music; the pump's turns are short and steady. Clutter further off does not count.
+        near = [t for t in burst.held + burst.sweeps
+                if t.start_s < end_s + sig.gap_max_s and t.end_s > start_s - sig.gap_max_s]
+        if any(t in burst.held for t in near):
             self.counters["steady_tone"] += 1
             return None
-        if burst.sweep:
+        if near:
             self.counters["sweep"] += 1
             return None
-        start_s, end_s = tones[0].start_s, max(t.end_s for t in tones)
         duration = end_s - start_s
         if duration > sig.burst_max_s:
             self.counters["too_long_burst"] += 1
             return None
-        if len(tones) < 2:
-            self.counters["too_few_changes"] += 1
-            return None
-        labels = self._labels(tones)
-        if labels is None:
-            return None
         changes = sum(1 for a, b in itertools.pairwise(labels) if a != b)
-        if changes < sig.changes_min or len(set(labels)) < 2:
+        if changes < sig.changes_min:
             self.counters["too_few_changes"] += 1
             return None
         if duration < sig.burst_min_s:
             self.counters["too_short_burst"] += 1
+            return None
+        if _turn_spread(tones, labels) > GUESS_MAX_TURN_SPREAD:
+            self.counters["wrong_rhythm"] += 1
+            return None
+        low_turn_s, high_turn_s = (_median_turn_s(tones, labels, label) for label in ("critical.low", "critical.high"))
+        if max(low_turn_s, high_turn_s) > GUESS_MAX_TURN_RATIO * min(low_turn_s, high_turn_s):
+            self.counters["wrong_cycle"] += 1
+            return None
+        if sum(t.frames for t in tones) * self._frame_s < GUESS_MIN_FILL * duration:
+            self.counters["sparse"] += 1
+            return None
+        low_db, high_db = (_level_db(tones, labels, label) for label in ("critical.low", "critical.high"))
+        if abs(low_db - high_db) > GUESS_MAX_LEVEL_GAP_DB:
+            self.counters["inconsistent"] += 1
+            return None
+        if min(self._pitch_held(tones, labels, pitches, label) for label in ("critical.low", "critical.high")) \
+                < GUESS_PITCH_HELD_SHARE:
+            self.counters["unsteady"] += 1
+            return None
+        if self._heard_just_before(start_s, tones, pitches):
+            self.counters["not_isolated"] += 1
             return None
         # In turns, not together: a chord or a DTMF digit starts both tones at once. (Overlap in time says little:
         # a room's reverberation stretches each tone into the next.)
@@ -1080,10 +1223,44 @@ class CriticalDetector(Detector):
         if snr_db < sig.min_snr_db:
             self.counters["weak"] += 1
             return None
-        def mean_frequency(group: list[ToneSegment]) -> float:
-            return sum(t.frequency_hz * t.frames for t in group) / sum(t.frames for t in group)
 
-        return self._report(start_s, end_s, snr_db, (mean_frequency(lows), mean_frequency(highs)), changes)
+        def mean_frequency(label: str) -> float:
+            heard = [(t.frames, hz) for t, tone, hz in zip(tones, labels, pitches, strict=True) if tone == label]
+            return sum(frames * hz for frames, hz in heard) / sum(frames for frames, _ in heard)
+
+        return self._report(start_s, end_s, snr_db, (mean_frequency("critical.low"), mean_frequency("critical.high")),
+                            changes)
+
+
+def _turns(tones: list[ToneSegment], labels: list[str]) -> list[tuple[str, float, float]]:
+    """A chain's turns: (tone, start_s, end_s) of each run of one tone's segments."""
+    turns: list[tuple[str, float, float]] = []
+    for tone, segment in zip(labels, tones, strict=True):
+        if turns and turns[-1][0] == tone:
+            turns[-1] = (tone, turns[-1][1], segment.end_s)
+        else:
+            turns.append((tone, segment.start_s, segment.end_s))
+    return turns
+
+
+def _median_turn_s(tones: list[ToneSegment], labels: list[str], label: str) -> float:
+    """The median length of one tone's turns in a chain (seconds)."""
+    return float(np.median([end - start for tone, start, end in _turns(tones, labels) if tone == label]))
+
+
+def _level_db(tones: list[ToneSegment], labels: list[str], label: str) -> float:
+    """One tone's level over the floor in a chain: its segments' SNR, frame-weighted (dB)."""
+    heard = [(t.frames, t.snr_db) for t, tone in zip(tones, labels, strict=True) if tone == label]
+    return sum(frames * db for frames, db in heard) / sum(frames for frames, _ in heard)
+
+
+def _turn_spread(tones: list[ToneSegment], labels: list[str]) -> float:
+    """How unevenly a chain of two tones takes its turns: the median absolute deviation of its inner turns' lengths
+    (a turn: one tone's segments in a row; the first and last may be cut by the burst's edges) over their median."""
+    turns = _turns(tones, labels)
+    lengths = np.array([end - start for _, start, end in (turns[1:-1] or turns)])
+    median = float(np.median(lengths))
+    return float(np.median(np.abs(lengths - median))) / median if median > 0 else float("inf")
 
 
 def in_step_depths(levels_db: NDArray[np.float64], low_first: bool) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

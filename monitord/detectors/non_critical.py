@@ -137,6 +137,17 @@ _CLUTTER_DB_GUESS = 20.0
 # Without a learned tone, a beep holds its peak for at least this many frames (~0.13 s). Frames overlap by half, so
 # one chunk of noise (a burst of hiss, the end of a glide) shows the same chance peak in 2–3 neighbouring frames.
 _GUESS_MIN_SEGMENT_FRAMES = 4
+# Without a learned tone, the tracker follows the band's strongest peak, and a room's modes or the microphone lift a
+# beep's harmonic over its fundamental for part of the beep: the tone then jumps to 2×, 3× or 4× its pitch (or back)
+# from one frame to the next. Such a segment starting within GUESS_SAME_BEEP_S of the sounding's end is the same beep
+# (benchmark seed 2024, pump2's 1654 Hz beep in a quiet room heard at 1652 then 3303 Hz: two soundings of 2 and 7
+# frames, rejected as too short at +5 dB and louder, while the fainter copy at 0 dB was heard).
+GUESS_HARMONICS = (2, 3, 4)
+GUESS_SAME_BEEP_S = 0.07
+# A harmonic lies at a whole multiple of its fundamental to a fraction of a bin (both read from held frames, 2 bins
+# apart at most at 4 kHz): within 1 %. The band's tolerance_pct (2.5 %) is far wider, and took a voice's 1182 Hz
+# for the fundamental of a 3491 Hz beep starting just after it (benchmark seed 11, 2.95×).
+GUESS_HARMONIC_TOLERANCE_PCT = 1.0
 _CLUTTER_WINDOW_S = 4.0  # the same note this long before or after a candidate is clutter too (a tune's bar, a ring)
 _CLUTTER_FAR_MIN_DB = 4.0  # beyond quiet_after_s, only notes this far over min_snr_db count (not noise)
 _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 60 ms) are "the same beep again"
@@ -192,6 +203,12 @@ def _decay_db(snr_db: NDArray[np.float32], *, short_beeps: bool = False) -> floa
         snr_db = snr_db[:-1] if short_beeps else snr_db[:-2]
     third = max(1, len(snr_db) // 3)
     return float(snr_db[:third].mean() - snr_db[-third:].mean())
+
+
+def _harmonically_related(a_hz: float, b_hz: float, tolerance: float) -> bool:
+    """True when one pitch lies within `tolerance` of 2, 3 or 4 times the other (GUESS_HARMONICS)."""
+    low, high = min(a_hz, b_hz), max(a_hz, b_hz)
+    return any(abs(high / (k * low) - 1) <= tolerance for k in GUESS_HARMONICS)
 
 
 def _bridged_stretches(on: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArray[np.intp], NDArray[np.intp]]:
@@ -632,17 +649,36 @@ class NonCriticalDetector(Detector):
         """Group steady segments at one frequency, at most gap_max_s apart, into soundings; return the closed ones."""
         sig = self.signature
         tolerance = sig.tolerance_pct / 100.0
+        sweeps: list[_Candidate] = []
         for segment in segments:
             if segment.duration_s < sig.beep_min_s:
                 self.counters["too_short"] += 1
                 continue
             if segment.spread_pct > 2 * sig.tolerance_pct:
-                self.counters["sweep"] += 1
+                # Not a beep, but a tonal sound all the same: a beep beside it is not a lone beep in a quiet room
+                # (the steady turn of a siren's wail between two glides).
+                sweeps.append(_Candidate(segment.start_s, segment.end_s, segment.frequency_hz, segment.snr_db,
+                                         ok=False, reason="sweep", tone_frames=segment.frames,
+                                         held_frames=segment.frames))
                 continue
             group = next((g for g in self._groups
                           if segment.start_s - g.sounding.end_s <= sig.gap_max_s
                           and abs(segment.frequency_hz / g.sounding.frequency_hz - 1) <= tolerance), None)
+            harmonic = None
             if group is None:
+                harmonic = next((g for g in self._groups if segment.start_s - g.sounding.end_s <= GUESS_SAME_BEEP_S
+                                 and _harmonically_related(segment.frequency_hz, g.sounding.frequency_hz,
+                                                           GUESS_HARMONIC_TOLERANCE_PCT / 100)), None)
+            if harmonic is not None:
+                # The beep itself, heard a moment at its harmonic (or, from a harmonic, at last at its fundamental):
+                # the same beep going on, at the lower of the two pitches.
+                sounding = harmonic.sounding
+                sounding.frequency_hz = min(sounding.frequency_hz, segment.frequency_hz)
+                sounding.end_s = max(sounding.end_s, segment.end_s)
+                sounding.tone_frames += segment.frames
+                sounding.held_frames += segment.frames
+                harmonic.longest_frames = max(harmonic.longest_frames, segment.frames)
+            elif group is None:
                 self._groups.append(_Group(_Candidate(segment.start_s, segment.end_s, segment.frequency_hz,
                                                       segment.snr_db, ok=True, tone_frames=segment.frames,
                                                       held_frames=segment.frames), 1,
@@ -658,7 +694,7 @@ class NonCriticalDetector(Detector):
         for group in self._groups:
             (still if now_s - group.sounding.end_s <= sig.gap_max_s else closed).append(group)
         self._groups = still
-        result = []
+        result = sweeps
         for group in closed:
             candidate = group.sounding
             if group.beeps > sig.count_max:
