@@ -671,7 +671,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     mask = np.zeros_like(on)
     for a, b in runs:
         mask[a:b] = on[a:b]
-    frequency = _learned_pitch(best, mask, round(_PITCH_SOUNDING_GAP_S / hop_s))
+    frequency, pitch_spread_hz = _learned_pitch(best, mask, round(_PITCH_SOUNDING_GAP_S / hop_s))
     snr_db = float(best.frame_snr_db[mask].mean())
     _check_learned_snr(name, f"{frequency:.0f} Hz", snr_db)
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
@@ -708,6 +708,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         beeps_at_enrollment=int(np.median(beeps_per_run)),
         beep_interval_s=beep_interval_s,
         pitch_scatter_max_hz=round(max(_SCATTER_MIN_HZ, _SCATTER_SLACK * scatter_hz), 2),
+        pitch_spread_hz=None if pitch_spread_hz is None else round(pitch_spread_hz, 2),
         verified=True,
         enrolled_from=Path(name).name,
         snr_at_enrollment_db=round(snr_db, 1),
@@ -929,6 +930,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
         frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
         tolerance_pct=_TOLERANCE_PCT,
         mean_tolerance_pct=_note_tolerance_pct(low, high, bursts, frequencies),
+        ratio_spread_pct=_ratio_spread_pct(low, high, bursts),
         min_snr_db=_DETECT_SNR_DB,
         tone_min_s=round(max(0.06, 0.4 * float(np.percentile(tone_frames, 10)) * hop_s), 3),
         tone_max_s=round(min(30.0, 2.0 * max(tone_frames) * hop_s + 0.3), 3),
@@ -996,12 +998,35 @@ def _note_tolerance_pct(low: _Track, high: _Track, bursts: list[_Burst], notes_h
     differences = [0.0]
     for burst in bursts:
         for track, label, note_hz in ((low, 1, notes_hz[0]), (high, 2, notes_hz[1])):
-            mask = np.zeros_like(track.frame_on)
-            mask[burst.start_frame : burst.end_frame] = burst.labels == label
-            mask &= track.frame_on
-            if np.count_nonzero(mask) >= 3:
-                differences.append(100.0 * abs(_frame_weighted(track, mask) / note_hz - 1))
+            if (pitch_hz := _burst_pitch(track, burst, label)) is not None:
+                differences.append(100.0 * abs(pitch_hz / note_hz - 1))
     return round(min(_NOTE_TOLERANCE_MAX_PCT, max(_NOTE_TOLERANCE_MIN_PCT, 3 * max(differences))), 2)
+
+
+def _burst_pitch(track: _Track, burst: _Burst, label: int) -> float | None:
+    """A note's pitch in one burst: the SNR-weighted mean of its frames there (None when it holds < 3 frames)."""
+    mask = np.zeros_like(track.frame_on)
+    mask[burst.start_frame : burst.end_frame] = burst.labels == label
+    mask &= track.frame_on
+    return _frame_weighted(track, mask) if np.count_nonzero(mask) >= 3 else None
+
+
+def _ratio_spread_pct(low: _Track, high: _Track, bursts: list[_Burst]) -> float | None:
+    """How well the recording tells the high/low ratio (TwoToneSignature.ratio_spread_pct): the standard error of
+    the mean of the bursts' own ratios, in percent; None with fewer than two bursts holding both notes.
+
+    Per burst, not per note: the pump's pitch jitters from sounding to sounding (both notes together: one
+    oscillator), which says nothing about the ratio, while each burst's reading of the ratio carries that burst's
+    own measurement error (the room's echo, noise) — what a ratio learned from these bursts still holds of it."""
+    ratios = []
+    for burst in bursts:
+        low_hz, high_hz = _burst_pitch(low, burst, 1), _burst_pitch(high, burst, 2)
+        if low_hz is not None and high_hz is not None:
+            ratios.append(high_hz / low_hz)
+    if len(ratios) < 2:
+        return None
+    values = np.array(ratios)
+    return round(100.0 * float(np.std(values, ddof=1) / np.sqrt(len(values)) / np.mean(values)), 4)
 
 
 def _typical_tone_frames(bursts: list[_Burst], turns: list[int]) -> float:
@@ -1035,9 +1060,11 @@ _PITCH_CLEAR_DB = 15.0
 _PITCH_SAME_NOTE_PCT = 1.0
 
 
-def _learned_pitch(track: _Track, mask: NDArray[np.bool_], sounding_gap_frames: int) -> float:
+def _learned_pitch(track: _Track, mask: NDArray[np.bool_], sounding_gap_frames: int) -> tuple[float, float | None]:
     """The pitch of the tone `track` holds in the frames of `mask`: per sounding (runs of the mask, gaps of up to
     `sounding_gap_frames` bridged), the median frequency of its core frames; then the mean over the clear soundings.
+    Also how well that mean is known: the standard error of the clear soundings' pitches (Hz; None with only one;
+    BeepSignature.pitch_spread_hz).
 
     A short tone in a room never reaches a steady state: the echoes that join it (and, after it, outlast it) have
     their own phase, so each frame's frequency reads off the note by a random amount, up to ±0.5 % for a 0.13 s
@@ -1071,4 +1098,5 @@ def _learned_pitch(track: _Track, mask: NDArray[np.bool_], sounding_gap_frames: 
     clearest = pitches[int(np.argmax(levels))]
     clear = [pitch for pitch, level in zip(pitches, levels, strict=True)
              if level >= max(levels) - _PITCH_CLEAR_DB and abs(pitch / clearest - 1) <= _PITCH_SAME_NOTE_PCT / 100]
-    return float(np.mean(clear))
+    spread_hz = float(np.std(clear, ddof=1) / np.sqrt(len(clear))) if len(clear) >= 2 else None
+    return float(np.mean(clear)), spread_hz

@@ -118,6 +118,12 @@ class BeepSignature(_Signature):
         "showed; never below about a third of the 15.6 Hz analysis bin; empty = that least value)",
     )
     beeps_at_enrollment: int | None = Field(default=None, ge=0, description="beeps per sounding when enrolled")
+    pitch_spread_hz: float | None = Field(
+        default=None, ge=0.0, le=200.0,
+        description="with a learned tone: how well enrollment knows it — the standard error of `frequency_hz` from "
+        "how much the soundings' pitches differed in the recording (hertz; learned at enrollment; a sounding's mean "
+        "tolerance is at least twice it; empty = one sounding, nothing to compare)",
+    )
     beep_interval_s: float | None = Field(
         default=None, gt=0.0, le=10.0,
         description="with a learned tone, for a pump that beeps a sequence: the time from one beep's start to the "
@@ -159,6 +165,13 @@ class TwoToneSignature(_Signature):
         default=None, gt=0.0, le=30.0,
         description="with learned tones: the usual length of one tone (seconds); a burst whose tones are on "
         "median 2.5× longer or shorter is another device",
+    )
+    ratio_spread_pct: float | None = Field(
+        default=None, ge=0.0, le=5.0,
+        description="with learned tones: how well enrollment knows the high/low ratio — the standard error of the "
+        "learned ratio from how much it differed between the bursts of the recording (percent; learned at "
+        "enrollment; twice it is added to the ratio test in quadrature; empty = fewer than two bursts, nothing to "
+        "compare)",
     )
     burst_min_s: float = Field(default=0.3, gt=0.0, le=60.0, description="shortest burst accepted (seconds)")
     burst_typical_s: float | None = Field(

@@ -4,6 +4,7 @@ number in README's benchmark table is wrong. These tests need no Debian sound pa
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import corpus
 import detection
 import incidents
+import robustness
 
 from monitord.alarms import AlarmKind
+from monitord.profiles import Profile
 
 FS = corpus.RATE_HZ
 
@@ -167,3 +170,23 @@ def test_incidents_confirmation_delay_of_a_simulated_pump() -> None:
                                           incidents.Trial(0.5, True)])
     assert (summary["already_confirmed_by_strays"], summary["confirmed"], summary["never"]) == (1, 2, 1)
     assert summary["median_min"] == (3600.5 + 7200.5) / 2 / 60
+
+
+def test_robustness_detunes_the_learned_pitches_and_keeps_the_rest() -> None:
+    """bench/robustness.py's profiles: `all` moves every learned pitch by the same factor (the critical ratio kept),
+    `high` moves the critical high note alone and listens for the critical alarm only; everything else is kept."""
+    text = ('name = "p"\nverified = true\n\n[critical]\nfrequencies_hz = [1000.0, 1500.0]\nratio_spread_pct = 0.05\n'
+            'verified = true\n\n[non_critical]\nfrequency_hz = 2000.0\nheard_min_s = 0.1\nverified = true\n')
+    moved = Profile.model_validate(tomllib.loads(robustness.detuned(text, "all", 0.3)))
+    assert moved.critical is not None
+    assert moved.non_critical is not None
+    assert moved.critical.frequencies_hz == pytest.approx((1003.0, 1504.5))
+    assert moved.non_critical.frequency_hz == pytest.approx(2006.0)
+    assert moved.critical.ratio_spread_pct == 0.05
+    assert moved.non_critical.heard_min_s == 0.1
+    high = Profile.model_validate(tomllib.loads(robustness.detuned(text, "high", -0.15)))
+    assert high.critical is not None
+    assert high.critical.frequencies_hz == pytest.approx((1000.0, 1497.75))
+    assert high.non_critical is None
+    assert [label for label, _, _ in robustness.variants([0.15])] == ["enrolled", "all+0.15", "all−0.15",
+                                                                      "high+0.15", "high−0.15"]

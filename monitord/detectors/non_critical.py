@@ -6,10 +6,11 @@ profile's `BeepSignature` (learned by `monitord enroll`, or the broad default gu
 
 Timings and tolerances (from the signature):
   - tone:     `frequency_hz` ± `tolerance_pct` per frame, and the sounding's mean within `mean_tolerance_pct`
-              (at least 0.3 bin, ~5 Hz: the estimate's own error for a faint low tone). Two peaks are followed
-              per frame: the band's strongest, and the strongest at the pitch (± the mean tolerance); where a
-              tone elsewhere in the band, ≥ 4 dB louder, sounds over a tone held at the pitch, the frame is heard
-              at the pitch (music a few percent off the pitch must not hide the beep)
+              (at least 0.3 bin, ~5 Hz, and 1/√frames bin: what a faint tone's few frames can tell, the same
+              hertz at any pitch; and twice the learned pitch's standard error `pitch_spread_hz`, enroll measures it).
+              Two peaks are followed per frame: the band's strongest, and the strongest at the pitch (± the mean
+              tolerance); where a tone elsewhere in the band, ≥ 4 dB louder, sounds over a tone held at the pitch,
+              the frame is heard at the pitch (music a few percent off the pitch must not hide the beep)
               (or, unlearned, any steady tone in `search_min_hz`..`search_max_hz`, at most `count_max` beeps, one
               of them held ≥ 4 frames, ~0.13 s: frames overlap by half, so a burst of hiss or the end of a fast
               glide shows one chance peak in 2–3 frames; shorter pieces stay as clutter, reason too_short)
@@ -62,6 +63,7 @@ detected.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -101,6 +103,24 @@ _MIN_TONE_FRAMES_SHORTEST = 3
 _SHORT_EXTRA_DB = 6.0  # ... and a sounding of 3 frames must stand this much more above min_snr_db (chance peaks
 # of noise are faint; a beep as short as 0.1 s heard clearly is not)
 _MEAN_TOLERANCE_MIN_BINS = 0.3
+# A short sounding's mean pitch is known only to what its few frames can tell, the same number of hertz at any pitch
+# (it is set by the window, not by the note), so for a short, low beep mean_tolerance_pct can be less than that. One
+# frame's interpolated peak at the detection threshold (min_snr_db, 8 dB over the floor) strays by about a quarter of
+# a bin (σ; the Cramér-Rao bound for a Hann-windowed 64 ms frame at that SNR, 0.2–0.3 bin), frames overlap by half so
+# n frames hold about n/2 independent readings, and three σ of their mean is 3 × 0.24 / √(n/2) ≈ 1 / √n bins: 9 Hz
+# for 3 frames, 7.8 Hz for 4, 4.7 Hz (the 0.3 bin above) from 11 on. It matters below ~1.1–1.6 kHz: above, 0.7 % is
+# wider. Measured on the benchmark (14 quick corpora and the full one, main at 87f3f4f, /work/tmp/tol/beeperr.py, a
+# scratch script outside the repository): beeps below 1.5 kHz heard in 3–14 frames read 7–13 Hz off their pump's
+# usual reading one time in twenty. Distractors a few percent off the pitch stay out: 3 % of 500 Hz is 15 Hz.
+_RESOLUTION_BINS = 1.0
+# The learned pitch is a reading too: enrollment records its standard error (pitch_spread_hz, the soundings' pitches
+# over √soundings), and the mean tolerance is never less than this many of them (≈ 95 % of a mean's error): a pitch
+# known only to ±x cannot be asked for more. A floor, not a sum: mean_tolerance_pct was measured against enrolled
+# pitches (the benchmark's soundings, ±0.3 % each, came back within ±0.5 % of them), so it holds a usual enrollment's
+# error already, and the pump's own sounding-to-sounding variation, which is most of that spread. Added in
+# quadrature, it was measured (quick seed 2024, pump2 at 1654.5 Hz, spread 3.9 Hz: 11.6 → 14.0 Hz): four more false
+# detections, a recorded phone ring 13.3 Hz and laughter 11.8 Hz off the pitch.
+_SPREAD_FACTOR = 2.0
 # A tone at the pitch is heard instead of the band's strongest peak elsewhere (_at_pitch) only where that one stands
 # at least this much louder: hidden under it. Where the two are about as loud, the band's strongest peak stays.
 # Measured on the benchmark: the beep's frames that louder music and hiss hid stood 5.4-21 dB under them (full
@@ -563,8 +583,7 @@ class NonCriticalDetector(Detector):
                 or (sig.heard_min_s is not None and len(frames) * frame_s < sig.heard_min_s) \
                 or (len(frames) < _MIN_TONE_FRAMES and candidate.snr_db < sig.min_snr_db + _SHORT_EXTRA_DB):
             candidate.reason = "too_short"
-        elif abs(frequency - sig.frequency_hz) > max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz,
-                                                     _MEAN_TOLERANCE_MIN_BINS * self._bin_hz):
+        elif abs(frequency - sig.frequency_hz) > self._mean_tolerance_hz(len(pitches)):
             candidate.reason = "off_frequency"
         elif 100.0 * len(frames) / (last - first) < sig.fill_min_pct:
             candidate.reason = "sparse"
@@ -585,6 +604,17 @@ class NonCriticalDetector(Detector):
         else:
             candidate.ok = True
         return candidate
+
+    def _mean_tolerance_hz(self, frames: int) -> float:
+        """How far a sounding's mean pitch, read from `frames` frames, may lie from the learned one (Hz): the mean
+        tolerance (mean_tolerance_pct, at least _MEAN_TOLERANCE_MIN_BINS), but never less than what so few frames
+        can tell (_RESOLUTION_BINS / √frames bins) nor than how well enrollment knew the pitch (_SPREAD_FACTOR ×
+        pitch_spread_hz)."""
+        sig = self.signature
+        assert sig.frequency_hz is not None
+        return max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz, _MEAN_TOLERANCE_MIN_BINS * self._bin_hz,
+                   _RESOLUTION_BINS * self._bin_hz / math.sqrt(max(1, frames)),
+                   _SPREAD_FACTOR * (sig.pitch_spread_hz or 0.0))
 
     def _off_rhythm(self, on: NDArray[np.bool_], snr_db: NDArray[np.float32], frame_s: float) -> bool:
         """True when a sounding of a pump that beeps a sequence is heard in two or more pieces about as loud (within
