@@ -259,15 +259,20 @@ def pitch_scatter_hz(frequency_hz: NDArray[np.float32] | NDArray[np.float64]) ->
 
 class PitchLevels:
     """The spectrum about the learned pitch, frame by frame, kept a while for a second look (INTEGRATED_SNR_DB): the
-    power of the bins ± PitchLevels.REACH of the pitch's nearest bin and the noise floor's mean over that bin ± 1.
-    Rows are copied (a few dozen bytes a frame), so the frontend's blocks are not held."""
+    power of the bins ± PitchLevels.REACH of the pitch's nearest bin, and running sums over the stream of the power at
+    the pitch (its nearest bin ± 1, mean) and of the noise floor there, so that a window's average is one difference
+    (the sums run on from block to block in one order: the same, whatever the block size). Rows live in one buffer,
+    copied from the frontend's blocks (a few dozen bytes a frame) and moved to its front when it fills up."""
 
     REACH = 7  # bins either side: the pitch ± 1, its sides 3-5 away, and a peak a bin off with its own sides
 
     def __init__(self) -> None:
         self.column = -1  # block column of the pitch's nearest bin; < 0: nothing kept
         self._keep_frames = 0
-        self._blocks: deque[tuple[int, NDArray[np.float32]]] = deque()  # (first frame, frames × (2 REACH + 2))
+        self.first_frame = 0  # the frame of row 0
+        self._count = 0  # rows held
+        self._power = np.zeros((0, 2 * self.REACH + 1), dtype=np.float32)
+        self._sums = np.zeros((1, 2))  # (power at the pitch, floor) summed over the frames before each row
 
     def configure(self, column: int, *, keep_frames: int) -> None:
         self.column, self._keep_frames = column, keep_frames
@@ -275,28 +280,47 @@ class PitchLevels:
     @property
     def end_frame(self) -> int:
         """The frame after the last one kept."""
-        return self._blocks[-1][0] + len(self._blocks[-1][1]) if self._blocks else 0
+        return self.first_frame + self._count
 
     def remember(self, block: SpectralBlock) -> None:
         if self.column < 0:
             return
-        c, reach = self.column, self.REACH
-        rows = np.empty((block.frames, 2 * reach + 2), dtype=np.float32)
-        rows[:, :-1] = block.power[:, c - reach : c + reach + 1]
-        rows[:, -1] = block.floor[:, c - 1 : c + 2].mean(axis=1)
-        self._blocks.append((block.first_frame, rows))
-        while self._blocks and self._blocks[0][0] + len(self._blocks[0][1]) <= block.first_frame - self._keep_frames:
-            self._blocks.popleft()
+        c, reach, frames = self.column, self.REACH, block.frames
+        if self._count + frames > len(self._power):
+            # Full: keep the last keep_frames rows (and the sum before the first of them), at the front.
+            kept = min(self._count, self._keep_frames)
+            dropped = self._count - kept
+            if kept + frames > len(self._power):
+                power = np.zeros((2 * (kept + frames), 2 * reach + 1), dtype=np.float32)
+                sums = np.zeros((len(power) + 1, 2))
+                power[:kept] = self._power[dropped : self._count]
+                sums[: kept + 1] = self._sums[dropped : self._count + 1]
+                self._power, self._sums = power, sums
+            else:
+                self._power[:kept] = self._power[dropped : self._count].copy()
+                self._sums[: kept + 1] = self._sums[dropped : self._count + 1].copy()
+            self.first_frame += dropped
+            self._count = kept
+        at = self._count
+        self._power[at : at + frames] = block.power[:, c - reach : c + reach + 1]
+        values = np.empty((frames + 1, 2))
+        values[0] = self._sums[at]
+        values[1:, 0] = block.power[:, c - 1 : c + 2].mean(axis=1)
+        values[1:, 1] = block.floor[:, c - 1 : c + 2].mean(axis=1)
+        np.cumsum(values, axis=0, out=self._sums[at : at + frames + 1])
+        self._count += frames
 
-    def rows(self, first: int, end: int) -> tuple[int, NDArray[np.float64]]:
-        """The kept rows of frames [first, end) (clipped to what is kept: a stream's start and end), as float64, and
-        the frame of the first row."""
-        parts = [(f, r) for f, r in self._blocks if f < end and f + len(r) > first]
-        if not parts:
-            return first, np.zeros((0, 2 * self.REACH + 2))
-        lo = max(first, parts[0][0])
-        rows = np.concatenate([r for _, r in parts]).astype(np.float64)
-        return lo, rows[lo - parts[0][0] : min(end, parts[-1][0] + len(parts[-1][1])) - parts[0][0]]
+    def rows(self, first: int, end: int) -> NDArray[np.float64]:
+        """The power of frames [first, end) (all kept: the caller checks)."""
+        power: NDArray[np.float64] = self._power[first - self.first_frame : end - self.first_frame].astype(np.float64)
+        return power
+
+    def sums(self, first: int, end: int) -> tuple[int, NDArray[np.float64]]:
+        """The running sums before frames first .. end (inclusive: the sum over [a, b) is sums[b] − sums[a]),
+        clipped to what is kept (a stream's start and end), and the frame of the first."""
+        lo = max(first, self.first_frame)
+        hi = min(end, self.end_frame)
+        return lo, self._sums[lo - self.first_frame : max(lo, hi) + 1 - self.first_frame]
 
 
 @dataclass
@@ -866,64 +890,63 @@ class NonCriticalDetector(Detector):
         self._second_looks = waiting
         return detections
 
+    def _window_levels(self, first_start: int, last_start: int, span: int) -> tuple[int, NDArray[np.float64],
+                                                                                   NDArray[np.float64]]:
+        """For the window positions first_start .. last_start (clipped to the frames kept), the first one's frame, and
+        per position the power at the pitch averaged over the window (one per beep, see _beep_offsets) and its level
+        over the noise floor averaged the same way (dB)."""
+        first, sums = self._levels.sums(first_start, last_start + span)
+        starts = len(sums) - span
+        if starts <= 0:
+            return first, np.zeros(0), np.zeros(0)
+        beep = self._beep_frames
+        total = sum(sums[offset + beep : offset + beep + starts] - sums[offset : offset + starts]
+                    for offset in self._beep_offsets.tolist())
+        mean = np.asarray(total) / (len(self._beep_offsets) * beep)
+        level: NDArray[np.float64] = 10.0 * np.log10(np.maximum(mean[:, 0], 1e-30) / np.maximum(mean[:, 1], 1e-30))
+        note: NDArray[np.float64] = mean[:, 0]
+        return first, note, level
+
     def _integrated_look(self, piece: _Candidate, span: int, context: int, overlap: int) -> Detection | None:
-        """The integrated look at one too_short piece (see INTEGRATED_SNR_DB): a Detection, or None (counted)."""
+        """The integrated look at one too_short piece (see INTEGRATED_SNR_DB): a Detection, or None (counted). Most
+        pieces fail on the level or the quiet around them: the context further out is read only for the others."""
         sig = self.signature
         assert sig.frequency_hz is not None
-        frame_s, beep = self._frame_s, self._beep_frames
+        frame_s = self._frame_s
         quiet = round(sig.quiet_after_s / frame_s)
-        # Window starts whose window overlaps the piece (± overlap), and around them the quiet and the context.
+        # Window positions whose window overlaps the piece (± overlap), and around them the quiet.
         first_start = self._frame_of(piece.start_s) - overlap - span + 1
         last_start = self._frame_of(piece.end_s) + overlap - 1
-        first, rows = self._levels.rows(first_start - context, last_start + span + context + span)
-        if len(rows) < span:
-            self.counters["integrated_unkept"] += 1
-            return None
-        reach = PitchLevels.REACH
-        power = rows[:, :-1]
-        note = power[:, reach - 1 : reach + 2].mean(axis=1)
-        sides = np.minimum(power[:, reach - 5 : reach - 2].mean(axis=1), power[:, reach + 3 : reach + 6].mean(axis=1))
-        starts = len(rows) - span + 1  # window positions, from frame `first`
-
-        def windowed(values: NDArray[np.float64]) -> NDArray[np.float64]:
-            total = np.concatenate([[0.0], np.cumsum(values)])
-            sums = sum(total[offset + beep : offset + beep + starts] - total[offset : offset + starts]
-                       for offset in self._beep_offsets.tolist())
-            mean: NDArray[np.float64] = np.asarray(sums) / (len(self._beep_offsets) * beep)
-            return mean
-
-        note_w = windowed(note)
-        level = 10.0 * np.log10(np.maximum(note_w, 1e-30) / np.maximum(windowed(rows[:, -1]), 1e-30))
-        lo, hi = max(0, first_start - first), min(starts, last_start + 1 - first)
+        first, note_w, level = self._window_levels(first_start - quiet, last_start + quiet, span)
+        lo, hi = max(0, first_start - first), min(len(level), last_start + 1 - first)
         if hi <= lo:
             self.counters["integrated_unkept"] += 1
             return None
         at = lo + int(np.argmax(level[lo:hi]))
         top = float(level[at])
-        if at < quiet or at + quiet >= starts:
+        if at < quiet or at + quiet >= len(level):
             self.counters["integrated_unkept"] += 1  # the stream's start or end: no quiet to judge around it
             return None
         guard = INTEGRATED_GUARD_FRAMES
         around = np.concatenate([level[at - quiet : max(at - quiet, at - span - guard + 1)],
                                  level[at + span + guard : at + quiet]])
-        further = np.concatenate([level[max(0, at - context) : at - quiet],
-                                  level[at + span + quiet : at + span + context]])
-        prominence = 10.0 * np.log10(note_w[at] / max(float(windowed(sides)[at]), 1e-30))
-        start_s = (first + at + 0.5) * frame_s
+        at_frame = first + at
+        start_s = (at_frame + 0.5) * frame_s
         end_s = start_s + span * frame_s
         if float(level[at - quiet : at + quiet + 1].max()) > top:
             reason = "integrated_quiet"  # a louder window nearby: this one is its edge, not a beep of its own
-        elif not INTEGRATED_SNR_DB <= top <= INTEGRATED_MAX_DB or prominence < INTEGRATED_PROMINENCE_DB:
+        elif not INTEGRATED_SNR_DB <= top <= INTEGRATED_MAX_DB or \
+                10.0 * np.log10(note_w[at] / max(float(self._beep_power(at_frame, sides=True).mean()), 1e-30)) \
+                < INTEGRATED_PROMINENCE_DB:
             reason = "integrated_level"
         elif len(around) and float(around.max()) > top - INTEGRATED_QUIET_DB:
             reason = "integrated_quiet"
-        elif len(further) and float(further.max()) > top - INTEGRATED_CONTEXT_DB:
+        elif self._louder_further(at_frame, top, span, quiet, context):
             reason = "integrated_context"
         elif (heard := self._heard_about(start_s, end_s)) is not None:
             reason = heard
         else:
-            frames = (at + self._beep_offsets[:, None] + np.arange(beep)[None, :]).ravel()
-            measured = self._averaged_pitch(power[frames].mean(axis=0))
+            measured = self._averaged_pitch(self._beep_power(at_frame).mean(axis=0))
             if measured is None or abs(measured - sig.frequency_hz) > max(
                     sig.mean_tolerance_pct / 100.0 * sig.frequency_hz, _MEAN_TOLERANCE_MIN_BINS * self._bin_hz):
                 reason = "integrated_pitch"
@@ -946,6 +969,26 @@ class NonCriticalDetector(Detector):
                 )
         self.counters[reason] += 1
         return None
+
+    def _beep_power(self, at_frame: int, *, sides: bool = False) -> NDArray[np.float64]:
+        """The power (frames × PitchLevels' bins) in the beep frames of the window at `at_frame` (each beep's, for a
+        sequence); with `sides`, per frame only the pitch's sides: the quieter of the bins 3-5 below and above."""
+        frames = at_frame + (self._beep_offsets[:, None] + np.arange(self._beep_frames)[None, :]).ravel()
+        power: NDArray[np.float64] = self._levels.rows(int(frames[0]), int(frames[-1]) + 1)[frames - frames[0]]
+        if not sides:
+            return power
+        reach = PitchLevels.REACH
+        quieter: NDArray[np.float64] = np.minimum(power[:, reach - 5 : reach - 2].mean(axis=1),
+                                                  power[:, reach + 3 : reach + 6].mean(axis=1))
+        return quieter
+
+    def _louder_further(self, at_frame: int, top_db: float, span: int, quiet: int, context: int) -> bool:
+        """Whether a window beyond quiet_after_s of the one at `at_frame`, out to INTEGRATED_CONTEXT_S, comes within
+        INTEGRATED_CONTEXT_DB of its level `top_db` (as far as frames are kept: a stream's start and end)."""
+        first, _, level = self._window_levels(at_frame - context, at_frame + span + context - 1, span)
+        before = level[: max(0, at_frame - quiet - first)]
+        after = level[max(0, at_frame + span + quiet - first) :]
+        return any(len(part) and float(part.max()) > top_db - INTEGRATED_CONTEXT_DB for part in (before, after))
 
     def _heard_about(self, start_s: float, end_s: float) -> str | None:
         """Why the soundings the frame-by-frame look heard about a window rule the integrated look out (a reason),
