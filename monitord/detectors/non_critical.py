@@ -259,23 +259,32 @@ def pitch_scatter_hz(frequency_hz: NDArray[np.float32] | NDArray[np.float64]) ->
 
 class PitchLevels:
     """The spectrum about the learned pitch, frame by frame, kept a while for a second look (INTEGRATED_SNR_DB): the
-    power of the bins ± PitchLevels.REACH of the pitch's nearest bin, and running sums over the stream of the power at
-    the pitch (its nearest bin ± 1, mean) and of the noise floor there, so that a window's average is one difference
-    (the sums run on from block to block in one order: the same, whatever the block size). Rows live in one buffer,
-    copied from the frontend's blocks (a few dozen bytes a frame) and moved to its front when it fills up."""
+    power of the bins ± PitchLevels.REACH of the pitch's nearest bin; running sums over the stream of the power at the
+    pitch (its nearest bin ± 1, mean) and of the noise floor there, so that a window's average is one difference (the
+    sums run on from block to block in one order: the same, whatever the block size); and, per window position (a
+    window's first frame), the window's level over the floor (dB), computed as soon as its frames are in. A window
+    is one beep long, or one such per beep of a sequence (`offsets`). Rows live in one buffer, copied from the
+    frontend's blocks (a few dozen bytes a frame) and moved to its front when it fills up."""
 
     REACH = 7  # bins either side: the pitch ± 1, its sides 3-5 away, and a peak a bin off with its own sides
 
     def __init__(self) -> None:
         self.column = -1  # block column of the pitch's nearest bin; < 0: nothing kept
         self._keep_frames = 0
+        self.beep_frames = 1
+        self.offsets: list[int] = [0]
+        self.span = 1  # frames from a window's first frame to its last beep's end
         self.first_frame = 0  # the frame of row 0
         self._count = 0  # rows held
+        self._levelled = 0  # rows whose window's level is known
         self._power = np.zeros((0, 2 * self.REACH + 1), dtype=np.float32)
         self._sums = np.zeros((1, 2))  # (power at the pitch, floor) summed over the frames before each row
+        self._level = np.zeros(0)
 
-    def configure(self, column: int, *, keep_frames: int) -> None:
+    def configure(self, column: int, *, beep_frames: int, offsets: list[int], keep_frames: int) -> None:
         self.column, self._keep_frames = column, keep_frames
+        self.beep_frames, self.offsets = beep_frames, offsets
+        self.span = beep_frames + offsets[-1]
 
     @property
     def end_frame(self) -> int:
@@ -293,14 +302,18 @@ class PitchLevels:
             if kept + frames > len(self._power):
                 power = np.zeros((2 * (kept + frames), 2 * reach + 1), dtype=np.float32)
                 sums = np.zeros((len(power) + 1, 2))
+                level = np.zeros(len(power))
                 power[:kept] = self._power[dropped : self._count]
                 sums[: kept + 1] = self._sums[dropped : self._count + 1]
-                self._power, self._sums = power, sums
+                level[: self._levelled - dropped] = self._level[dropped : self._levelled]
+                self._power, self._sums, self._level = power, sums, level
             else:
                 self._power[:kept] = self._power[dropped : self._count].copy()
                 self._sums[: kept + 1] = self._sums[dropped : self._count + 1].copy()
+                self._level[: self._levelled - dropped] = self._level[dropped : self._levelled].copy()
             self.first_frame += dropped
             self._count = kept
+            self._levelled -= dropped
         at = self._count
         self._power[at : at + frames] = block.power[:, c - reach : c + reach + 1]
         values = np.empty((frames + 1, 2))
@@ -309,18 +322,37 @@ class PitchLevels:
         values[1:, 1] = block.floor[:, c - 1 : c + 2].mean(axis=1)
         np.cumsum(values, axis=0, out=self._sums[at : at + frames + 1])
         self._count += frames
+        # The windows whose frames are all in now.
+        starts = self._count - self.span + 1 - self._levelled
+        if starts > 0:
+            mean = self._window_mean(self._levelled, starts)
+            self._level[self._levelled : self._levelled + starts] = 10.0 * np.log10(
+                np.maximum(mean[:, 0], 1e-30) / np.maximum(mean[:, 1], 1e-30))
+            self._levelled += starts
+
+    def _window_mean(self, row: int, starts: int) -> NDArray[np.float64]:
+        """(power at the pitch, floor) averaged over the windows at rows row .. row + starts − 1."""
+        beep = self.beep_frames
+        total = sum(self._sums[row + offset + beep : row + offset + beep + starts]
+                    - self._sums[row + offset : row + offset + starts] for offset in self.offsets)
+        mean: NDArray[np.float64] = np.asarray(total) / (len(self.offsets) * beep)
+        return mean
+
+    def window_power(self, frame: int) -> float:
+        """The power at the pitch averaged over the window at `frame` (its frames kept: the caller checks)."""
+        return float(self._window_mean(frame - self.first_frame, 1)[0, 0])
+
+    def levels(self, first: int, last: int) -> tuple[int, NDArray[np.float64]]:
+        """The levels of the windows at frames first .. last, clipped to those known (a stream's start and end,
+        and windows whose frames are not all in yet), and the frame of the first."""
+        lo = max(first, self.first_frame)
+        hi = min(last + 1, self.first_frame + self._levelled)
+        return lo, self._level[lo - self.first_frame : max(lo, hi) - self.first_frame]
 
     def rows(self, first: int, end: int) -> NDArray[np.float64]:
         """The power of frames [first, end) (all kept: the caller checks)."""
         power: NDArray[np.float64] = self._power[first - self.first_frame : end - self.first_frame].astype(np.float64)
         return power
-
-    def sums(self, first: int, end: int) -> tuple[int, NDArray[np.float64]]:
-        """The running sums before frames first .. end (inclusive: the sum over [a, b) is sums[b] − sums[a]),
-        clipped to what is kept (a stream's start and end), and the frame of the first."""
-        lo = max(first, self.first_frame)
-        hi = min(end, self.end_frame)
-        return lo, self._sums[lo - self.first_frame : max(lo, hi) + 1 - self.first_frame]
 
 
 @dataclass
@@ -857,11 +889,15 @@ class NonCriticalDetector(Detector):
         if beep_frames < INTEGRATED_MIN_FRAMES or column - PitchLevels.REACH < 0 \
                 or column + PitchLevels.REACH >= frontend.bin_hi - frontend.bin_lo:
             return
-        self._beep_frames = beep_frames
         beeps = sig.beeps_at_enrollment or 1
+        offsets = np.zeros(1, dtype=np.intp)
         if beeps >= 2 and sig.beep_interval_s is not None:
-            self._beep_offsets = np.arange(beeps, dtype=np.intp) * round(sig.beep_interval_s / frame_s)
-        self._levels.configure(column, keep_frames=round(_INTEGRATED_KEEP_S / frame_s))
+            offsets = np.arange(beeps, dtype=np.intp) * round(sig.beep_interval_s / frame_s)
+        if beep_frames + offsets[-1] > round(INTEGRATED_CONTEXT_S / frame_s):
+            return  # a sounding longer than the context around it is judged: no beep to integrate
+        self._beep_frames, self._beep_offsets = beep_frames, offsets
+        self._levels.configure(column, beep_frames=beep_frames, offsets=self._beep_offsets.tolist(),
+                               keep_frames=round(_INTEGRATED_KEEP_S / frame_s))
 
     def _frame_of(self, seconds: float) -> int:
         """The frame whose start (as runs count it: half a hop before its centre's) is nearest to `seconds`."""
@@ -890,23 +926,6 @@ class NonCriticalDetector(Detector):
         self._second_looks = waiting
         return detections
 
-    def _window_levels(self, first_start: int, last_start: int, span: int) -> tuple[int, NDArray[np.float64],
-                                                                                   NDArray[np.float64]]:
-        """For the window positions first_start .. last_start (clipped to the frames kept), the first one's frame, and
-        per position the power at the pitch averaged over the window (one per beep, see _beep_offsets) and its level
-        over the noise floor averaged the same way (dB)."""
-        first, sums = self._levels.sums(first_start, last_start + span)
-        starts = len(sums) - span
-        if starts <= 0:
-            return first, np.zeros(0), np.zeros(0)
-        beep = self._beep_frames
-        total = sum(sums[offset + beep : offset + beep + starts] - sums[offset : offset + starts]
-                    for offset in self._beep_offsets.tolist())
-        mean = np.asarray(total) / (len(self._beep_offsets) * beep)
-        level: NDArray[np.float64] = 10.0 * np.log10(np.maximum(mean[:, 0], 1e-30) / np.maximum(mean[:, 1], 1e-30))
-        note: NDArray[np.float64] = mean[:, 0]
-        return first, note, level
-
     def _integrated_look(self, piece: _Candidate, span: int, context: int, overlap: int) -> Detection | None:
         """The integrated look at one too_short piece (see INTEGRATED_SNR_DB): a Detection, or None (counted). Most
         pieces fail on the level or the quiet around them: the context further out is read only for the others."""
@@ -917,7 +936,7 @@ class NonCriticalDetector(Detector):
         # Window positions whose window overlaps the piece (± overlap), and around them the quiet.
         first_start = self._frame_of(piece.start_s) - overlap - span + 1
         last_start = self._frame_of(piece.end_s) + overlap - 1
-        first, note_w, level = self._window_levels(first_start - quiet, last_start + quiet, span)
+        first, level = self._levels.levels(first_start - quiet, last_start + quiet)
         lo, hi = max(0, first_start - first), min(len(level), last_start + 1 - first)
         if hi <= lo:
             self.counters["integrated_unkept"] += 1
@@ -936,7 +955,8 @@ class NonCriticalDetector(Detector):
         if float(level[at - quiet : at + quiet + 1].max()) > top:
             reason = "integrated_quiet"  # a louder window nearby: this one is its edge, not a beep of its own
         elif not INTEGRATED_SNR_DB <= top <= INTEGRATED_MAX_DB or \
-                10.0 * np.log10(note_w[at] / max(float(self._beep_power(at_frame, sides=True).mean()), 1e-30)) \
+                10.0 * np.log10(self._levels.window_power(at_frame)
+                                / max(float(self._beep_power(at_frame, sides=True).mean()), 1e-30)) \
                 < INTEGRATED_PROMINENCE_DB:
             reason = "integrated_level"
         elif len(around) and float(around.max()) > top - INTEGRATED_QUIET_DB:
@@ -985,7 +1005,7 @@ class NonCriticalDetector(Detector):
     def _louder_further(self, at_frame: int, top_db: float, span: int, quiet: int, context: int) -> bool:
         """Whether a window beyond quiet_after_s of the one at `at_frame`, out to INTEGRATED_CONTEXT_S, comes within
         INTEGRATED_CONTEXT_DB of its level `top_db` (as far as frames are kept: a stream's start and end)."""
-        first, _, level = self._window_levels(at_frame - context, at_frame + span + context - 1, span)
+        first, level = self._levels.levels(at_frame - context, at_frame + span + context - 1)
         before = level[: max(0, at_frame - quiet - first)]
         after = level[max(0, at_frame + span + quiet - first) :]
         return any(len(part) and float(part.max()) > top_db - INTEGRATED_CONTEXT_DB for part in (before, after))
