@@ -513,8 +513,7 @@ class NonCriticalDetector(Detector):
             # and just the learned pitch ± the mean tolerance. The frontend follows one peak per band, the strongest;
             # with only the wide band, a louder note a few percent off the pitch hides the beep in every frame it
             # sounds (see _at_pitch).
-            mean_tolerance_hz = max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz,
-                                    _MEAN_TOLERANCE_MIN_BINS * frontend.bin_hz)
+            mean_tolerance_hz = self._pitch_tolerance_hz()
             self._pitch_band = pitch_band = Band("non_critical_pitch", sig.frequency_hz - mean_tolerance_hz,
                                                  sig.frequency_hz + mean_tolerance_hz)
             # Busy activity is handed over in windows overlapping by a sounding, so none is cut in two.
@@ -654,8 +653,7 @@ class NonCriticalDetector(Detector):
         sig = self.signature
         assert sig.frequency_hz is not None
         chance = np.zeros_like(on)
-        tolerance_hz = max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz,
-                           _MEAN_TOLERANCE_MIN_BINS * self._bin_hz) + self._bin_hz
+        tolerance_hz = self._pitch_tolerance_hz() + self._bin_hz
         off_pitch = np.abs(run.frequency_hz[0] - sig.frequency_hz) > tolerance_hz
         snr = run.snr_db[0]
         # Stretches of consecutive `on` frames, counted with cumulative sums: a busy band's run holds hundreds of
@@ -776,10 +774,13 @@ class NonCriticalDetector(Detector):
         """How far a sounding's mean pitch may lie from the learned one (Hz): the mean tolerance (mean_tolerance_pct,
         at least _MEAN_TOLERANCE_MIN_BINS), but never less than how well enrollment knew the pitch (_SPREAD_FACTOR ×
         pitch_spread_hz)."""
+        return max(self._pitch_tolerance_hz(), _SPREAD_FACTOR * (self.signature.pitch_spread_hz or 0.0))
+
+    def _pitch_tolerance_hz(self) -> float:
+        """The learned pitch's mean tolerance in Hz: mean_tolerance_pct of it, at least _MEAN_TOLERANCE_MIN_BINS."""
         sig = self.signature
         assert sig.frequency_hz is not None
-        return max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz, _MEAN_TOLERANCE_MIN_BINS * self._bin_hz,
-                   _SPREAD_FACTOR * (sig.pitch_spread_hz or 0.0))
+        return max(sig.mean_tolerance_pct / 100.0 * sig.frequency_hz, _MEAN_TOLERANCE_MIN_BINS * self._bin_hz)
 
     def _off_rhythm(self, on: NDArray[np.bool_], snr_db: NDArray[np.float32], frame_s: float) -> bool:
         """True when a sounding of a pump that beeps a sequence is heard in two or more pieces about as loud (within
@@ -1032,8 +1033,7 @@ class NonCriticalDetector(Detector):
             reason = heard
         else:
             measured = self._averaged_pitch(self._beep_power(at_frame).mean(axis=0))
-            if measured is None or abs(measured - sig.frequency_hz) > max(
-                    sig.mean_tolerance_pct / 100.0 * sig.frequency_hz, _MEAN_TOLERANCE_MIN_BINS * self._bin_hz):
+            if measured is None or abs(measured - sig.frequency_hz) > self._pitch_tolerance_hz():
                 reason = "integrated_pitch"
             elif start_s < self._integrated_until_s:
                 reason = "merged_repeat"  # another piece of a beep already reported
