@@ -251,7 +251,7 @@ def _collect_peaks(recording: str | Path, *, rate_hz: int | None, sample_format:
         frequency_hz=np.concatenate(freqs) if freqs else np.zeros(0),
         snr_db=np.concatenate(snrs) if snrs else np.zeros(0),
         frames=frontend.frames_done,
-        hop_s=frontend.hop_length / frontend.rate_hz,
+        hop_s=frontend.hop_s,
         frame_center0_s=frontend.frame_center_s(0),
         source_rate_hz=source_rate_hz,
     )

@@ -68,6 +68,7 @@ class Frontend:
         self.frame_length = frame_length
         self.hop_length = hop_length
         self.bin_hz = rate_hz / frame_length
+        self.hop_s = hop_length / rate_hz  # one frame's step (seconds)
         n_bins = frame_length // 2 + 1
         self.bin_lo = max(1, int(np.floor(min_hz / self.bin_hz)) - BAND_MARGIN_BINS)
         self.bin_hi = min(n_bins - 1, int(np.ceil(max_hz / self.bin_hz)) + BAND_MARGIN_BINS + 1)
@@ -391,7 +392,7 @@ class ToneTracker:
         if not on.any():
             return None
         first = int(np.argmax(on))
-        return self.fe.frame_center_s(self._carry_first + first) - self.fe.hop_length / 2 / self.fe.rate_hz
+        return self.fe.frame_center_s(self._carry_first + first) - self.fe.hop_s / 2
 
     def frame_features(self, block: SpectralBlock) -> tuple[NDArray[np.bool_], NDArray[np.float32],
                                                             NDArray[np.float32]]:
@@ -487,7 +488,7 @@ class ToneTracker:
         frequency = np.add.reduceat(weights * freq64, bounds)[0::2] / np.add.reduceat(weights, bounds)[0::2]
         mean_snr = np.add.reduceat(snr_db, bounds)[0::2] / lengths
         spread = np.maximum.reduceat(freq64, bounds)[0::2] - np.minimum.reduceat(freq64, bounds)[0::2]
-        half_hop = self.fe.hop_length / 2 / self.fe.rate_hz
+        half_hop = self.fe.hop_s / 2
         return [
             ToneSegment(
                 band=self.band.label,
@@ -637,7 +638,7 @@ class RunTracker:
         # are handed over with each run, for the detector to consult) but neither start, extend nor join a run.
         self._active = slice(0, active_bands)
         self.fe = frontend
-        frame_s = frontend.hop_length / frontend.rate_hz
+        frame_s = frontend.hop_s
         self.max_gap_frames = max(1, round(max_gap_s / frame_s))
         self.max_run_frames = max(2, round(max_run_s / frame_s))
         self._first = 0
@@ -661,7 +662,7 @@ class RunTracker:
         return self._frame_start_s(self._first + int(active[0]))
 
     def _frame_start_s(self, frame: int) -> float:
-        return self.fe.frame_center_s(frame) - self.fe.hop_length / 2 / self.fe.rate_hz
+        return self.fe.frame_center_s(frame) - self.fe.hop_s / 2
 
     def open_run(self) -> BandRun | None:
         """A look at the run still going on (as a truncated window), so a detector need not wait for it to end."""

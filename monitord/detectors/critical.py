@@ -450,7 +450,7 @@ class CriticalDetector(Detector):
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
         self._bin_hz = frontend.bin_hz
-        self._frame_s = frontend.hop_length / frontend.rate_hz
+        self._frame_s = frontend.hop_s
         if sig.frequencies_hz is not None:
             # Windows of busy activity overlap so a burst inside is judged within ~1 s of its end.
             self._run_tracker = RunTracker(self._bands, frontend=frontend, min_snr_db=sig.min_snr_db,
@@ -461,7 +461,7 @@ class CriticalDetector(Detector):
             lo = max(0, round(_CONTEXT_FROM_LOW * low_hz / frontend.bin_hz) - frontend.bin_lo)
             below = math.floor(self._bands[0].low_hz / frontend.bin_hz) - _CONTEXT_GUARD_BINS - frontend.bin_lo
             tones = [round(hz / frontend.bin_hz) - frontend.bin_lo for hz in (low_hz, high_hz)]
-            frame_s = frontend.hop_length / frontend.rate_hz
+            frame_s = frontend.hop_s
             # (up to the high tone's side bins: the integrated pitch, INTEGRATED_PITCH_PROMINENCE_DB; the lower-note
             # test looks only as far as it always did)
             lower_note_hi = min(frontend.bin_hi - frontend.bin_lo, tones[1] + 2)

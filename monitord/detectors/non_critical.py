@@ -501,7 +501,7 @@ class NonCriticalDetector(Detector):
         self._bin_hz = frontend.bin_hz
         # A beeper's pitch stands still; a pump whose beep was heard wavering at the clinic is allowed its own.
         self._max_scatter_hz = max(MAX_SCATTER_BINS * frontend.bin_hz, sig.pitch_scatter_max_hz or 0.0)
-        frame_s = self._frame_s = frontend.hop_length / frontend.rate_hz
+        frame_s = self._frame_s = frontend.hop_s
         # How short the learned beep itself may be heard: span_min_s, but for a pump that beeps a sequence that holds
         # two beeps (enroll) and heard_min_s about half of one, which is the one to go by.
         beep_heard_s = sig.span_min_s if sig.heard_min_s is None else min(sig.span_min_s, sig.heard_min_s)
@@ -581,7 +581,7 @@ class NonCriticalDetector(Detector):
         unique = [own, *sorted({c for series in per_series for c in series})]
         position = {c: i for i, c in enumerate(unique)}
         # The slice of each block kept: every probe and the bins beside it.
-        frame_s = frontend.hop_length / frontend.rate_hz
+        frame_s = frontend.hop_s
         self._context.configure(min(unique) - 5, max(unique) + 6, keep_frames=round(_CONTEXT_KEEP_S / frame_s))
         self._probe_columns = np.array(unique, dtype=np.intp) - self._context.lo
         self._series = [np.array([position[c] for c in series], dtype=np.intp) for series in per_series]
@@ -949,7 +949,7 @@ class NonCriticalDetector(Detector):
         sig = self.signature
         if sig.heard_min_s is None:
             return
-        frame_s = frontend.hop_length / frontend.rate_hz
+        frame_s = frontend.hop_s
         beep_frames = round(2 * sig.heard_min_s / frame_s)
         column = round(frequency_hz / frontend.bin_hz) - frontend.bin_lo
         if beep_frames < INTEGRATED_MIN_FRAMES or column - PitchLevels.REACH < 0 \
