@@ -44,6 +44,7 @@ Outputs: a Markdown table on stdout, <out>/incidents-<mode>.json (everything, pe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import statistics
@@ -153,9 +154,43 @@ def opens_incident(event: EpisodeEvent, policy: EscalationPolicy) -> bool:
     return not (event.phase is EpisodePhase.STARTED and policy.open_on == "confirmed")
 
 
-def default_policies() -> dict[AlarmKind, EscalationPolicy]:
+def default_policies(critical_open_on: str | None = None) -> dict[AlarmKind, EscalationPolicy]:
+    """The default EscalationConfig's policies; `critical_open_on` overrides the critical policy's `open_on` (a
+    what-if: how many false incidents a policy that waits for a repeat would save, see the delay columns)."""
     config = EscalationConfig()
-    return {kind: config.policy(kind) for kind in KINDS}
+    policies = {kind: config.policy(kind) for kind in KINDS}
+    if critical_open_on is not None:
+        policies[AlarmKind.CRITICAL] = policies[AlarmKind.CRITICAL].model_copy(update={"open_on": critical_open_on})
+    return policies
+
+
+PUMP_LIKE_KINDS = ("near_critical", "near_non_critical")
+"""Distractors that are the benchmark pump's own patterns 3-10 % off its tones (bench/corpus.py, near_pump): to an
+enrolled profile a stranger, to the unverified default profile (which knows no tones) a pump like any other."""
+
+
+def detection_source(file: dict[str, Any], det: dict[str, Any]) -> str:
+    """What a detection in a background file heard (bench/detection.py's score_false attribution): the distractor
+    sounding then (±0.5 s), else the background playing."""
+    hit = [ev for ev in file["events"] if detection.overlaps(det, ev["start"], ev["end"])]
+    if hit:
+        return str(hit[0]["kind"])
+    return "background:" + next((k for k, a, b in file["backgrounds"] if a <= float(det["start"]) < b), "unknown")
+
+
+def incident_sources(counts: StreamCounts, detections: Sequence[dict[str, Any]], layout: Sequence[Segment],
+                     files: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per false incident, the detection that STARTED its episode (the episode's first sounding) and what it heard."""
+    offsets = {seg.path: seg.offset_s for seg in layout}
+    by_path = {f["path"]: f for f in files}
+    out = []
+    for alarm, first_s in counts.incident_first_heard_s:
+        candidates = [d for d in detections if d["alarm"] == alarm]
+        det = min(candidates, key=lambda d: abs(offsets[d["file"]] + float(d["start"]) - first_s))
+        out.append({"alarm": alarm, "stream_s": round(first_s, 1), "file": det["file"], "start": det["start"],
+                    "frequencies_hz": det.get("frequencies_hz"), "snr_db": det.get("snr_db"),
+                    "source": detection_source(by_path[det["file"]], det)})
+    return out
 
 
 def new_tracker() -> EpisodeTracker:
@@ -172,11 +207,14 @@ class StreamCounts:
     incidents: Counter[str] = field(default_factory=Counter)
     open_at_end: Counter[str] = field(default_factory=Counter)
     incident_times_s: list[tuple[str, float]] = field(default_factory=list)
+    # per incident: (alarm, stream second of its episode's FIRST sounding: what started it, whatever opened it)
+    incident_first_heard_s: list[tuple[str, float]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {name: {k.value: getattr(self, name)[k.value] for k in KINDS}
                 for name in ("detections", "started", "confirmed", "incidents", "open_at_end")} | {
-            "incident_times_s": [[k, round(t, 1)] for k, t in self.incident_times_s]}
+            "incident_times_s": [[k, round(t, 1)] for k, t in self.incident_times_s],
+            "incident_first_heard_s": [[k, round(t, 3)] for k, t in self.incident_first_heard_s]}
 
 
 def count_stream(soundings: Sequence[AlarmHeard], end_s: float,
@@ -200,6 +238,7 @@ def count_stream(soundings: Sequence[AlarmHeard], end_s: float,
                 opened.add(event.episode_id)
                 counts.incidents[kind] += 1
                 counts.incident_times_s.append((kind, (event.time - STREAM_START).total_seconds()))
+                counts.incident_first_heard_s.append((kind, (event.first_heard - STREAM_START).total_seconds()))
 
     for sounding in sorted(soundings, key=lambda h: (h.started_at, h.ended_at)):
         counts.detections[sounding.alarm.value] += 1
@@ -255,6 +294,9 @@ def true_soundings(alarm: AlarmKind, start_s: float, horizon_s: float, keep_prob
 class Trial:
     delay_s: float | None  # None: not confirmed within the horizon
     already_confirmed: bool  # the strays had confirmed the episode the pump's first sounding joined
+    # from the trial's start to the end of the pump's first sounding that was kept (heard): when a policy that opens
+    # on STARTED alerts; None: none kept within the horizon
+    first_heard_s: float | None = None
 
 
 def confirmation_delay(strays: Sequence[AlarmHeard], truth: Sequence[AlarmHeard], start_s: float) -> Trial:
@@ -299,8 +341,10 @@ def delay_trials(strays: Sequence[AlarmHeard], stream_s: float, alarm: AlarmKind
                                np.random.default_rng([seed, j, KINDS.index(alarm)]),
                                frequencies_hz=pitches[j % len(pitches)][alarm])
         until_s = start_s + TRIAL_HORIZON_S + 1.0
-        out["present"].append(confirmation_delay(looped(same_kind, stream_s, until_s), truth, start_s))
-        out["absent"].append(confirmation_delay([], truth, start_s))
+        first_heard_s = (truth[0].ended_at - STREAM_START).total_seconds() - start_s if truth else None
+        for presence, strays_here in (("present", looped(same_kind, stream_s, until_s)), ("absent", [])):
+            trial = confirmation_delay(strays_here, truth, start_s)
+            out[presence].append(dataclasses.replace(trial, first_heard_s=first_heard_s))
     return out
 
 
@@ -308,7 +352,10 @@ def summarize_trials(trials: Sequence[Trial]) -> dict[str, Any]:
     """Delays of the trials the strays had not already confirmed (those are counted on their own)."""
     fresh = [t for t in trials if not t.already_confirmed]
     delays = [t.delay_s for t in fresh if t.delay_s is not None]
+    heard_s = [t.first_heard_s for t in trials if t.first_heard_s is not None]
     return {
+        "first_heard_median_min": statistics.median(heard_s) / 60 if heard_s else None,
+        "first_heard_max_min": max(heard_s) / 60 if heard_s else None,
         "trials": len(trials),
         "already_confirmed_by_strays": len(trials) - len(fresh),
         "confirmed": len(delays),
@@ -351,6 +398,8 @@ def add_counts(total: StreamCounts, part: StreamCounts) -> None:
     for name in ("detections", "started", "confirmed", "incidents", "open_at_end"):
         getattr(total, name).update(getattr(part, name))
     total.incident_times_s = sorted([*total.incident_times_s, *part.incident_times_s], key=lambda x: x[1])
+    total.incident_first_heard_s = sorted([*total.incident_first_heard_s, *part.incident_first_heard_s],
+                                          key=lambda x: x[1])
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -395,20 +444,37 @@ def build_tables(results: dict[str, Any]) -> str:
         lines.append(f"| {row['name']} | {row['hours']:.1f} | {pair(c['detections'])} | {pair(c['started'])} | "
                      f"{pair(c['confirmed'])} | {pair(c['incidents'])} | {rate(n, row['hours'], 24)} |")
     lines.append("")
-    keep = results["keep_probability"]
-    lines.append("| real alarm amid strays | alarm | strays | trials | already confirmed by strays | "
-                 f"others confirmed after: median | max | never (within {TRIAL_HORIZON_S / 3600:.0f} h) |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+    lines.append("| real alarm amid strays | alarm | strays | trials | first heard after: median | max | "
+                 "already confirmed by strays | others confirmed after: median | max | "
+                 f"never (within {TRIAL_HORIZON_S / 3600:.0f} h) |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+
+    def minutes(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f} min"
+
     for g in groups:
         grp = results["groups"][g]
+        keep = grp.get("keep_probability", results["keep_probability"])
         for kind in KINDS:
             for presence in ("absent", "present"):
                 s = grp["delays"][kind.value][presence]
-                med = "—" if s["median_min"] is None else f"{s['median_min']:.1f} min"
-                mx = "—" if s["max_min"] is None else f"{s['max_min']:.1f} min"
                 lines.append(f"| {grp['label']} | {kind.value.replace('_', '-')} (kept p={keep[kind.value]:.2f}) | "
-                             f"{presence} | {s['trials']} | {s['already_confirmed_by_strays']} | {med} | {mx} | "
-                             f"{s['never']} |")
+                             f"{presence} | {s['trials']} | {minutes(s.get('first_heard_median_min'))} | "
+                             f"{minutes(s.get('first_heard_max_min'))} | {s['already_confirmed_by_strays']} | "
+                             f"{minutes(s['median_min'])} | {minutes(s['max_min'])} | {s['never']} |")
+    lines.append("")
+    lines.append("| false incidents started by | alarm | " + " | ".join(results["groups"][g]["label"] for g in groups)
+                 + " |")
+    lines.append("|---|---|" + "---|" * len(groups))
+    for kind in KINDS:
+        cells = []
+        for g in groups:
+            started_by = Counter(x["source"] for x in results["groups"][g].get("incident_sources", [])
+                                 if x["alarm"] == kind.value)
+            pump_like = sum(n for source, n in started_by.items() if source in PUMP_LIKE_KINDS)
+            text = ", ".join(f"{source} {n}" for source, n in started_by.most_common()) or "none"
+            cells.append(f"{text} (pump-like: {pump_like} of {sum(started_by.values())})")
+        lines.append(f"| | {kind.value.replace('_', '-')} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -440,6 +506,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="rows to measure (repeatable; default both): the enrolled profiles, the bundled default")
     p.add_argument("--recall-from", type=Path, default=None, metavar="DETECTION.json",
                    help="keep each simulated true sounding with that run's recall at -10 dB (default: always)")
+    p.add_argument("--default-recall-from", type=Path, default=None, metavar="DETECTION.json",
+                   help="the same for the default profile's row (e.g. a `detection.py --profile-source default` run; "
+                   "default: --recall-from)")
+    p.add_argument("--critical-open-on", choices=["started", "confirmed"], default=None,
+                   help="what-if: open critical incidents on this phase instead of the default policy's (compare "
+                   "the false incidents it saves with the delay columns: 'first heard' is when 'started' alerts, "
+                   "'confirmed after' when 'confirmed' does)")
     p.add_argument("--jobs", type=int, default=1, help="concurrent analyze runs (shared machine: keep it small)")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs `-m monitord`")
     p.add_argument("--out", type=Path, default=None, help="output directory (default bench/out/incidents-<mode>)")
@@ -462,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
     work = out_dir / f"work-{mode}"
     work.mkdir(parents=True, exist_ok=True)
     keep = recall_probabilities(args.recall_from)
+    default_keep = recall_probabilities(args.default_recall_from) if args.default_recall_from else keep
+    policies = default_policies(args.critical_open_on)
 
     jobs: list[tuple[str, int | None]] = []
     if "enroll" in sources:
@@ -493,16 +568,19 @@ def main(argv: list[str] | None = None) -> int:
         if run["exit_code"] != 0:
             errors.append(f"{name}: analyze exit {run['exit_code']}: {detection.last_line(run['stderr_tail'])}")
         strays = detections_to_heard(run["detections"], layout)
-        counts = count_stream(strays, stream_s)
+        counts = count_stream(strays, stream_s, policies)
         add_counts(totals["enrolled" if pump is not None else "default"], counts)
         # An enrolled profile's trials simulate its own pump; the default profile's cycle through every pump.
         pitches = [pump_pitches(manifest["pumps"][i]) for i in ([pump] if pump is not None else range(spec.pumps))]
         seed = pump if pump is not None else 1000
-        raw[name] = {kind.value: delay_trials(strays, stream_s, kind, keep[kind], seed, pitches) for kind in KINDS}
+        row_keep = keep if pump is not None else default_keep
+        raw[name] = {kind.value: delay_trials(strays, stream_s, kind, row_keep[kind], seed, pitches)
+                     for kind in KINDS}
         trials = {k: {presence: summarize_trials(v) for presence, v in by.items()} for k, by in raw[name].items()}
         rows.append(row_summary(name, counts, hours, trials) | {
             "analyze_seconds": run["seconds"], "contract_problems": run["contract_problems"],
-            "enrollment": enrolled})
+            "enrollment": enrolled, "incident_sources": incident_sources(counts, run["detections"], layout,
+                                                                         background)})
         attribution[name] = detection.score_false(background, run["detections"])["per_kind_and_alarm"]
 
     groups: dict[str, Any] = {}
@@ -511,10 +589,14 @@ def main(argv: list[str] | None = None) -> int:
     if enrolled_rows:
         groups["enrolled"] = {"label": f"{len(enrolled_rows)} enrolled profiles",
                               "hours": hours * len(enrolled_rows), "counts": totals["enrolled"].as_dict(),
-                              "delays": group_delays(enrolled_rows, raw)}
+                              "delays": group_delays(enrolled_rows, raw),
+                              "keep_probability": {k.value: v for k, v in keep.items()},
+                              "incident_sources": [x for r in enrolled_rows for x in r["incident_sources"]]}
     if default_rows:
         groups["default"] = {"label": "default profile (unverified)", "hours": hours,
-                             "counts": totals["default"].as_dict(), "delays": group_delays(default_rows, raw)}
+                             "counts": totals["default"].as_dict(), "delays": group_delays(default_rows, raw),
+                             "keep_probability": {k.value: v for k, v in default_keep.items()},
+                             "incident_sources": [x for r in default_rows for x in r["incident_sources"]]}
 
     results: dict[str, Any] = {
         "mode": mode,
@@ -526,11 +608,12 @@ def main(argv: list[str] | None = None) -> int:
         "stream": {"start": STREAM_START.isoformat(), "seconds": stream_s,
                    "order": [{"path": s.path, "offset_s": s.offset_s, "seconds": s.seconds} for s in layout]},
         "cadence": CadenceSettings().model_dump(),
-        "policies_open_on": {k.value: v.open_on for k, v in default_policies().items()},
+        "policies_open_on": {k.value: v.open_on for k, v in policies.items()},
         "trial_starts_s": list(TRIAL_STARTS_S),
         "trial_horizon_s": TRIAL_HORIZON_S,
         "keep_probability": {k.value: v for k, v in keep.items()},
         "recall_from": str(args.recall_from) if args.recall_from else None,
+        "default_recall_from": str(args.default_recall_from) if args.default_recall_from else None,
         "groups": groups,
         "rows": rows,
         "false_detections_by_source": attribution,
@@ -541,6 +624,8 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         table += "\n\nerrors (figures are not valid):\n" + "\n".join(f"- {e}" for e in errors)
     profiles_note = f" --profiles {args.profiles}" if args.profiles else ""
+    if args.critical_open_on:
+        profiles_note += f" --critical-open-on {args.critical_open_on}"
     header = (f"monitord incidents benchmark — `bench/incidents.py --{mode}{profiles_note}` (seed {args.seed}), "
               f"code {results['code']}, {results['date_utc']}; {len(layout)} background files end to end = "
               f"{hours:.2f} h of household audio per profile; run took {results['seconds']:.0f} s")

@@ -190,3 +190,43 @@ def test_robustness_detunes_the_learned_pitches_and_keeps_the_rest() -> None:
     assert high.non_critical is None
     assert [label for label, _, _ in robustness.variants([0.15])] == ["enrolled", "all+0.15", "all−0.15",
                                                                       "high+0.15", "high−0.15"]
+
+
+def test_incidents_name_what_started_each_false_incident() -> None:
+    """Each false incident is traced to its episode's FIRST sounding and what it heard (the distractor sounding then,
+    else the background), whatever later sounding joined it."""
+    files = [{"path": "p0-b0.flac", "pump": 0, "index": 0, "seconds": 3600.0,
+              "events": [{"kind": "near_critical", "start": 99.0, "end": 104.0},
+                         {"kind": "siren_hilo", "start": 400.0, "end": 420.0}],
+              "backgrounds": [["music", 0.0, 3600.0]]}]
+    layout = incidents.stream_layout(files)
+    detections = [
+        {"file": "p0-b0.flac", "alarm": "critical", "start": 100.0, "end": 103.0},  # starts the episode
+        {"file": "p0-b0.flac", "alarm": "critical", "start": 405.0, "end": 411.0},  # joins it
+        {"file": "p0-b0.flac", "alarm": "critical", "start": 3000.0, "end": 3003.0},  # a new episode: the music
+    ]
+    counts = incidents.count_stream(incidents.detections_to_heard(detections, layout), 3600.0)
+    sources = incidents.incident_sources(counts, detections, layout, files)
+    assert [(x["alarm"], x["stream_s"], x["source"]) for x in sources] == [
+        ("critical", 100.0, "near_critical"), ("critical", 3000.0, "background:music")]
+
+
+def test_incidents_what_if_a_critical_incident_waits_for_a_repeat() -> None:
+    """`--critical-open-on confirmed`: a lone critical sounding opens no incident, a repeat on cadence does; the
+    trials say when each policy alerts (first heard, confirmed after)."""
+    lone = [incidents.heard(AlarmKind.CRITICAL, 100.0, 103.0)]
+    repeated = [incidents.heard(AlarmKind.CRITICAL, t, t + 3.0) for t in (5000.0, 5600.0)]
+    waiting = incidents.default_policies("confirmed")
+    assert incidents.default_policies()[AlarmKind.CRITICAL].open_on == "started"
+    assert incidents.count_stream(lone, 3600.0, waiting).incidents["critical"] == 0
+    assert incidents.count_stream(lone, 3600.0).incidents["critical"] == 1
+    counts = incidents.count_stream([*lone, *repeated], 7200.0, waiting)
+    assert counts.incidents["critical"] == 1
+    assert counts.incident_first_heard_s == [("critical", 5000.0)]
+    trials = incidents.delay_trials([], 3600.0, AlarmKind.CRITICAL, 1.0, 0,
+                                    [{AlarmKind.CRITICAL: (1000.0, 1500.0), AlarmKind.NON_CRITICAL: (2000.0,)}])
+    first = trials["absent"][0]
+    assert first.first_heard_s == incidents.TRUE_SOUNDING_S[AlarmKind.CRITICAL]
+    assert first.delay_s == AlarmKind.CRITICAL.expected_repeat_s + incidents.TRUE_SOUNDING_S[AlarmKind.CRITICAL]
+    summary = incidents.summarize_trials(trials["absent"])
+    assert summary["first_heard_max_min"] == incidents.TRUE_SOUNDING_S[AlarmKind.CRITICAL] / 60
