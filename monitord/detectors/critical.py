@@ -42,6 +42,9 @@ Timings and tolerances (from the signature):
             into turns; the pump's tones have harmonics above them only) — see IN_STEP_MIN_DB
   - lower note: the low tone is not one partial of a lower note whose neighbouring partials stand out with it in the
             low turns (`lower_note`: a hi-lo siren out of step with the chain's turns) — see LOWER_NOTE_MIN_DB
+  - note below: neither tone is one partial of a louder note below it whose partials below the tone stand out in
+            that tone's turns and not in the other's (`note_below`: a hi-lo siren whose partials land crossed over
+            on the pump's notes) — see NOTE_BELOW_MIN_DB
   - glide:  no louder sound glides below the low tone through a chain whose tone is heard only in short pieces
             (`glide_below`: a siren's yelp or wail whose sweep crosses a band a frame or two at a time) — see
             GLIDE_MIN_SHARE
@@ -62,8 +65,8 @@ within 2.5 s of the reported end, or within a burst more when it was judged on a
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
 too_long_burst, simultaneous, sparse, wrong_rhythm, wrong_cycle, inconsistent, unsteady, off_frequency,
-wrong_ratio, weak, in_step, lower_note, glide_below, merged_repeat, not_isolated (default guess only); of the
-integrated look: integrated_only, integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated:
+wrong_ratio, weak, in_step, lower_note, note_below, glide_below, merged_repeat, not_isolated (default guess only);
+of the integrated look: integrated_only, integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated:
 detections made by it).
 """
 
@@ -81,6 +84,7 @@ from numpy.typing import NDArray
 from monitord.alarms import AlarmKind
 from monitord.detectors.base import Detection, Detector, confidence_from
 from monitord.frontend import (
+    LOWER_NOTE_MIN_SPACING_BINS,
     Band,
     BandRun,
     Frontend,
@@ -312,6 +316,33 @@ IN_STEP_LOUDER_DB = 3.0  # ... and how much louder than the tone it must be (cle
 LOWER_NOTE_MIN_DB = 10.0
 LOWER_NOTE_BELOW_DB = 9.0
 LOWER_NOTE_IN_STEP_DB = 7.0
+# Either tone as one partial of a louder note below it that takes turns with it. A hi-lo siren at 656 / 940 Hz with the
+# pump's pace (0.6 s a note; fresh benchmark corpus seed 97, over music) put its low note's 5th partial on pump2's
+# high tone (3304 Hz) and its high note's 3rd on the low tone (2837 Hz): crossed over, so the low tone's neighbouring
+# partials (LOWER_NOTE_MIN_DB) are the high note's 2nd and 4th, one below the kept slice and one on the high band, and
+# the chain's turns (0.1–0.55 s) did not line up with the notes, so no bin rose in every turn (IN_STEP_MIN_DB):
+# reported as critical. Seed 89's siren (609 / 812 Hz, pump2 at 2155 / 3251 Hz) did the same with its high note's 4th
+# partial. But averaged over a tone's turns, the partials of its note below the tone, f·j/k (j < k), stand out and are
+# louder than the tone itself, and far less in the other tone's turns: 1978 and 2638 Hz (3/5 and 4/5 of the high tone,
+# 19 and 16 dB over the bins beside them, 22 and 13 dB more than in the low turns, the first 7.6 dB louder than the
+# tone). The pump's tones have harmonics above them only. So: when, for a divisor k ≤ NOTE_BELOW_MAX_DIVISOR, one
+# partial f·j/k below a tone stands out by NOTE_BELOW_MIN_DB over the bins 3–5 away on average over that tone's turns'
+# frames (the first of each left out), by NOTE_BELOW_IN_STEP_DB more than over the other tone's, and is
+# NOTE_BELOW_LOUDER_DB louder than the tone (mean power, ± 1 bin), and another partial of that series stands out by
+# NOTE_BELOW_SECOND_DB and NOTE_BELOW_SECOND_IN_STEP_DB more than in the other turns, the tone is that note's partial
+# (reason `note_below`). Positions inside the other tone's band (± 2 bins) are not looked at. The margin is, per
+# series, the best partial's least excess over its three limits or the best other one's over its two, whichever is
+# less; the chain's, the best series' of either tone. Measured on every burst reported by bench/detection.py at
+# 53b9243 (full corpus and all 16 quick corpora, /work/tmp/s9/pb.py and pban3.py, scratch scripts outside the
+# repository): the pump's 2672 bursts (−20 dB and up) at most −0.7 dB, the two sirens +3.9 dB, the 8 other false
+# criticals −6.2 dB and less. One partial alone (no second) let music's lines in step with a faint pump's 2–3 turns
+# by chance pass (5 of its bursts up to +6.3 dB), and so do divisors above 6 (partials packed ≤ f/7 apart).
+NOTE_BELOW_MAX_DIVISOR = 6
+NOTE_BELOW_MIN_DB = 15.0
+NOTE_BELOW_IN_STEP_DB = 10.0
+NOTE_BELOW_LOUDER_DB = 3.0
+NOTE_BELOW_SECOND_DB = 8.0  # a siren's horn may hold some partials faint (the benchmark's 4th and 5th: −20 dB)
+NOTE_BELOW_SECOND_IN_STEP_DB = 4.0
 # A louder sound gliding below the low tone. Seed 13's siren yelp (its fundamental swept ~812 → 1250 Hz every ~0.4 s,
 # over music) was reported as critical beside pump1 (1304 / 1898 Hz): the top of each sweep touched the low band and its
 # 2nd harmonic crossed the high one for a frame or two, at 25–35 dB over the floor, chained into turns at the pump's
@@ -430,6 +461,8 @@ class CriticalDetector(Detector):
         self._context_first_bin = 0  # the spectral bin of the first kept column
         # Per series of a lower note, the kept columns of the low tone's neighbouring partials (LOWER_NOTE_MIN_DB).
         self._lower_note_series: list[NDArray[np.intp]] = []
+        # Per tone (low, high), per divisor, the kept columns of a lower note's partials below it (NOTE_BELOW_MIN_DB).
+        self._note_below_series: tuple[list[NDArray[np.intp]], list[NDArray[np.intp]]] = ([], [])
         self._notes = NoteLevels()  # the learned notes' levels, for turns heard integrated (INTEGRATED_SNR_DB)
         self._changes_min = 0  # more changes a burst must show than the signature asks (a look heard integrated)
         self._integrated_look = False  # judging a run with turns heard integrated (INTEGRATED_SNR_DB)
@@ -474,6 +507,11 @@ class CriticalDetector(Detector):
             self._lower_note_series = lower_note_series(low_hz, self._bands[1], bin_hz=frontend.bin_hz,
                                                         first_bin=frontend.bin_lo + lo, columns=lower_note_hi - lo,
                                                         own_column=int(self._tone_columns[0]))
+            self._note_below_series = (
+                note_below_series(low_hz, self._bands[1], bin_hz=frontend.bin_hz, first_bin=frontend.bin_lo + lo,
+                                  columns=lower_note_hi - lo),
+                note_below_series(high_hz, self._bands[0], bin_hz=frontend.bin_hz, first_bin=frontend.bin_lo + lo,
+                                  columns=lower_note_hi - lo))
         else:
             self._segment_tracker = ToneTracker(self._bands[0], frontend=frontend, min_snr_db=sig.min_snr_db)
 
@@ -867,6 +905,9 @@ class CriticalDetector(Detector):
         if self.lower_note_margin_db(run, chain) >= 0.0:
             self.counters["lower_note"] += 1  # the low tone is a lower note's partial (a siren): LOWER_NOTE_MIN_DB
             return None
+        if self.note_below_margin_db(run, chain) >= 0.0:
+            self.counters["note_below"] += 1  # a tone is a louder note's partial (a siren): NOTE_BELOW_MIN_DB
+            return None
         return self._report(start_s, end_s, snr_db, measured, changes, merge_s=merge_s)
 
     def _off_notes(self, held_hz: tuple[float, float], notes_hz: tuple[float, float]) -> str | None:
@@ -895,10 +936,8 @@ class CriticalDetector(Detector):
         """A tone's pitch (Hz) from the power spectrum averaged over its turns (the first frame of each left out),
         and how far that peak stands over the bins 3–5 beside it (dB, the quieter side); None when its spectrum is
         no longer kept or shows no peak within a bin of the note."""
-        frames = np.concatenate([np.arange(run.first_frame + start + (1 if end - start > 2 else 0),
-                                           run.first_frame + end) for tone, start, end in chain if tone == label])
-        power = self._context.rows(frames)
-        if len(power) != len(frames) or len(power) == 0:
+        power = self._turn_power(run, chain, label)
+        if power is None:
             return None
         mean = power.mean(axis=0, dtype=np.float64)
         column = int(self._tone_columns[label - 1])
@@ -983,11 +1022,8 @@ class CriticalDetector(Detector):
         columns = np.concatenate([[own_column], *self._lower_note_series])
         prominence = []
         for label in (1, 2):
-            frames = [np.arange(run.first_frame + start + (1 if end - start > 2 else 0), run.first_frame + end)
-                      for tone, start, end in chain if tone == label]
-            wanted = np.concatenate(frames)
-            power = self._context.rows(wanted)
-            if len(power) != len(wanted) or len(power) == 0:
+            power = self._turn_power(run, chain, label)
+            if power is None:
                 return -math.inf
             prominence.append(prominence_db(power, columns).mean(axis=0))
         in_low, in_high = prominence
@@ -1001,6 +1037,43 @@ class CriticalDetector(Detector):
             first += len(series)
             margin = max(margin, float(ranked[-2]))
         return margin
+
+    def note_below_margin_db(self, run: BandRun, chain: list[tuple[int, int, int]]) -> float:
+        """How clearly a tone is one partial of a louder note below it that takes turns with it (dB; ≥ 0: it is, see
+        NOTE_BELOW_MIN_DB): over both tones' series, the best partial's least excess over its three limits or its best
+        other one's over the second's two, whichever is less."""
+        if len(chain) < 2 or not any(self._note_below_series):
+            return -math.inf
+        power = [self._turn_power(run, chain, label) for label in (1, 2)]
+        margin = -math.inf
+        for label, own, other in ((1, power[0], power[1]), (2, power[1], power[0])):
+            if own is None or other is None:
+                return -math.inf
+            mean = own.mean(axis=0, dtype=np.float64)
+            column = int(self._tone_columns[label - 1])
+            own_db = 10.0 * math.log10(float(mean[column - 1 : column + 2].max()) + 1e-30)
+            for columns in self._note_below_series[label - 1]:
+                heard = prominence_db(own, columns).mean(axis=0)
+                elsewhere = prominence_db(other, columns).mean(axis=0)
+                level_db = 10.0 * np.log10(np.maximum(np.maximum(mean[columns - 1], mean[columns]), mean[columns + 1])
+                                           + 1e-30)
+                strong = np.minimum(np.minimum(heard - NOTE_BELOW_MIN_DB, heard - elsewhere - NOTE_BELOW_IN_STEP_DB),
+                                    level_db - own_db - NOTE_BELOW_LOUDER_DB)
+                second = np.minimum(heard - NOTE_BELOW_SECOND_DB, heard - elsewhere - NOTE_BELOW_SECOND_IN_STEP_DB)
+                # Each partial as the strong one, with the best of the others as its second.
+                ranked = np.argsort(second)
+                best_other = np.full(len(second), second[ranked[-1]])
+                best_other[ranked[-1]] = second[ranked[-2]]
+                margin = max(margin, float(np.minimum(strong, best_other).max()))
+        return margin
+
+    def _turn_power(self, run: BandRun, chain: list[tuple[int, int, int]], label: int) -> NDArray[np.float32] | None:
+        """The kept spectrum of one tone's turns' frames (the first frame of each turn longer than 2 left out: the
+        other tone's echo), or None when those frames are no longer all kept (or there are none)."""
+        frames = np.concatenate([np.arange(run.first_frame + start + (1 if end - start > 2 else 0),
+                                           run.first_frame + end) for tone, start, end in chain if tone == label])
+        power = self._context.rows(frames)
+        return power if len(power) == len(frames) and len(power) > 0 else None
 
     def _report(self, start_s: float, end_s: float, snr_db: float, frequencies: tuple[float, float],
                 changes: int, *, merge_s: float = _REPEAT_MERGE_S) -> Detection | None:
@@ -1286,6 +1359,30 @@ def lower_note_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: 
                 continue  # the other tone (or its echo) may sit there: the ratio of the pump's tones may be j/k
             column = round(hz / bin_hz) - first_bin
             if 5 <= column < columns - 5 and column != own_column:
+                found.add(column)
+        if len(found) >= 2:
+            series.append(np.array(sorted(found), dtype=np.intp))
+    return series
+
+
+def note_below_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: int,
+                      columns: int) -> list[NDArray[np.intp]]:
+    """Per divisor k = 2 .. NOTE_BELOW_MAX_DIVISOR (a note f/k of which the tone f would be the k-th partial), the
+    columns (of a kept slice starting at spectral bin `first_bin`, `columns` wide) of that note's partials below the
+    tone, f·j/k for j < k: those the slice holds with the bins beside them (± 5), outside the other tone's band (± 2
+    bins); series with two such columns or more. Stops where f/k comes within LOWER_NOTE_MIN_SPACING_BINS of the
+    tone."""
+    series = []
+    for k in range(2, NOTE_BELOW_MAX_DIVISOR + 1):
+        if tone_hz / k < LOWER_NOTE_MIN_SPACING_BINS * bin_hz:
+            break
+        found = set()
+        for j in range(1, k):
+            hz = tone_hz * j / k
+            if other.low_hz - 2 * bin_hz <= hz <= other.high_hz + 2 * bin_hz:
+                continue  # the other tone (or its echo) may sit there: the ratio of the pump's tones may be j/k
+            column = round(hz / bin_hz) - first_bin
+            if 5 <= column < columns - 5:
                 found.add(column)
         if len(found) >= 2:
             series.append(np.array(sorted(found), dtype=np.intp))
