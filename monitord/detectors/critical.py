@@ -33,9 +33,10 @@ Timings and tolerances (from the signature):
   - level:  a frame is heard at `min_snr_db` over the floor, or at `NOTE_SNR_DB` (6 dB) when its peak is within
             `NOTE_TOLERANCE_PCT` (0.6 %) of the learned note (a muffled tone), or — in the gaps of a train of the
             other tone's turns — at the floor, when over the train the peak sits on the note in far more of the gap
-            frames than of the turns' (`FAINT_SNR_DB`: one tone 10 dB under the other); mean SNR of the frames heard
-            on their own over the floor ≥ `min_snr_db`; when nothing is found so, a second look hears a faint tone
-            integrated over part of its turn (`INTEGRATED_SNR_DB`), under stricter checks of its own
+            frames than of the turns' (`FAINT_SNR_DB`: one tone 10 dB under the other), or the peak of one of its
+            learned harmonics on its multiple so (`HARMONIC_MAX_HZ`: clutter on the note itself); mean SNR of the
+            frames heard on their own over the floor ≥ `min_snr_db`; when nothing is found so, a second look hears a
+            faint tone integrated over part of its turn (`INTEGRATED_SNR_DB`), under stricter checks of its own
   - in step: no louder sound below the low tone (from half of it) takes the same turns: a bin rising ≥ 4 dB in
             every low turn and one in every high turn, each ≥ 3 dB louder than the tone (`in_step`; a hi-lo siren
             or a two-note tune whose partials land on the pump's notes, or that chops faint steady tonal bits there
@@ -362,6 +363,24 @@ NOTE_BELOW_SECOND_IN_STEP_DB = 4.0
 GLIDE_MIN_SHARE = 0.5
 GLIDE_MAX_STEP_BINS = 6
 GLIDE_PIECE_FACTOR = 0.5  # of the learned tone (twice the shortest tone, unlearned)
+# A faint tone heard through its harmonics. The pump's tones have harmonics (a piezo's: a square-ish drive puts energy
+# in the 3rd and 5th), and enroll records those it saw (`harmonics_hz`). A quiet room's tonal clutter can sit on a
+# note and bury it while a harmonic stands clear: benchmark seed 17's pump1 (680 / 802 Hz) at −10 dB in `quiet_room`,
+# 89.5 s: over the high tone's turns its fundamental stands 1.7 dB over the floor (1.6 dB in the low turns: no rhythm
+# to hear it by), its 3rd and 5th harmonics 5.9 and 5.8 dB (1.6 and 1.2 dB in the low turns). So each learned harmonic
+# (2nd … 5th, below HARMONIC_MAX_HZ, its ±tolerance_pct band clear of the other tone's and its harmonics') is tracked
+# beside its tone (riding along: it neither starts nor extends a run), and the faint-frames rule (FAINT_SNR_DB) is
+# also applied to each on its own: in the gaps of a train of the other tone's turns, its peak on k × the note
+# (NOTE_TOLERANCE_PCT of it, or FAINT_TOLERANCE_BINS) far more often than during those turns; those frames count as
+# the tone heard, at the harmonic's pitch divided by k, and the burst is judged by every check as before. Each
+# band's gate is as selective as the fundamental's, and only a train of the other tone's turns opens it. (Hearing a
+# tone wherever a harmonic alone peaks on its multiple, frame by frame, heard far more: −10/−15 dB 471/431 → 476/450
+# of 480, but false criticals in the 36 h of the 17 corpora's backgrounds 10 → 124, music's partials.) Measured
+# in-process like bench/detection.py (s8fin2's enrolled profiles, 16 s blocks; /work/tmp/critrecall/ev.py, a scratch
+# script outside the repository) on the 16 quick corpora + full: critical recall at −10 dB 471 → 474 of 480, at
+# −15 dB 431 → 434 (5 soundings heard, 2 lost at −15 dB: a harmonic's frames moved a turn's boundary), false
+# criticals in the backgrounds 10 → 10 (the same ten).
+HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
 _CONTEXT_GUARD_BINS = 3  # ... and ends this many bins short of the low band (the low tone's own spectral skirt)
 _CONTEXT_KEEP_S = 12.0  # longer than any run (or window of one) the detector judges
@@ -442,8 +461,13 @@ class CriticalDetector(Detector):
                 Band("critical.low", low * (1 - tolerance), low * (1 + tolerance)),
                 Band("critical.high", high * (1 - tolerance), high * (1 + tolerance)),
             ]
+            # Each tone's harmonics seen at enrollment, tracked beside it (see HARMONIC_MAX_HZ): (note, multiple).
+            self._harmonics = learned_harmonics((low, high), signature.harmonics_hz, tolerance=tolerance)
+            self._bands += [Band(f"critical.{('low', 'high')[note]}.h{k}", k * (low, high)[note] * (1 - tolerance),
+                                 k * (low, high)[note] * (1 + tolerance)) for note, k in self._harmonics]
         else:
             self._bands = [Band("critical", signature.search_min_hz, signature.search_max_hz)]
+            self._harmonics = []
         self._burst: _Burst | None = None
         # The default guess: tones of bursts judged lately and not reported (GUESS_ISOLATION_S)
         self._unreported: deque[ToneSegment] = deque(maxlen=64)
@@ -466,6 +490,8 @@ class CriticalDetector(Detector):
         self._notes = NoteLevels()  # the learned notes' levels, for turns heard integrated (INTEGRATED_SNR_DB)
         self._changes_min = 0  # more changes a burst must show than the signature asks (a look heard integrated)
         self._integrated_look = False  # judging a run with turns heard integrated (INTEGRATED_SNR_DB)
+        # Frames (tones × frames) of the run being judged heard only through a learned harmonic (HARMONIC_MAX_HZ)
+        self._by_harmonic: NDArray[np.bool_] = np.zeros((2, 0), dtype=bool)
 
     @classmethod
     def from_profile(cls, profile: Profile) -> CriticalDetector | None:
@@ -486,11 +512,14 @@ class CriticalDetector(Detector):
         self._frame_s = frontend.hop_s
         if sig.frequencies_hz is not None:
             # Windows of busy activity overlap so a burst inside is judged within ~1 s of its end.
+            low_hz, high_hz = sorted(sig.frequencies_hz)
+            notes_hz = [low_hz, high_hz] + [k * (low_hz, high_hz)[note] for note, k in self._harmonics]
+            # (the harmonics' bands ride along: they neither start nor extend a run of activity)
             self._run_tracker = RunTracker(self._bands, frontend=frontend, min_snr_db=sig.min_snr_db,
                                            max_gap_s=sig.gap_max_s, max_run_s=sig.burst_max_s + sig.gap_max_s + 1.0,
-                                           window_hop_s=0.8, notes_hz=sorted(sig.frequencies_hz),
-                                           note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0)
-            low_hz, high_hz = sorted(sig.frequencies_hz)
+                                           window_hop_s=0.8, notes_hz=notes_hz,
+                                           note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0,
+                                           active_bands=2)
             lo = max(0, round(_CONTEXT_FROM_LOW * low_hz / frontend.bin_hz) - frontend.bin_lo)
             below = math.floor(self._bands[0].low_hz / frontend.bin_hz) - _CONTEXT_GUARD_BINS - frontend.bin_lo
             tones = [round(hz / frontend.bin_hz) - frontend.bin_lo for hz in (low_hz, high_hz)]
@@ -573,19 +602,39 @@ class CriticalDetector(Detector):
             self.counters["too_short_burst"] += 1  # most runs are blips of clutter: cheap to turn away
             return None
         frame_s = (run.end_s - run.start_s) / run.frames
+        # The tones' learned harmonics ride along (HARMONIC_MAX_HZ): consulted here for a faint tone, then left out.
+        tracked = run
+        if run.on.shape[0] > 2:
+            run = dataclasses.replace(run, on=run.on[:2], snr_db=run.snr_db[:2], frequency_hz=run.frequency_hz[:2])
+        self._by_harmonic = np.zeros_like(run.on)
         # A tone heard only through the rhythm (see FAINT_SNR_DB) takes part in the turns like one heard on its own.
         faint = None
         # (Not in a run too short to hold a train: most runs are blips, and a stream in 0.1 s blocks looks often.)
         if sig.tone_typical_s is not None and sig.frequencies_hz is not None \
                 and run.frames >= 2 * FAINT_MIN_TURNS + FAINT_MIN_GAP_FRAMES:
             notes = sorted(sig.frequencies_hz)
+            max_gap_frames = math.ceil(RHYTHM_LONG_FACTOR * sig.tone_typical_s / frame_s) + 1
             tolerance_hz = [max(NOTE_TOLERANCE_PCT / 100.0 * note, FAINT_TOLERANCE_BINS * self._bin_hz)
                             for note in notes]
-            faint = faint_frames(run.on, run.snr_db, run.frequency_hz, notes,
-                                 max_gap_frames=math.ceil(RHYTHM_LONG_FACTOR * sig.tone_typical_s / frame_s) + 1,
+            faint = faint_frames(run.on, run.snr_db, run.frequency_hz, notes, max_gap_frames=max_gap_frames,
                                  tolerance_hz=tolerance_hz)
+            pitch = run.frequency_hz
+            # ... or through one of its harmonics, each judged by the same rule on its own (pitch divided down)
+            for row, (note, k) in enumerate(self._harmonics, start=2):
+                frequency, snr = run.frequency_hz.copy(), run.snr_db.copy()
+                frequency[note], snr[note] = tracked.frequency_hz[row] / k, tracked.snr_db[row]
+                heard = faint_frames(run.on, snr, frequency, notes, max_gap_frames=max_gap_frames, quiet_only=note,
+                                     tolerance_hz=[max(NOTE_TOLERANCE_PCT / 100.0 * k * hz,
+                                                       FAINT_TOLERANCE_BINS * self._bin_hz) / k for hz in notes])
+                new = heard[note] & ~faint[note] & ~self._by_harmonic[note]
+                if new.any():
+                    if pitch is run.frequency_hz:
+                        pitch = pitch.copy()
+                    pitch[note] = np.where(new, frequency[note], pitch[note])
+                    self._by_harmonic[note] |= new
+            faint |= self._by_harmonic
             if faint.any():
-                run = dataclasses.replace(run, on=run.on | faint)
+                run = dataclasses.replace(run, on=run.on | faint, frequency_hz=pitch)
             else:
                 faint = None
         before = (self._judged_until_frame, self._open_chain_start)
@@ -826,6 +875,10 @@ class CriticalDetector(Detector):
             pitch = pitch[np.isfinite(pitch)]
             if len(pitch):
                 tone_pitch[label].append(float(np.mean(pitch)))
+            # (frames heard through a harmonic hold the note by construction: no evidence of a glide either way)
+            own = run.on[label - 1][start:end] & ~self._by_harmonic[label - 1][start:end]
+            pitch = run.frequency_hz[label - 1][start:end][own]
+            pitch = pitch[np.isfinite(pitch)]
             if len(pitch) >= 3 and float(np.std(pitch)) > max(_MAX_WOBBLE * float(np.mean(pitch)), 0.6 * self._bin_hz):
                 gliding += 1
         # The pump plays the same two notes every time; tonal bits of music and noise that happen to fall in the
@@ -1389,6 +1442,25 @@ def note_below_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: 
     return series
 
 
+def learned_harmonics(notes_hz: tuple[float, float], harmonics_hz: tuple[float, ...], *,
+                      tolerance: float) -> list[tuple[int, int]]:
+    """(note, multiple) of each learned harmonic (2nd … 5th, within 1 %) of either tone that is worth tracking: below
+    HARMONIC_MAX_HZ, and its ±tolerance band clear of the other tone's and its harmonics' (up to the 6th)."""
+    found = []
+    for note, hz in enumerate(notes_hz):
+        other = notes_hz[1 - note]
+        for harmonic in harmonics_hz:
+            k = round(harmonic / hz)
+            if not 2 <= k <= 5 or abs(harmonic - k * hz) > 0.01 * harmonic \
+                    or k * hz * (1 + tolerance) > HARMONIC_MAX_HZ:
+                continue
+            if any(abs(k * hz - j * other) <= tolerance * (k * hz + j * other) for j in range(1, 7)):
+                continue
+            if (note, k) not in found:
+                found.append((note, k))
+    return found
+
+
 def _scatter_hz(pitch: NDArray[np.float32]) -> float:
     """Median absolute deviation of a tone's frame-by-frame frequency (Hz): robust to a few frames hit by noise."""
     return float(np.median(np.abs(pitch - np.median(pitch))))
@@ -1402,7 +1474,8 @@ def _median_turn(chain: list[tuple[int, int, int]], label: int) -> int:
 
 
 def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_hz: NDArray[np.float32],
-                 notes_hz: list[float], *, max_gap_frames: int, tolerance_hz: list[float]) -> NDArray[np.bool_]:
+                 notes_hz: list[float], *, max_gap_frames: int, tolerance_hz: list[float],
+                 quiet_only: int | None = None) -> NDArray[np.bool_]:
     """Frames (bands, frames) in which a tone not heard on its own is heard through the rhythm (see FAINT_SNR_DB):
     in the gaps of a train of the other tone's turns, where its band's peak sits on its note far more often than
     during those turns."""
@@ -1410,6 +1483,8 @@ def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_h
     frames = on.shape[1]
     for loud in range(2):
         quiet = 1 - loud
+        if quiet_only is not None and quiet != quiet_only:
+            continue
         edges = np.flatnonzero(np.diff(np.concatenate(([False], on[loud], [False])).astype(np.int8)))
         turns = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True) if b - a >= 2]
         if len(turns) < FAINT_MIN_TURNS:
