@@ -90,6 +90,7 @@ from monitord.frontend import (
     ToneSegment,
     ToneTracker,
     lower_note_partials_hz,
+    mean_of_3_columns,
     prominence_db,
 )
 from monitord.profiles import Profile, TwoToneSignature
@@ -357,8 +358,8 @@ class NoteLevels:
         power, floor = block.power, block.floor
         rows = []
         for c in self.columns:
-            rows += [power[:, c - 1 : c + 2].mean(axis=1), floor[:, c - 1 : c + 2].mean(axis=1),
-                     np.minimum(power[:, c - 5 : c - 2].mean(axis=1), power[:, c + 3 : c + 6].mean(axis=1))]
+            rows += [mean_of_3_columns(power, c - 1), mean_of_3_columns(floor, c - 1),
+                     np.minimum(mean_of_3_columns(power, c - 5), mean_of_3_columns(power, c + 3))]
         self._blocks.append((block.first_frame, np.stack(rows)))
         while self._blocks and self._blocks[0][0] + self._blocks[0][1].shape[1] \
                 <= block.first_frame - self._keep_frames:
