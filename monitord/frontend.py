@@ -277,6 +277,33 @@ def prominence_db(power: NDArray[np.float32], columns: NDArray[np.intp]) -> NDAr
     return prominence
 
 
+def stretches(on: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The [start, end) frames of the stretches of consecutive True in `on`: where it differs from the frame
+    before it, with an off frame on either side (the detectors ask this of every run and candidate: a handful of
+    numpy calls on one small buffer, instead of converting Python lists and taking a diff)."""
+    padded = np.zeros(len(on) + 2, dtype=np.bool_)
+    padded[1:-1] = on
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[::2], edges[1::2]
+
+
+def median_of(values: NDArray[np.float32] | NDArray[np.float64]) -> float:
+    """float(np.median(values)) of a 1-D array, the same number, for a fraction of np.median's cost (its generic
+    axis handling costs several times the partition itself, and the detectors take a median per run): the middle
+    value, or the mean of the two middle ones as np.mean takes it (their sum in the array's precision, halved),
+    NaN when any value is NaN (a partition sorts NaN last, where np.median looks for it too)."""
+    n = len(values)
+    if n == 0:
+        return float(np.median(values))  # NaN, with numpy's warning about an empty slice
+    half = n // 2
+    part = np.partition(values, (half - 1, half, n - 1) if n % 2 == 0 else (half, n - 1))
+    if np.isnan(part[-1]):
+        return float("nan")
+    if n % 2:
+        return float(part[half])
+    return float((part[half - 1] + part[half]) / 2)
+
+
 def mean_of_3_columns(values: NDArray[np.float32], lo: int) -> NDArray[np.float32]:
     """values[:, lo : lo + 3].mean(axis=1), bit for bit (numpy sums three columns left to right, then divides the
     float32 sum by the count in double precision and rounds back), at a third of its cost: the reduction walks

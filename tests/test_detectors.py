@@ -501,7 +501,8 @@ def test_the_pump_is_heard_over_a_louder_tune_that_does_not_keep_its_turns(profi
 def test_stretches_and_within_match_a_frame_by_frame_walk() -> None:
     """The beep detector's stretch helpers (numpy, no Python loop over frames) against a plain walk over the frames,
     on random masks of every density, including stretches that touch each end and each other's ends."""
-    from monitord.detectors.non_critical import _bridged_stretches, _stretches, _within
+    from monitord.detectors.non_critical import _bridged_stretches, _within
+    from monitord.frontend import stretches
 
     def walk(on: list[bool]) -> tuple[list[int], list[int]]:
         starts, ends = [], []
@@ -516,7 +517,7 @@ def test_stretches_and_within_match_a_frame_by_frame_walk() -> None:
     for length in (0, 1, 2, 3, 10, 97):
         for density in (0.0, 0.3, 0.7, 1.0):
             on = rng.random(length) < density
-            starts, ends = _stretches(on)
+            starts, ends = stretches(on)
             assert (starts.tolist(), ends.tolist()) == walk(on.tolist())
             bridged, b_starts, b_ends = _bridged_stretches(on)
             expected = [bool(v) or (0 < i < length - 1 and bool(on[i - 1] and on[i + 1])) for i, v in enumerate(on)]

@@ -97,6 +97,22 @@ def test_mean_of_3_columns_is_numpys_mean_bit_for_bit() -> None:
             assert mean_of_3_columns(values, lo).dtype == np.float32
 
 
+def test_median_of_is_numpys_median_bit_for_bit() -> None:
+    from monitord.frontend import median_of
+
+    rng = np.random.default_rng(13)
+    for dtype in (np.float32, np.float64):
+        for length in (*range(1, 10), 50, 51, 400):
+            for _ in range(20):
+                values = (rng.standard_normal(length) * 10.0 ** rng.uniform(-3, 3)).astype(dtype)
+                values[rng.random(length) < 0.2] = rng.choice(values)  # ties
+                expected = float(np.median(values))
+                assert median_of(values) == expected
+                assert np.isnan(median_of(np.append(values, dtype(np.nan))))
+                values[rng.random(length) < 0.1] = np.inf
+                assert median_of(values) == float(np.median(values))
+
+
 def test_sliding_max_is_the_maximum_of_every_window() -> None:
     from numpy.lib.stride_tricks import sliding_window_view
 

@@ -91,7 +91,9 @@ from monitord.frontend import (
     ToneTracker,
     lower_note_partials_hz,
     mean_of_3_columns,
+    median_of,
     prominence_db,
+    stretches,
 )
 from monitord.profiles import Profile, TwoToneSignature
 
@@ -1314,8 +1316,8 @@ def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_h
     frames = on.shape[1]
     for loud in range(2):
         quiet = 1 - loud
-        edges = np.flatnonzero(np.diff(np.concatenate(([False], on[loud], [False])).astype(np.int8)))
-        turns = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True) if b - a >= 2]
+        starts, ends = stretches(on[loud])
+        turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
         if len(turns) < FAINT_MIN_TURNS:
             continue
         on_note = (np.abs(frequency_hz[quiet] - notes_hz[quiet]) <= tolerance_hz[quiet]) \
@@ -1360,11 +1362,11 @@ def split_two_tones(on_low: NDArray[np.bool_], on_high: NDArray[np.bool_], snr_l
         # A tone heard only faintly stands out less than the other even in its own frames, so a frame where one
         # tone only is heard is that tone's; the relative rule decides the frames where both are.
         both = on_low & on_high
-        bias = float(np.median(difference[both])) if both.any() else 0.0
+        bias = median_of(difference[both]) if both.any() else 0.0
         low_side = (on_low & ~on_high) | (both & (difference > bias))
         high_side = (on_high & ~on_low) | (both & (difference <= bias))
     else:
-        bias = float(np.median(difference[either]))
+        bias = median_of(difference[either])
         low_side = either & (difference > bias)
         high_side = either & (difference <= bias)
     if not low_side.any() or not high_side.any():

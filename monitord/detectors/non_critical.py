@@ -97,7 +97,9 @@ from monitord.frontend import (
     ToneTracker,
     lower_note_partials_hz,
     mean_of_3_columns,
+    median_of,
     prominence_db,
+    stretches,
 )
 from monitord.profiles import BeepSignature, Profile
 
@@ -275,18 +277,8 @@ def _bridged_stretches(on: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArra
     does), and the [start, end) frames of its stretches."""
     bridged = on.copy()
     bridged[1:-1] |= on[:-2] & on[2:]
-    starts, ends = _stretches(bridged)
+    starts, ends = stretches(bridged)
     return bridged, starts, ends
-
-
-def _stretches(on: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """The [start, end) frames of the stretches of consecutive True in `on`: where it differs from the frame
-    before it, with an off frame on either side (this runs a few times per candidate: a handful of numpy calls on
-    one small buffer instead of converting Python lists and taking a diff)."""
-    padded = np.zeros(len(on) + 2, dtype=np.bool_)
-    padded[1:-1] = on
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return edges[::2], edges[1::2]
 
 
 def _within(frames: int, starts: NDArray[np.intp], ends: NDArray[np.intp]) -> NDArray[np.bool_]:
@@ -671,7 +663,7 @@ class NonCriticalDetector(Detector):
         snr = run.snr_db[0]
         # Stretches of consecutive `on` frames, counted with cumulative sums: a busy band's run holds hundreds of
         # them, and a Python loop over all of them per candidate cost a third of analyze's time.
-        starts, ends = _stretches(on)
+        starts, ends = stretches(on)
         # Most soundings hold no short, faint stretch at all: then nothing is a chance peak (a cheap exit: this runs
         # for every candidate).
         short = (ends - starts) < _MIN_TONE_FRAMES
@@ -688,8 +680,8 @@ class NonCriticalDetector(Detector):
         if not held.any():
             return chance
         held_frames = _within(len(on), starts[held], ends[held]) & ~off_pitch
-        off_pitch = np.abs(run.frequency_hz[0] - float(np.median(run.frequency_hz[0][held_frames]))) > tolerance_hz
-        level_db = max(float(np.median(snr[a:b][held_frames[a:b]]))
+        off_pitch = np.abs(run.frequency_hz[0] - median_of(run.frequency_hz[0][held_frames])) > tolerance_hz
+        level_db = max(median_of(snr[a:b][held_frames[a:b]])
                        for a, b in zip(starts[held].tolist(), ends[held].tolist(), strict=True))
         # Faint: no louder than noise's chance peaks get, and under the tone held at the pitch in this run.
         # (faint_anywhere is `on` frames only: so are those in_short)
