@@ -192,13 +192,15 @@ class Frontend:
         floor_rows = [self._floor]
         if chunks:
             whole = series[: chunks * _FLOOR_UPDATE_FRAMES].reshape(chunks, _FLOOR_UPDATE_FRAMES, -1)
-            for estimate in self._percentile(whole, axis=1):
+            estimates = self._percentile(whole, axis=1)
+            log_estimates = np.log(estimates)  # every chunk's at once (element by element: the same values)
+            for estimate, log_estimate in zip(estimates, log_estimates, strict=True):
                 if self._floor_chunks == 0:
                     # The first full chunk replaces the provisional floor: a stream fed in small blocks started
                     # from a floor of a few frames, and the slow rise would carry that guess for many seconds.
                     self._floor = estimate
                 else:
-                    self._floor = self._smoothed(self._floor, estimate)
+                    self._floor = self._smoothed(self._floor, log_estimate)
                 self._floor_chunks += 1
                 floor_rows.append(self._floor)
         self._pending = series[chunks * _FLOOR_UPDATE_FRAMES :]
@@ -221,12 +223,16 @@ class Frontend:
             at += hi - lo
         return floors
 
-    def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32]) -> NDArray[np.float32]:
-        """The floor after one more chunk of _FLOOR_UPDATE_FRAMES frames whose estimate is `estimate`."""
+    def _smoothed(self, floor: NDArray[np.float32], log_estimate: NDArray[np.float32]) -> NDArray[np.float32]:
+        """The floor after one more chunk of _FLOOR_UPDATE_FRAMES frames whose estimate's log is `log_estimate`.
+        (This runs once a second per stream on a few dozen columns: numpy's per-call cost is all there is, so
+        the steps are in place.)"""
         log_floor = np.log(floor)
-        step = np.log(estimate) - log_floor
-        log_floor += np.where(step > 0, self._floor_rise, self._floor_fall) * step
-        return np.exp(log_floor).astype(np.float32, copy=False)
+        step = np.subtract(log_estimate, log_floor)
+        step *= np.where(step > 0, self._floor_rise, self._floor_fall)
+        log_floor += step
+        smoothed: NDArray[np.float32] = np.exp(log_floor)  # float32 in, float32 out
+        return smoothed
 
     @staticmethod
     def _percentile(power: NDArray[np.float32], axis: int = 0) -> NDArray[np.float32]:
@@ -752,6 +758,11 @@ class RunTracker:
         idx = np.flatnonzero(active)
         runs: list[BandRun] = []
         keep_from = n
+        # Runs hand over views, not copies (thousands of runs an hour, most of them blips a detector turns away at
+        # once): these arrays are this call's own (the carry below is copied), and read-only from here on, so no
+        # run can change another's frames.
+        for values in (on, snr, freq):
+            values.flags.writeable = False
 
         def emit(start: int, end: int, *, truncated: bool) -> None:
             continued = self._mask_before >= 0 and first + start == self._mask_before
@@ -759,9 +770,9 @@ class RunTracker:
                 first_frame=first + start,
                 start_s=self._frame_start_s(first + start),
                 end_s=self._frame_start_s(first + end),
-                on=on[:, start:end].copy(),
-                snr_db=snr[:, start:end].copy(),
-                frequency_hz=freq[:, start:end].copy(),
+                on=on[:, start:end],
+                snr_db=snr[:, start:end],
+                frequency_hz=freq[:, start:end],
                 truncated=truncated,
                 continued=continued,
             ))
