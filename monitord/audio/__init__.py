@@ -186,18 +186,27 @@ class _FileSource(AudioSource):
         # 16-bit files (most recordings) are read as integers and scaled here: cheaper than libsndfile's conversion.
         as_int16 = self._file.subtype == "PCM_16"
         self._integer_samples = as_int16
+        if as_int16:
+            # Read into, and scaled into, the same two buffers block after block: fresh megabyte arrays every
+            # block went back to the kernel and were faulted in again. They never leave the source: the
+            # conditioner always returns new arrays (DC removal writes its result to one).
+            integers = np.empty((frames_per_block, self.channels), dtype=np.int16)
+            scaled = np.empty((frames_per_block, self.channels), dtype=np.float32)
         try:
             while True:
-                data = self._file.read(frames_per_block, dtype="int16" if as_int16 else "float32", always_2d=True)
-                if len(data) == 0:
-                    return
-                if as_int16:
-                    # Converted, then scaled in place (exact: a power of two): cheaper than int16 * float32.
-                    scaled = data.astype(np.float32)
-                    scaled *= np.float32(1 / 32768)
-                    yield scaled
-                else:
+                if not as_int16:
+                    data = self._file.read(frames_per_block, dtype="float32", always_2d=True)
+                    if len(data) == 0:
+                        return
                     yield data
+                    continue
+                read = self._file.read(frames_per_block, dtype="int16", always_2d=True, out=integers)
+                if len(read) == 0:
+                    return
+                block = scaled[: len(read)]
+                np.copyto(block, read)  # converted, then scaled in place (exact: a power of two)
+                block *= np.float32(1 / 32768)
+                yield block
         except (soundfile.LibsndfileError, RuntimeError) as exc:
             raise AudioInputError(f"{self.name}: read error after {self.samples_read} samples ({_clean(exc)})",
                                   hint="the file may be truncated or corrupt") from exc
