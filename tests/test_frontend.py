@@ -113,6 +113,24 @@ def test_median_of_is_numpys_median_bit_for_bit() -> None:
                 assert median_of(values) == float(np.median(values))
 
 
+def test_ring_mean_is_numpys_mean_over_the_ring_bit_for_bit() -> None:
+    from monitord.frontend import _RING_OFFSETS, _ring_mean
+
+    rng = np.random.default_rng(19)
+    for bands, frames in ((1, 1), (3, 7), (4, 500)):
+        for among_tones in ([], [0], list(range(1, bands))):
+            stacked = (rng.exponential(size=(bands, frames, len(_RING_OFFSETS)))
+                       * 10.0 ** rng.uniform(-9, 3, size=(bands, frames, 1))).astype(np.float32)
+            expected = stacked.mean(axis=-1)
+            if among_tones:
+                side = stacked[among_tones]
+                expected[among_tones] = np.minimum(side[..., :4].sum(axis=-1), side[..., 4:].sum(axis=-1)) / 4
+            rows = np.array(among_tones, dtype=np.intp)
+            ring = _ring_mean([np.ascontiguousarray(stacked[..., j]) for j in range(len(_RING_OFFSETS))], rows)
+            assert ring.dtype == np.float32
+            assert np.array_equal(ring, expected)
+
+
 def test_sliding_max_is_the_maximum_of_every_window() -> None:
     from numpy.lib.stride_tricks import sliding_window_view
 
