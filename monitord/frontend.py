@@ -41,7 +41,7 @@ _STEPS = np.array([-1, 0, 1])[:, None]  # a peak's bin and its neighbours, as ro
 # bins beyond that, so a band at the edge of the analysed range is tracked exactly like one in the middle (what a
 # detector hears must not depend on where another detector's bands lie).
 BAND_MARGIN_BINS = 10
-_STFT_CHUNK_FRAMES = 64  # frames per rfft call (~2 s): 256 KiB in, 256 KiB out
+_STFT_CHUNK_FRAMES = 128  # frames per rfft call (~4 s): 512 KiB in, 512 KiB out
 _MAX_KEPT_SAMPLES = 1 << 20  # the reused sample buffer is dropped after a block longer than this (~65 s at 16 kHz)
 
 
@@ -145,9 +145,10 @@ class Frontend:
             frames = np.multiply(windows[begin:end], self.window, out=self._scratch[: end - begin])
             # scipy's pocketfft keeps float32 in single precision and is several times faster here than numpy.fft.
             spectrum = scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, self.bin_lo : self.bin_hi]
-            chunk = power[begin:end]
-            np.multiply(spectrum.real, spectrum.real, out=chunk)
-            chunk += spectrum.imag * spectrum.imag
+            # |X|² = re² + im², squared over the interleaved (re, im) floats in one pass and summed pairwise: the
+            # same two rounded products and one rounded sum as re*re + im*im, for half the passes over the data.
+            squares = np.square(spectrum.view(np.float32))
+            np.add(squares[:, 0::2], squares[:, 1::2], out=power[begin:end])
         consumed = n_frames * self.hop_length
         self._held = held - consumed
         if len(self._samples) > _MAX_KEPT_SAMPLES:  # one huge block (a whole file at once) is not kept around
@@ -191,13 +192,15 @@ class Frontend:
         floor_rows = [self._floor]
         if chunks:
             whole = series[: chunks * _FLOOR_UPDATE_FRAMES].reshape(chunks, _FLOOR_UPDATE_FRAMES, -1)
-            for estimate in self._percentile(whole, axis=1):
+            estimates = self._percentile(whole, axis=1)
+            log_estimates = np.log(estimates)  # every chunk's at once (element by element: the same values)
+            for estimate, log_estimate in zip(estimates, log_estimates, strict=True):
                 if self._floor_chunks == 0:
                     # The first full chunk replaces the provisional floor: a stream fed in small blocks started
                     # from a floor of a few frames, and the slow rise would carry that guess for many seconds.
                     self._floor = estimate
                 else:
-                    self._floor = self._smoothed(self._floor, estimate)
+                    self._floor = self._smoothed(self._floor, log_estimate)
                 self._floor_chunks += 1
                 floor_rows.append(self._floor)
         self._pending = series[chunks * _FLOOR_UPDATE_FRAMES :]
@@ -220,12 +223,16 @@ class Frontend:
             at += hi - lo
         return floors
 
-    def _smoothed(self, floor: NDArray[np.float32], estimate: NDArray[np.float32]) -> NDArray[np.float32]:
-        """The floor after one more chunk of _FLOOR_UPDATE_FRAMES frames whose estimate is `estimate`."""
+    def _smoothed(self, floor: NDArray[np.float32], log_estimate: NDArray[np.float32]) -> NDArray[np.float32]:
+        """The floor after one more chunk of _FLOOR_UPDATE_FRAMES frames whose estimate's log is `log_estimate`.
+        (This runs once a second per stream on a few dozen columns: numpy's per-call cost is all there is, so
+        the steps are in place.)"""
         log_floor = np.log(floor)
-        step = np.log(estimate) - log_floor
-        log_floor += np.where(step > 0, self._floor_rise, self._floor_fall) * step
-        return np.exp(log_floor).astype(np.float32, copy=False)
+        step = np.subtract(log_estimate, log_floor)
+        step *= np.where(step > 0, self._floor_rise, self._floor_fall)
+        log_floor += step
+        smoothed: NDArray[np.float32] = np.exp(log_floor)  # float32 in, float32 out
+        return smoothed
 
     @staticmethod
     def _percentile(power: NDArray[np.float32], axis: int = 0) -> NDArray[np.float32]:
@@ -274,6 +281,43 @@ def prominence_db(power: NDArray[np.float32], columns: NDArray[np.intp]) -> NDAr
     side = sum(power[:, columns + offset] for offset in (-5, -4, -3, 3, 4, 5)) / 6.0
     prominence: NDArray[np.float64] = 10.0 * np.log10((top.astype(np.float64) + 1e-20) / (side + 1e-20))
     return prominence
+
+
+def stretches(on: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The [start, end) frames of the stretches of consecutive True in `on`: where it differs from the frame
+    before it, with an off frame on either side (the detectors ask this of every run and candidate: a handful of
+    numpy calls on one small buffer, instead of converting Python lists and taking a diff)."""
+    padded = np.zeros(len(on) + 2, dtype=np.bool_)
+    padded[1:-1] = on
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[::2], edges[1::2]
+
+
+def median_of(values: NDArray[np.float32] | NDArray[np.float64]) -> float:
+    """float(np.median(values)) of a 1-D array, the same number, for a fraction of np.median's cost (its generic
+    axis handling costs several times the partition itself, and the detectors take a median per run): the middle
+    value, or the mean of the two middle ones as np.mean takes it (their sum in the array's precision, halved),
+    NaN when any value is NaN (a partition sorts NaN last, where np.median looks for it too)."""
+    n = len(values)
+    if n == 0:
+        return float(np.median(values))  # NaN, with numpy's warning about an empty slice
+    half = n // 2
+    part = np.partition(values, (half - 1, half, n - 1) if n % 2 == 0 else (half, n - 1))
+    if np.isnan(part[-1]):
+        return float("nan")
+    if n % 2:
+        return float(part[half])
+    return float((part[half - 1] + part[half]) / 2)
+
+
+def mean_of_3_columns(values: NDArray[np.float32], lo: int) -> NDArray[np.float32]:
+    """values[:, lo : lo + 3].mean(axis=1), bit for bit (numpy sums three columns left to right, then divides the
+    float32 sum by the count in double precision and rounds back), at a third of its cost: the reduction walks
+    every row for three values, this adds two whole columns. The detectors keep such means of every block."""
+    total = values[:, lo] + values[:, lo + 1]
+    total += values[:, lo + 2]
+    mean: NDArray[np.float32] = np.true_divide(total, np.intp(3), out=total, casting="unsafe")
+    return mean
 
 
 # Partials closer than this many bins (f/k) are not resolved from the tone by the frontend's 64 ms frames.
@@ -532,14 +576,7 @@ def _find_peaks(frontend: Frontend, block: SpectralBlock) -> None:
     pm, p0, pp = flat_power[at]
     floor_m, floor_0, floor_p = flat_floor[at]
     snr = (pm + p0 + pp) / (floor_m + floor_0 + floor_p)
-    ring_bins = flat_power[at[1][..., None] + _RING_OFFSETS]  # (bands, frames, ring)
-    # ring_bins.mean(axis=-1), as ndarray.mean computes it (sum, then divide by the count), without its wrapper.
-    ring = np.add.reduce(ring_bins, axis=-1)
-    np.true_divide(ring, np.intp(len(_RING_OFFSETS)), out=ring, casting="unsafe")
-    if len(among_tones):  # their ring is its quieter side (the offsets are sorted: the lower half first)
-        side = len(_RING_OFFSETS) // 2
-        beside = ring_bins[among_tones]
-        ring[among_tones] = np.minimum(beside[..., :side].sum(axis=-1), beside[..., side:].sum(axis=-1)) / side
+    ring = _ring_mean([flat_power[at[1] + offset] for offset in _RING_OFFSETS.tolist()], among_tones)
     tiny = np.float32(1e-30)
     lm, l0, lp = np.log(pm + tiny), np.log(p0 + tiny), np.log(pp + tiny)
     curvature = lm - 2 * l0 + lp
@@ -551,6 +588,27 @@ def _find_peaks(frontend: Frontend, block: SpectralBlock) -> None:
     snr = snr.astype(np.float32)
     for row, tracker in enumerate(searches):
         frontend.peak_cache[tracker._peak_key] = (block, (shaped[row], frequency[row], snr[row]))
+
+
+def _ring_mean(ring_bins: list[NDArray[np.float32]], among_tones: NDArray[np.intp]) -> NDArray[np.float32]:
+    """Per band and frame, the mean power of the 8 bins of the ring (`ring_bins`: one (bands, frames) array per
+    _RING_OFFSETS offset, lower side first); for the searches among tones, the mean of its quieter side.
+
+    The same numbers, bit for bit, as stacking the ring on a last axis and taking np.mean over it (sides: .sum
+    over each half, divided by 4); tests/test_frontend.py holds the two against each other. numpy sums 8
+    contiguous float32 values pairwise, ((b0 + b1) + (b2 + b3)) + ((b4 + b5) + (b6 + b7)), and fewer than 8 in
+    order: written out on whole (bands, frames) arrays, that is a few additions instead of a reduction that walks
+    a short axis for every frame (a tenth of the peak search's time)."""
+    b = ring_bins
+    ring = (b[0] + b[1]) + (b[2] + b[3])
+    ring += (b[4] + b[5]) + (b[6] + b[7])
+    # Divided by the count as ndarray.mean divides (in double precision, rounded back to float32).
+    np.true_divide(ring, np.intp(len(b)), out=ring, casting="unsafe")
+    if len(among_tones):
+        lower = ((b[0][among_tones] + b[1][among_tones]) + b[2][among_tones]) + b[3][among_tones]
+        upper = ((b[4][among_tones] + b[5][among_tones]) + b[6][among_tones]) + b[7][among_tones]
+        ring[among_tones] = np.minimum(lower, upper) / (len(b) // 2)
+    return ring
 
 
 def _best_bin(search: ToneTracker, power: NDArray[np.float32], floor: NDArray[np.float32]) -> NDArray[np.intp]:
@@ -714,6 +772,11 @@ class RunTracker:
         idx = np.flatnonzero(active)
         runs: list[BandRun] = []
         keep_from = n
+        # Runs hand over views, not copies (thousands of runs an hour, most of them blips a detector turns away at
+        # once): these arrays are this call's own (the carry below is copied), and read-only from here on, so no
+        # run can change another's frames.
+        for values in (on, snr, freq):
+            values.flags.writeable = False
 
         def emit(start: int, end: int, *, truncated: bool) -> None:
             continued = self._mask_before >= 0 and first + start == self._mask_before
@@ -721,9 +784,9 @@ class RunTracker:
                 first_frame=first + start,
                 start_s=self._frame_start_s(first + start),
                 end_s=self._frame_start_s(first + end),
-                on=on[:, start:end].copy(),
-                snr_db=snr[:, start:end].copy(),
-                frequency_hz=freq[:, start:end].copy(),
+                on=on[:, start:end],
+                snr_db=snr[:, start:end],
+                frequency_hz=freq[:, start:end],
                 truncated=truncated,
                 continued=continued,
             ))

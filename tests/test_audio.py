@@ -157,3 +157,21 @@ def test_resampler_rejects_aliases() -> None:
     tone = synth.tone(20000.0, 1.0, rate_hz=48000, amplitude=0.5, attack_s=0.0, decay_s=0.0)
     out = Resampler(48000, INTERNAL_RATE_HZ).process(tone)
     assert float(np.sqrt(np.mean(out[1000:-1000] ** 2))) < 0.5 * 10 ** (-50 / 20)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_16_bit_files_read_as_the_same_samples_as_float_files(tmp_path: Path, channels: int) -> None:
+    """16-bit files take their own path (integers read into reused buffers, scaled in place): block by block, the
+    samples are those of the same values stored as float, and blocks already handed out stay as they were."""
+    rng = np.random.default_rng(17)
+    data = rng.uniform(-0.9, 0.9, size=(16000 * 3 + 777, channels))
+    data[5000:5100] += 0.05  # an offset for the DC removal to follow
+    data = np.round(data * 32768) / 32768  # values a 16-bit file holds exactly
+    for subtype in ("PCM_16", "FLOAT"):
+        soundfile.write(str(tmp_path / f"{subtype}.wav"), data, 16000, subtype=subtype)
+    with open_audio(tmp_path / "PCM_16.wav") as integers, open_audio(tmp_path / "FLOAT.wav") as floats:
+        integer_blocks, float_blocks = list(integers.blocks(0.7)), list(floats.blocks(0.7))
+    assert len(integer_blocks) == len(float_blocks) == 5  # the last one short
+    for a, b in zip(integer_blocks, float_blocks, strict=True):
+        assert a.dtype == np.float32
+        assert np.array_equal(a, b)

@@ -496,3 +496,35 @@ def test_the_pump_is_heard_over_a_louder_tune_that_does_not_keep_its_turns(profi
     found = detect(profile, audio)
     assert [d.alarm for d in found] == [AlarmKind.CRITICAL]
     assert found[0].start_s == pytest.approx(5.0, abs=0.4)
+
+
+def test_stretches_and_within_match_a_frame_by_frame_walk() -> None:
+    """The beep detector's stretch helpers (numpy, no Python loop over frames) against a plain walk over the frames,
+    on random masks of every density, including stretches that touch each end and each other's ends."""
+    from monitord.detectors.non_critical import _bridged_stretches, _within
+    from monitord.frontend import stretches
+
+    def walk(on: list[bool]) -> tuple[list[int], list[int]]:
+        starts, ends = [], []
+        for i, value in enumerate(on):
+            if value and (i == 0 or not on[i - 1]):
+                starts.append(i)
+            if value and (i == len(on) - 1 or not on[i + 1]):
+                ends.append(i + 1)
+        return starts, ends
+
+    rng = np.random.default_rng(5)
+    for length in (0, 1, 2, 3, 10, 97):
+        for density in (0.0, 0.3, 0.7, 1.0):
+            on = rng.random(length) < density
+            starts, ends = stretches(on)
+            assert (starts.tolist(), ends.tolist()) == walk(on.tolist())
+            bridged, b_starts, b_ends = _bridged_stretches(on)
+            expected = [bool(v) or (0 < i < length - 1 and bool(on[i - 1] and on[i + 1])) for i, v in enumerate(on)]
+            assert bridged.tolist() == expected
+            assert (b_starts.tolist(), b_ends.tolist()) == walk(expected)
+            # Any subset of the (disjoint) stretches: inside one of them, frame by frame.
+            chosen = rng.random(len(starts)) < 0.5
+            mask = _within(length, starts[chosen], ends[chosen])
+            inside = [any(a <= i < b for a, b in zip(starts[chosen], ends[chosen], strict=True)) for i in range(length)]
+            assert mask.tolist() == inside

@@ -67,6 +67,70 @@ def test_floor_is_kept_only_where_a_tracker_reads_it_and_is_the_same_there() -> 
         tracked.need_floor(0, 5)
 
 
+def test_power_is_the_squared_magnitude_of_each_windowed_frame() -> None:
+    """The frontend's power, bit for bit, as re*re + im*im of each Hann-windowed frame's float32 rfft (one frame
+    per transform), over every analysed column."""
+    import scipy.fft
+
+    audio = _audio()[: 20 * RATE_HZ]
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+    power, _ = _stream(frontend, audio, 16 * RATE_HZ)
+    padded = np.concatenate([audio, np.zeros(512, np.float32)])
+    window = np.hanning(1024).astype(np.float32)
+    for frame in (0, 1, 200, power.shape[0] - 1):
+        spectrum = scipy.fft.rfft(padded[frame * 512 : frame * 512 + 1024] * window)[frontend.bin_lo : frontend.bin_hi]
+        expected = spectrum.real * spectrum.real
+        expected += spectrum.imag * spectrum.imag
+        assert np.array_equal(power[frame], expected)
+
+
+def test_mean_of_3_columns_is_numpys_mean_bit_for_bit() -> None:
+    from monitord.frontend import mean_of_3_columns
+
+    rng = np.random.default_rng(11)
+    for frames in (1, 2, 7, 500):
+        # Powers over many decades (as spectra are), and the NaN of a column without a floor.
+        values = (rng.exponential(size=(frames, 40)) * 10.0 ** rng.uniform(-9, 3, size=(frames, 1))).astype(np.float32)
+        values[:, 30] = np.nan
+        for lo in (0, 5, 28, 37):
+            assert np.array_equal(mean_of_3_columns(values, lo), values[:, lo : lo + 3].mean(axis=1), equal_nan=True)
+            assert mean_of_3_columns(values, lo).dtype == np.float32
+
+
+def test_median_of_is_numpys_median_bit_for_bit() -> None:
+    from monitord.frontend import median_of
+
+    rng = np.random.default_rng(13)
+    for dtype in (np.float32, np.float64):
+        for length in (*range(1, 10), 50, 51, 400):
+            for _ in range(20):
+                values = (rng.standard_normal(length) * 10.0 ** rng.uniform(-3, 3)).astype(dtype)
+                values[rng.random(length) < 0.2] = rng.choice(values)  # ties
+                expected = float(np.median(values))
+                assert median_of(values) == expected
+                assert np.isnan(median_of(np.append(values, dtype(np.nan))))
+                values[rng.random(length) < 0.1] = np.inf
+                assert median_of(values) == float(np.median(values))
+
+
+def test_ring_mean_is_numpys_mean_over_the_ring_bit_for_bit() -> None:
+    from monitord.frontend import _RING_OFFSETS, _ring_mean
+
+    rng = np.random.default_rng(19)
+    for bands, frames in ((1, 1), (3, 7), (4, 500)):
+        for among_tones in ([], [0], list(range(1, bands))):
+            stacked = (rng.exponential(size=(bands, frames, len(_RING_OFFSETS)))
+                       * 10.0 ** rng.uniform(-9, 3, size=(bands, frames, 1))).astype(np.float32)
+            expected = stacked.mean(axis=-1)
+            if among_tones:
+                side = stacked[among_tones]
+                expected[among_tones] = np.minimum(side[..., :4].sum(axis=-1), side[..., 4:].sum(axis=-1)) / 4
+            rows = np.array(among_tones, dtype=np.intp)
+            ring = _ring_mean([np.ascontiguousarray(stacked[..., j]) for j in range(len(_RING_OFFSETS))], rows)
+            assert ring.dtype == np.float32
+            assert np.array_equal(ring, expected)
+
+
 def test_sliding_max_is_the_maximum_of_every_window() -> None:
     from numpy.lib.stride_tricks import sliding_window_view
 

@@ -70,14 +70,16 @@ class _Conditioner:
         self._dc = 0.0
         self._dc_ready = False
 
-    def process(self, frames: NDArray[np.float32]) -> NDArray[np.float32]:
+    def process(self, frames: NDArray[np.float32], *, from_integers: bool = False) -> NDArray[np.float32]:
+        """`from_integers`: the samples were integers scaled to float (always finite: no NaN/inf test)."""
         if frames.ndim == 2:
             mono = frames[:, 0] if frames.shape[1] == 1 else frames.mean(axis=1, dtype=np.float32)
         else:
             mono = frames.astype(np.float32, copy=False)
         self.samples_in += len(mono)
-        finite = np.isfinite(mono)  # (a float64 sum as a quick test first costs four times as much)
-        if not finite.all():
+        # (a float64 sum as a quick test first costs four times as much as isfinite)
+        finite = None if from_integers else np.isfinite(mono)
+        if finite is not None and not finite.all():
             self.non_finite_samples += int(len(mono) - np.count_nonzero(finite))
             mono = np.where(finite, mono, np.float32(0.0)).astype(np.float32)
         if len(mono) and max(float(mono.max()), -float(mono.min())) >= _CLIP_LEVEL:
@@ -106,6 +108,7 @@ class AudioSource:
 
     def __init__(self) -> None:
         self._conditioner: _Conditioner | None = None
+        self._integer_samples = False  # _raw_blocks yields integer samples scaled to float (set by the source)
 
     def __enter__(self) -> AudioSource:
         return self
@@ -139,7 +142,7 @@ class AudioSource:
         self._conditioner = _Conditioner(self.source_rate_hz)
         frames_per_block = max(1, round(block_s * self.source_rate_hz))
         for raw in self._raw_blocks(frames_per_block):
-            out = self._conditioner.process(raw)
+            out = self._conditioner.process(raw, from_integers=self._integer_samples)
             if len(out):
                 yield out
         if self.non_finite_samples:
@@ -182,12 +185,28 @@ class _FileSource(AudioSource):
 
         # 16-bit files (most recordings) are read as integers and scaled here: cheaper than libsndfile's conversion.
         as_int16 = self._file.subtype == "PCM_16"
+        self._integer_samples = as_int16
+        if as_int16:
+            # Read into, and scaled into, the same two buffers block after block: fresh megabyte arrays every
+            # block went back to the kernel and were faulted in again. They never leave the source: the
+            # conditioner always returns new arrays (DC removal writes its result to one).
+            integers = np.empty((frames_per_block, self.channels), dtype=np.int16)
+            scaled = np.empty((frames_per_block, self.channels), dtype=np.float32)
         try:
             while True:
-                data = self._file.read(frames_per_block, dtype="int16" if as_int16 else "float32", always_2d=True)
-                if len(data) == 0:
+                if not as_int16:
+                    data = self._file.read(frames_per_block, dtype="float32", always_2d=True)
+                    if len(data) == 0:
+                        return
+                    yield data
+                    continue
+                read = self._file.read(frames_per_block, dtype="int16", always_2d=True, out=integers)
+                if len(read) == 0:
                     return
-                yield (data * np.float32(1 / 32768)).astype(np.float32, copy=False) if as_int16 else data
+                block = scaled[: len(read)]
+                np.copyto(block, read)  # converted, then scaled in place (exact: a power of two)
+                block *= np.float32(1 / 32768)
+                yield block
         except (soundfile.LibsndfileError, RuntimeError) as exc:
             raise AudioInputError(f"{self.name}: read error after {self.samples_read} samples ({_clean(exc)})",
                                   hint="the file may be truncated or corrupt") from exc

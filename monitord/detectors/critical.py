@@ -95,7 +95,10 @@ from monitord.frontend import (
     ToneSegment,
     ToneTracker,
     lower_note_partials_hz,
+    mean_of_3_columns,
+    median_of,
     prominence_db,
+    stretches,
 )
 from monitord.profiles import Profile, TwoToneSignature
 
@@ -407,8 +410,8 @@ class NoteLevels:
         power, floor = block.power, block.floor
         rows = []
         for c in self.columns:
-            rows += [power[:, c - 1 : c + 2].mean(axis=1), floor[:, c - 1 : c + 2].mean(axis=1),
-                     np.minimum(power[:, c - 5 : c - 2].mean(axis=1), power[:, c + 3 : c + 6].mean(axis=1))]
+            rows += [mean_of_3_columns(power, c - 1), mean_of_3_columns(floor, c - 1),
+                     np.minimum(mean_of_3_columns(power, c - 5), mean_of_3_columns(power, c + 3))]
         self._blocks.append((block.first_frame, np.stack(rows)))
         while self._blocks and self._blocks[0][0] + self._blocks[0][1].shape[1] \
                 <= block.first_frame - self._keep_frames:
@@ -1485,8 +1488,8 @@ def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_h
         quiet = 1 - loud
         if quiet_only is not None and quiet != quiet_only:
             continue
-        edges = np.flatnonzero(np.diff(np.concatenate(([False], on[loud], [False])).astype(np.int8)))
-        turns = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True) if b - a >= 2]
+        starts, ends = stretches(on[loud])
+        turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
         if len(turns) < FAINT_MIN_TURNS:
             continue
         on_note = (np.abs(frequency_hz[quiet] - notes_hz[quiet]) <= tolerance_hz[quiet]) \
@@ -1531,11 +1534,11 @@ def split_two_tones(on_low: NDArray[np.bool_], on_high: NDArray[np.bool_], snr_l
         # A tone heard only faintly stands out less than the other even in its own frames, so a frame where one
         # tone only is heard is that tone's; the relative rule decides the frames where both are.
         both = on_low & on_high
-        bias = float(np.median(difference[both])) if both.any() else 0.0
+        bias = median_of(difference[both]) if both.any() else 0.0
         low_side = (on_low & ~on_high) | (both & (difference > bias))
         high_side = (on_high & ~on_low) | (both & (difference <= bias))
     else:
-        bias = float(np.median(difference[either]))
+        bias = median_of(difference[either])
         low_side = either & (difference > bias)
         high_side = either & (difference <= bias)
     if not low_side.any() or not high_side.any():

@@ -98,7 +98,10 @@ from monitord.frontend import (
     ToneSegment,
     ToneTracker,
     lower_note_partials_hz,
+    mean_of_3_columns,
+    median_of,
     prominence_db,
+    stretches,
 )
 from monitord.profiles import BeepSignature, Profile
 
@@ -298,15 +301,17 @@ def _bridged_stretches(on: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArra
     does), and the [start, end) frames of its stretches."""
     bridged = on.copy()
     bridged[1:-1] |= on[:-2] & on[2:]
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], bridged, [False]]).astype(np.int8)))
-    return bridged, edges[::2], edges[1::2]
+    starts, ends = stretches(bridged)
+    return bridged, starts, ends
 
 
 def _within(frames: int, starts: NDArray[np.intp], ends: NDArray[np.intp]) -> NDArray[np.bool_]:
     """Frames inside any of the stretches [start, end) (disjoint), as a mask."""
     steps = np.zeros(frames + 1, dtype=np.int32)
-    np.add.at(steps, starts, 1)
-    np.add.at(steps, ends, -1)
+    # Disjoint stretches: no two share a start, nor an end, so plain indexing adds each step once (as np.add.at
+    # would, at several times its cost); an end that is the next stretch's start nets 0 either way.
+    steps[starts] = 1
+    steps[ends] -= 1
     return np.cumsum(steps[:-1]) > 0
 
 
@@ -380,8 +385,8 @@ class PitchLevels:
         self._power[at : at + frames] = block.power[:, c - reach : c + reach + 1]
         values = np.empty((frames + 1, 2))
         values[0] = self._sums[at]
-        values[1:, 0] = block.power[:, c - 1 : c + 2].mean(axis=1)
-        values[1:, 1] = block.floor[:, c - 1 : c + 2].mean(axis=1)
+        values[1:, 0] = mean_of_3_columns(block.power, c - 1)
+        values[1:, 1] = mean_of_3_columns(block.floor, c - 1)
         np.cumsum(values, axis=0, out=self._sums[at : at + frames + 1])
         self._count += frames
         # The windows whose frames are all in now.
@@ -684,15 +689,15 @@ class NonCriticalDetector(Detector):
         snr = run.snr_db[0]
         # Stretches of consecutive `on` frames, counted with cumulative sums: a busy band's run holds hundreds of
         # them, and a Python loop over all of them per candidate cost a third of analyze's time.
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], on, [False]]).astype(np.int8)))
-        starts, ends = edges[::2], edges[1::2]
+        starts, ends = stretches(on)
         # Most soundings hold no short, faint stretch at all: then nothing is a chance peak (a cheap exit: this runs
         # for every candidate).
         short = (ends - starts) < _MIN_TONE_FRAMES
         if not short.any():
             return chance
         faint_anywhere = on & (snr <= sig.min_snr_db + _SHORT_EXTRA_DB)
-        if not _within(len(on), starts[short], ends[short])[faint_anywhere].any():
+        in_short = _within(len(on), starts[short], ends[short])
+        if not (in_short & faint_anywhere).any():
             return chance
         at_pitch = np.concatenate([[0], np.cumsum(on & ~off_pitch)])
         # The tone held at the pitch: stretches with >= 3 frames there; its level is the loudest median level of
@@ -701,12 +706,13 @@ class NonCriticalDetector(Detector):
         if not held.any():
             return chance
         held_frames = _within(len(on), starts[held], ends[held]) & ~off_pitch
-        off_pitch = np.abs(run.frequency_hz[0] - float(np.median(run.frequency_hz[0][held_frames]))) > tolerance_hz
-        level_db = max(float(np.median(snr[a:b][held_frames[a:b]]))
+        off_pitch = np.abs(run.frequency_hz[0] - median_of(run.frequency_hz[0][held_frames])) > tolerance_hz
+        level_db = max(median_of(snr[a:b][held_frames[a:b]])
                        for a, b in zip(starts[held].tolist(), ends[held].tolist(), strict=True))
         # Faint: no louder than noise's chance peaks get, and under the tone held at the pitch in this run.
-        faint = (snr <= sig.min_snr_db + _SHORT_EXTRA_DB) & (snr <= level_db - _CHANCE_PEAK_BELOW_DB)
-        found: NDArray[np.bool_] = _within(len(on), starts[short], ends[short]) & off_pitch & faint
+        # (faint_anywhere is `on` frames only: so are those in_short)
+        faint = faint_anywhere & (snr <= level_db - _CHANCE_PEAK_BELOW_DB)
+        found: NDArray[np.bool_] = in_short & off_pitch & faint
         return found
 
     def _from_run(self, run: BandRun) -> list[_Candidate]:
