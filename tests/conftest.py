@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from monitord.profiles import Profile, load_profile
 from tests import synth
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,6 +43,13 @@ class CliResult:
 
     def json_lines(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+
+def golden_with_beep(**learned: Any) -> Profile:
+    """The golden profile with its beep signature as `enroll` learned another pump's (a benchmark pump's, say)."""
+    profile = load_profile(DATA / "golden-profile.toml")
+    assert profile.non_critical is not None
+    return profile.model_copy(update={"non_critical": profile.non_critical.model_copy(update=learned)})
 
 
 def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> CliResult:

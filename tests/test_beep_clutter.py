@@ -19,8 +19,8 @@ import soundfile as sf
 
 from monitord.detectors import Detection
 from monitord.pipeline import Pipeline
-from monitord.profiles import Profile, load_profile
-from tests.conftest import DATA
+from monitord.profiles import Profile
+from tests.conftest import DATA, golden_with_beep
 
 RECORDING = DATA / "beep-sequence-in-gravel-noise.flac"
 BEEP_HZ = 4404.4
@@ -30,12 +30,10 @@ SOUNDINGS_S = (9.78, 22.40)  # each 1.59 s long
 @pytest.fixture(scope="module")
 def pump5() -> Profile:
     """The benchmark's pump5 as `monitord enroll` learned it from its clinic recording (bench/detection.py --full)."""
-    profile = load_profile(DATA / "golden-profile.toml")
-    assert profile.non_critical is not None
-    return profile.model_copy(update={"non_critical": profile.non_critical.model_copy(update={
+    return golden_with_beep(**{
         "frequency_hz": BEEP_HZ, "mean_tolerance_pct": 0.7, "span_min_s": 0.448, "span_max_s": 2.403,
         "gap_max_s": 0.52, "fill_min_pct": 28.2, "count_max": 5, "quiet_after_s": 2.5, "heard_min_s": 0.16,
-        "pitch_scatter_max_hz": 5.47, "beeps_at_enrollment": 3, "pitch_spread_hz": 2.09, "beep_interval_s": 0.648})})
+        "pitch_scatter_max_hz": 5.47, "beeps_at_enrollment": 3, "pitch_spread_hz": 2.09, "beep_interval_s": 0.648})
 
 
 def analyze(profile: Profile, audio: np.ndarray, rate_hz: int) -> tuple[list[Detection], dict[str, int]]:

@@ -13,9 +13,9 @@ import pytest
 from monitord.detectors import Detection
 from monitord.detectors.non_critical import INTEGRATED_MAX_DB
 from monitord.pipeline import Pipeline
-from monitord.profiles import Profile, load_profile
+from monitord.profiles import Profile
 from tests import synth
-from tests.conftest import DATA
+from tests.conftest import golden_with_beep
 
 RATE_HZ = 16000
 # Benchmark quick seed 41's second pump, as enroll learned it: a single 0.3 s beep at 977 Hz (heard for half of it at
@@ -27,11 +27,9 @@ AT_S = 5.0
 
 @pytest.fixture(scope="module")
 def pump() -> Profile:
-    profile = load_profile(DATA / "golden-profile.toml")
-    assert profile.non_critical is not None
-    return profile.model_copy(update={"non_critical": profile.non_critical.model_copy(update={
+    return golden_with_beep(**{
         "frequency_hz": BEEP_HZ, "mean_tolerance_pct": 0.7, "span_min_s": 0.144, "span_max_s": 0.718,
-        "gap_max_s": 0.25, "fill_min_pct": 45.0, "heard_min_s": 0.144, "beeps_at_enrollment": 1, "count_max": 3})})
+        "gap_max_s": 0.25, "fill_min_pct": 45.0, "heard_min_s": 0.144, "beeps_at_enrollment": 1, "count_max": 3})
 
 
 def in_a_room(sound: synth.Audio) -> synth.Audio:

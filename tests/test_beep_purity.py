@@ -17,9 +17,9 @@ import soundfile as sf
 from monitord.detectors import Detection
 from monitord.detectors.non_critical import PURE_SNR_DB
 from monitord.pipeline import Pipeline
-from monitord.profiles import Profile, load_profile
+from monitord.profiles import Profile
 from tests import synth
-from tests.conftest import DATA
+from tests.conftest import DATA, golden_with_beep
 
 RECORDING = DATA / "microwave-beep-over-music.flac"
 BEEP_HZ = 4148.0
@@ -29,12 +29,10 @@ RATE_HZ = 16000
 @pytest.fixture(scope="module")
 def pump7() -> Profile:
     """The benchmark's pump7 as `monitord enroll` learned it from its clinic recording (bench/detection.py --full)."""
-    profile = load_profile(DATA / "golden-profile.toml")
-    assert profile.non_critical is not None
-    return profile.model_copy(update={"non_critical": profile.non_critical.model_copy(update={
+    return golden_with_beep(**{
         "frequency_hz": BEEP_HZ, "mean_tolerance_pct": 0.7, "span_min_s": 0.144, "span_max_s": 0.718,
         "gap_max_s": 0.25, "fill_min_pct": 45.0, "count_max": 3, "quiet_after_s": 2.5, "heard_min_s": 0.144,
-        "pitch_scatter_max_hz": 5.47, "beeps_at_enrollment": 1, "pitch_spread_hz": 2.34})})
+        "pitch_scatter_max_hz": 5.47, "beeps_at_enrollment": 1, "pitch_spread_hz": 2.34})
 
 
 def analyze(profile: Profile, audio: np.ndarray, rate_hz: int = RATE_HZ) -> tuple[list[Detection], dict[str, int]]:
