@@ -48,9 +48,25 @@ class Detector(ABC):
 
     alarm: ClassVar[AlarmKind]
     name: ClassVar[str]
+    verified: bool  # the signature learned from this patient's pump (else confidence is capped: confidence_from)
 
     def __init__(self) -> None:
         self.counters: Counter[str] = Counter()
+
+    def detected(self, start_s: float, end_s: float, snr_db: float, frequencies_hz: tuple[float, ...], *,
+                 min_snr_db: float, completeness: float) -> Detection:
+        """Count one sounding heard and report it, rounded as every output shows it (ms, 0.1 dB, 0.1 Hz)."""
+        self.counters["detected"] += 1
+        return Detection(
+            alarm=self.alarm,
+            start_s=round(start_s, 3),
+            end_s=round(end_s, 3),
+            confidence=confidence_from(snr_db, min_snr_db=min_snr_db, completeness=completeness,
+                                       verified=self.verified),
+            snr_db=round(snr_db, 1),
+            frequencies_hz=tuple(round(hz, 1) for hz in frequencies_hz),
+            detector=self.name,
+        )
 
     @classmethod
     @abstractmethod

@@ -83,7 +83,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
-from monitord.detectors.base import Detection, Detector, confidence_from
+from monitord.detectors.base import Detection, Detector
 from monitord.frontend import (
     LOWER_NOTE_MIN_SPACING_BINS,
     Band,
@@ -1139,17 +1139,7 @@ class CriticalDetector(Detector):
             return None
         self._quiet_until_s = end_s + merge_s
         completeness = min(1.0, changes / max(1, sig.changes_min))
-        self.counters["detected"] += 1
-        return Detection(
-            alarm=self.alarm,
-            start_s=round(start_s, 3),
-            end_s=round(end_s, 3),
-            confidence=confidence_from(snr_db, min_snr_db=sig.min_snr_db, completeness=completeness,
-                                       verified=self.verified),
-            snr_db=round(snr_db, 1),
-            frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
-            detector=self.name,
-        )
+        return self.detected(start_s, end_s, snr_db, frequencies, min_snr_db=sig.min_snr_db, completeness=completeness)
 
     # --- no learned tones (the default guess): segments of the strongest steady peak ----------------------
 

@@ -87,7 +87,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
-from monitord.detectors.base import Detection, Detector, confidence_from
+from monitord.detectors.base import Detection, Detector
 from monitord.frontend import (
     Band,
     BandRun,
@@ -1076,18 +1076,9 @@ class NonCriticalDetector(Detector):
             else:
                 self._integrated_until_s = end_s + _REPEAT_MERGE_S
                 self._quiet_until_s = max(self._quiet_until_s, end_s + _REPEAT_MERGE_S)
-                self.counters["detected"] += 1
                 self.counters["detected_integrated"] += 1
-                return Detection(
-                    alarm=self.alarm,
-                    start_s=round(start_s, 3),
-                    end_s=round(end_s, 3),
-                    confidence=confidence_from(top, min_snr_db=sig.min_snr_db, completeness=_INTEGRATED_CONFIDENCE,
-                                               verified=self.verified),
-                    snr_db=round(top, 1),
-                    frequencies_hz=(round(measured, 1),),
-                    detector=self.name,
-                )
+                return self.detected(start_s, end_s, top, (measured,), min_snr_db=sig.min_snr_db,
+                                     completeness=_INTEGRATED_CONFIDENCE)
         self.counters[reason] += 1
         return None
 
@@ -1157,14 +1148,5 @@ class NonCriticalDetector(Detector):
             self.counters["merged_repeat"] += 1  # not extended: a chain of clutter must not mute the next sounding
             return None
         self._quiet_until_s = candidate.end_s + _REPEAT_MERGE_S
-        self.counters["detected"] += 1
-        return Detection(
-            alarm=self.alarm,
-            start_s=round(candidate.start_s, 3),
-            end_s=round(candidate.end_s, 3),
-            confidence=confidence_from(candidate.snr_db, min_snr_db=sig.min_snr_db, completeness=1.0,
-                                       verified=self.verified),
-            snr_db=round(candidate.snr_db, 1),
-            frequencies_hz=(round(candidate.frequency_hz, 1),),
-            detector=self.name,
-        )
+        return self.detected(candidate.start_s, candidate.end_s, candidate.snr_db, (candidate.frequency_hz,),
+                             min_snr_db=sig.min_snr_db, completeness=1.0)
