@@ -1395,40 +1395,38 @@ def in_step_depths(levels_db: NDArray[np.float64], low_first: bool) -> tuple[NDA
 def lower_note_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: int, columns: int,
                       own_column: int) -> list[NDArray[np.intp]]:
     """Per divisor k, the columns (of a kept slice starting at spectral bin `first_bin`, `columns` wide) of a tone's
-    neighbouring partials f·j/k, j = k ± 1, k ± 2, within f/2 .. 3f/2 (see LOWER_NOTE_MIN_DB): those the slice holds
-    with the bins beside them (± 5), outside the other tone's band (± 2 bins); series with two such columns or more."""
-    series = []
-    for partials_hz in lower_note_partials_hz(tone_hz, bin_hz=bin_hz):
-        found = set()
-        for hz in partials_hz:
-            if other.low_hz - 2 * bin_hz <= hz <= other.high_hz + 2 * bin_hz:
-                continue  # the other tone (or its echo) may sit there: the ratio of the pump's tones may be j/k
-            column = round(hz / bin_hz) - first_bin
-            if 5 <= column < columns - 5 and column != own_column:
-                found.add(column)
-        if len(found) >= 2:
-            series.append(np.array(sorted(found), dtype=np.intp))
-    return series
+    neighbouring partials f·j/k, j = k ± 1, k ± 2, within f/2 .. 3f/2 (see LOWER_NOTE_MIN_DB): see _kept_series."""
+    return _kept_series(lower_note_partials_hz(tone_hz, bin_hz=bin_hz), other, bin_hz=bin_hz, first_bin=first_bin,
+                        columns=columns, own_column=own_column)
 
 
 def note_below_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: int,
                       columns: int) -> list[NDArray[np.intp]]:
     """Per divisor k = 2 .. NOTE_BELOW_MAX_DIVISOR (a note f/k of which the tone f would be the k-th partial), the
     columns (of a kept slice starting at spectral bin `first_bin`, `columns` wide) of that note's partials below the
-    tone, f·j/k for j < k: those the slice holds with the bins beside them (± 5), outside the other tone's band (± 2
-    bins); series with two such columns or more. Stops where f/k comes within LOWER_NOTE_MIN_SPACING_BINS of the
-    tone."""
-    series = []
+    tone, f·j/k for j < k: see _kept_series. Stops where f/k comes within LOWER_NOTE_MIN_SPACING_BINS of the tone
+    (so none of them is the tone's own column)."""
+    partials_hz = []
     for k in range(2, NOTE_BELOW_MAX_DIVISOR + 1):
         if tone_hz / k < LOWER_NOTE_MIN_SPACING_BINS * bin_hz:
             break
+        partials_hz.append([tone_hz * j / k for j in range(1, k)])
+    return _kept_series(partials_hz, other, bin_hz=bin_hz, first_bin=first_bin, columns=columns, own_column=None)
+
+
+def _kept_series(partials_hz: list[list[float]], other: Band, *, bin_hz: float, first_bin: int, columns: int,
+                 own_column: int | None) -> list[NDArray[np.intp]]:
+    """Per series of partials (Hz), the columns of a kept slice (starting at spectral bin `first_bin`, `columns`
+    wide) that hold them with the bins beside them (± 5), outside the other tone's band (± 2 bins) and not the tone's
+    own column; the series with two such columns or more."""
+    series = []
+    for series_hz in partials_hz:
         found = set()
-        for j in range(1, k):
-            hz = tone_hz * j / k
+        for hz in series_hz:
             if other.low_hz - 2 * bin_hz <= hz <= other.high_hz + 2 * bin_hz:
                 continue  # the other tone (or its echo) may sit there: the ratio of the pump's tones may be j/k
             column = round(hz / bin_hz) - first_bin
-            if 5 <= column < columns - 5:
+            if 5 <= column < columns - 5 and column != own_column:
                 found.add(column)
         if len(found) >= 2:
             series.append(np.array(sorted(found), dtype=np.intp))
