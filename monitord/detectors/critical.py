@@ -1063,10 +1063,9 @@ class CriticalDetector(Detector):
         longest = [0, 0]
         for label, start, end in chain:
             pitched = run.on[label - 1][start:end] & np.isfinite(run.frequency_hz[label - 1][start:end])
-            heard = np.concatenate(([False], pitched, [False])).astype(np.int8)
-            edges = np.flatnonzero(np.diff(heard))
-            if len(edges):
-                longest[label - 1] = max(longest[label - 1], int((edges[1::2] - edges[0::2]).max()))
+            starts, ends = stretches(pitched)
+            if len(starts):
+                longest[label - 1] = max(longest[label - 1], int((ends - starts).max()))
         return min(longest) * frame_s
 
     def lower_note_margin_db(self, run: BandRun, chain: list[tuple[int, int, int]]) -> float:
