@@ -12,10 +12,10 @@ import pytest
 
 from monitord.alarms import AlarmKind
 from monitord.detectors.non_critical import MAX_SCATTER_BINS
-from monitord.enroll import NoClearAlarmError, enroll
+from monitord.enroll import NoClearAlarmError, _Burst, _typical_tone_frames, enroll
 from monitord.errors import ExitCode
 from monitord.pipeline import Pipeline
-from monitord.profiles import BeepSignature, Profile
+from monitord.profiles import BeepSignature, Profile, TwoToneSignature
 from tests import synth
 from tests.conftest import DATA, PUMP_BEEP_HZ, PUMP_BEEP_S, PUMP_HIGH_HZ, PUMP_LOW_HZ, PUMP_TONE_S
 
@@ -297,6 +297,45 @@ def test_a_voice_at_a_third_of_the_high_tone_does_not_replace_it() -> None:
                        AlarmKind.CRITICAL).signature.frequencies_hz
     assert low == pytest.approx(3014.2, rel=0.005)
     assert high == pytest.approx(4222.3, rel=0.005)
+
+
+def test_a_sounding_that_rings_through_itself_does_not_halve_the_learned_tone() -> None:
+    """A clinic recording (benchmark quick seed 127, pump2: 871/1148 Hz, turns of 0.249 s; 44.1 kHz, kept here at
+    16 kHz, 2.0–32.5 s) whose first sounding's two tones ring through each other in the room, so its two bursts
+    chatter in turns of 2–4 frames, while the other two soundings' four bursts take clean turns of 6–10 frames. The
+    chattering bursts hold the most turns; pooled, they halved the learned tone (0.096 s here, 0.128 s on the whole
+    recording), and the detector then refused the pump's every burst at home (5 of 48 heard)."""
+    signature = enroll(DATA / "clinic-critical-reverberant-sounding.flac", AlarmKind.CRITICAL).signature
+    assert isinstance(signature, TwoToneSignature)
+    assert signature.tone_typical_s == pytest.approx(0.249, rel=0.1)
+
+
+def _burst(turns: list[int]) -> _Burst:
+    tones, at = [], 0
+    for i, length in enumerate(turns):
+        tones.append((1 + i % 2, at, at + length))
+        at += length
+    return _Burst(0, at, np.zeros(at, dtype=np.int8), tones, 30.0)
+
+
+@pytest.mark.parametrize(("bursts", "true_frames"), [
+    # Benchmark quick seed 31, pump0 (0.139 s = 4.3 frames): noise hid tones, merging three turns into one in most
+    # bursts; one burst is clean.
+    ([[5, 5, 12, 5, 21, 5, 4], [12, 6, 3, 5, 21], [3, 6, 46], [4, 5, 4, 5, 12, 5, 12, 6, 4],
+      [5, 4, 4, 5, 4, 4, 5, 4, 4, 4, 5, 5, 4, 4]], 4.3),
+    # Quick seed 89, pump1 (0.413 s = 12.9 frames): short runs of a voice's clutter before the pump's bursts.
+    ([[6, 7, 3], [4, 9, 4], [2, 2], [6, 7, 3], [4, 8, 4], [14, 12, 2, 2], [2, 11, 15, 6], [14, 12, 3], [12, 14],
+      [2, 14, 15, 12, 14, 11, 6], [14, 15, 11, 16, 10, 5]], 12.9),
+    # Quick seed 127, pump2 (0.249 s = 7.8 frames): the chattering sounding of the test above, and the clean ones.
+    ([[9, 2, 4, 4, 3, 2, 4, 4, 3, 3, 2, 4, 2, 4, 2, 3, 3, 9], [9, 2, 2, 4, 5, 3, 2, 3, 5, 3, 3, 5, 3, 3, 2, 4, 3, 7],
+      [10, 6, 7, 6, 8, 8, 7, 9, 7, 11], [9, 9, 7, 6, 7, 6, 8, 6, 7, 11], [6, 10, 9, 6, 5, 10, 9, 6, 7],
+      [6, 9, 6, 10, 6, 10, 22]], 7.8),
+])
+def test_the_typical_tone_is_what_most_of_the_sounding_time_says(bursts: list[list[int]], true_frames: float) -> None:
+    """Turns (in 32 ms frames) the enrollment split real benchmark clinic recordings into: merged turns, clutter
+    and a chattering sounding each pull a pooled median away; the learned tone stays within 10 % of the pump's."""
+    turns = [length for burst in bursts for length in burst]
+    assert _typical_tone_frames([_burst(b) for b in bursts], turns) == pytest.approx(true_frames, rel=0.1)
 
 
 # A pump whose non-critical alarm is three short beeps (quick benchmark seed 5's pump 2: 86 ms beeps, about 0.4 s
