@@ -20,6 +20,14 @@ import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
+try:
+    # The pocketfft behind scipy.fft.rfft, called directly: it writes into a buffer reused from call to call (a fresh
+    # half-megabyte result per call was faulted in from the kernel again and again) and skips scipy's dispatch.
+    # rfft_rows falls back to the public call if a scipy release moves it (tests/test_frontend.py holds them equal).
+    from scipy.fft._pocketfft import pypocketfft as _pocketfft
+except ImportError:  # pragma: no cover - depends on the scipy release
+    _pocketfft = None
+
 FRAME_LENGTH = 1024
 HOP_LENGTH = 512
 
@@ -43,6 +51,16 @@ _STEPS = np.array([-1, 0, 1])[:, None]  # a peak's bin and its neighbours, as ro
 BAND_MARGIN_BINS = 10
 _STFT_CHUNK_FRAMES = 128  # frames per rfft call (~4 s): 512 KiB in, 512 KiB out
 _MAX_KEPT_SAMPLES = 1 << 20  # the reused sample buffer is dropped after a block longer than this (~65 s at 16 kHz)
+
+
+def rfft_rows(frames: NDArray[np.float32], out: NDArray[np.complex64]) -> NDArray[np.complex64]:
+    """scipy.fft.rfft(frames, axis=1) of float32 frames, written into `out` (frames × (length // 2 + 1),
+    complex64): the same numbers, bit for bit."""
+    if _pocketfft is None:  # pragma: no cover - depends on the scipy release
+        out[...] = scipy.fft.rfft(frames, axis=1)
+        return out
+    spectrum: NDArray[np.complex64] = _pocketfft.r2c(frames, (1,), True, 0, out, 1)  # forward, unscaled, 1 thread
+    return spectrum
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +98,9 @@ class Frontend:
         self._windows = self._frames_of(self._samples)
         self._held = 0  # samples held at the front of _samples
         self._scratch = np.empty((_STFT_CHUNK_FRAMES, frame_length), dtype=np.float32)
+        # ... and so are the spectra and their squares (per chunk of frames: one call's worth)
+        self._spectra = np.empty((_STFT_CHUNK_FRAMES, n_bins), dtype=np.complex64)
+        self._squares = np.empty((_STFT_CHUNK_FRAMES, 2 * (self.bin_hi - self.bin_lo)), dtype=np.float32)
         self._frames_done = 0
         # Columns whose noise floor somebody reads (see `need_floor`); None: every column (nobody said).
         self._floor_columns: NDArray[np.intp] | None = None
@@ -144,10 +165,10 @@ class Frontend:
             end = min(n_frames, begin + _STFT_CHUNK_FRAMES)
             frames = np.multiply(windows[begin:end], self.window, out=self._scratch[: end - begin])
             # scipy's pocketfft keeps float32 in single precision and is several times faster here than numpy.fft.
-            spectrum = scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, self.bin_lo : self.bin_hi]
+            spectrum = rfft_rows(frames, self._spectra[: end - begin])[:, self.bin_lo : self.bin_hi]
             # |X|² = re² + im², squared over the interleaved (re, im) floats in one pass and summed pairwise: the
             # same two rounded products and one rounded sum as re*re + im*im, for half the passes over the data.
-            squares = np.square(spectrum.view(np.float32))
+            squares = np.square(spectrum.view(np.float32), out=self._squares[: end - begin])
             np.add(squares[:, 0::2], squares[:, 1::2], out=power[begin:end])
         consumed = n_frames * self.hop_length
         self._held = held - consumed
@@ -216,11 +237,15 @@ class Frontend:
             floors = np.empty_like(power)
             floors[...] = tracked_floor
             return floors
-        floors = np.full_like(power, np.nan)
-        at = 0
+        # Each column is written once: the floor's runs, and NaN in the columns between and beside them.
+        floors = np.empty_like(power)
+        at = untracked_from = 0
         for lo, hi in self._floor_ranges:  # slices: much cheaper than scattering through the column indices
+            floors[:, untracked_from:lo] = np.nan
             floors[:, lo:hi] = tracked_floor[..., at : at + hi - lo]
             at += hi - lo
+            untracked_from = hi
+        floors[:, untracked_from:] = np.nan
         return floors
 
     def _smoothed(self, floor: NDArray[np.float32], log_estimate: NDArray[np.float32]) -> NDArray[np.float32]:

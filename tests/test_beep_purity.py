@@ -63,3 +63,14 @@ def test_the_pumps_beep_as_loud_in_a_quiet_room_is_heard(pump7: Profile, seed: i
     assert len(found) == 1, counters
     assert found[0].start_s == pytest.approx(6.0, abs=0.15)
     assert found[0].snr_db >= PURE_SNR_DB
+
+
+def test_pitch_scatter_is_the_median_deviation_from_the_median_as_numpy_takes_it() -> None:
+    from monitord.detectors.non_critical import pitch_scatter_hz
+
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        for frames in (1, 2, 5, 6, 41):
+            pitch = (1700.0 + rng.normal(scale=3.0, size=frames)).astype(dtype)
+            assert pitch_scatter_hz(pitch) == float(np.median(np.abs(pitch - np.median(pitch))))
+    assert pitch_scatter_hz(np.zeros(0, dtype=np.float32)) == 0.0

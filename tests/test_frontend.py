@@ -234,3 +234,33 @@ def test_a_search_among_tones_hears_a_tone_beside_a_louder_one(offset: float) ->
     assert start == pytest.approx(3.0, abs=0.1)
     assert end == pytest.approx(4.0, abs=0.1)
     assert frequency == pytest.approx(2000.0, abs=2.0)
+
+
+def test_rfft_rows_is_scipys_rfft_bit_for_bit() -> None:
+    import scipy.fft
+
+    from monitord.frontend import rfft_rows
+
+    rng = np.random.default_rng(5)
+    buffer = np.empty((128, 513), dtype=np.complex64)
+    for rows in (1, 3, 128):
+        frames = rng.normal(scale=0.1, size=(rows, 1024)).astype(np.float32)
+        expected = scipy.fft.rfft(frames, axis=1)
+        spectrum = rfft_rows(frames.copy(), buffer[:rows])
+        assert spectrum.dtype == np.complex64
+        assert np.array_equal(spectrum, expected)
+        assert np.shares_memory(spectrum, buffer)  # written into the buffer given, not a fresh array
+
+
+def test_a_blocks_arrays_are_its_own_after_later_blocks() -> None:
+    """The frontend reuses its scratch buffers from block to block, never the arrays it hands out: detectors keep
+    views of earlier blocks (SpectrumHistory)."""
+    audio = _audio()[: 20 * RATE_HZ]
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+    ToneTracker(Band("low", 975.0, 1025.0), frontend=frontend, min_snr_db=8.0)
+    first = frontend.feed(audio[: 4 * RATE_HZ])
+    assert first is not None
+    power, floor = first.power.copy(), first.floor.copy()
+    frontend.feed(audio[4 * RATE_HZ :])
+    assert np.array_equal(first.power, power)
+    assert np.array_equal(first.floor, floor, equal_nan=True)

@@ -321,7 +321,8 @@ def pitch_scatter_hz(frequency_hz: NDArray[np.float32] | NDArray[np.float64]) ->
     may stray by a bin or more, while in between a beeper's pitch stands still to a fraction of a bin."""
     if len(frequency_hz) == 0:
         return 0.0
-    return float(np.median(np.abs(frequency_hz - np.median(frequency_hz))))
+    # median_of: np.median's number for a fraction of its cost (the detector asks this of every candidate).
+    return median_of(np.abs(frequency_hz - median_of(frequency_hz)))
 
 
 class PitchLevels:
