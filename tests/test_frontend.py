@@ -264,3 +264,46 @@ def test_a_blocks_arrays_are_its_own_after_later_blocks() -> None:
     frontend.feed(audio[4 * RATE_HZ :])
     assert np.array_equal(first.power, power)
     assert np.array_equal(first.floor, floor, equal_nan=True)
+
+
+def test_floor_percentile_is_the_partitioned_value() -> None:
+    """The floor's chunk estimate (found by sorting each column's frames) is the k-th smallest power that
+    np.partition finds along the frames' axis, for one chunk and for many, with NaN and ties among the values."""
+    rng = np.random.default_rng(9)
+    for shape, axis in (((32, 40), 0), ((7, 32, 40), 1), ((1, 32, 3), 1), ((25, 40), 0)):
+        power = (rng.exponential(size=shape) * 10.0 ** rng.uniform(-9, 1, size=shape[-1])).astype(np.float32)
+        power.reshape(-1)[::7] = np.float32(0.5)  # ties
+        power.reshape(-1)[5] = np.nan
+        k = round((shape[axis] - 1) * 0.2)
+        value = np.partition(power, k, axis=axis)[(slice(None),) * axis + (k,)]
+        expected = np.maximum(value * np.float32(1.0 / 0.2231), np.float32(1e-7)).astype(np.float32)
+        assert np.array_equal(Frontend._percentile(power, axis=axis), expected, equal_nan=True)
+
+
+def test_peak_lookback_gives_what_a_run_trackers_rows_hold() -> None:
+    """A band searched later, on the frames of a run only (PeakLookback), has the frequency and SNR a RunTracker
+    tracking it beside the run's bands holds for those frames, bit for bit; frames no longer kept give None."""
+    from monitord.frontend import PeakLookback, RunTracker
+
+    audio = _audio()
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=4500.0)
+    tones = [Band("low", 975.0, 1025.0), Band("high", 1365.0, 1435.0)]
+    harmonics = [Band("low.h2", 1950.0, 2050.0), Band("high.h3", 4095.0, 4305.0)]
+    tracker = RunTracker(tones + harmonics, frontend=frontend, min_snr_db=8.0, max_gap_s=0.3, max_run_s=5.0,
+                         active_bands=2)
+    lookback = PeakLookback([ToneTracker(band, frontend=frontend, min_snr_db=8.0, every_block=False)
+                             for band in harmonics], frontend=frontend, keep_frames=400)
+    runs = []
+    for start in range(0, len(audio), 3 * RATE_HZ):  # runs across block boundaries too
+        block = frontend.feed(audio[start : start + 3 * RATE_HZ])
+        assert block is not None
+        lookback.remember(block)
+        for run in tracker.process(block):
+            features = lookback.features(run.first_frame, run.frames)
+            assert features is not None
+            assert np.array_equal(features[0], run.frequency_hz[2:])
+            assert np.array_equal(features[1], run.snr_db[2:])
+            runs.append(run)
+    assert any(run.frames > 40 for run in runs)  # the two-tone burst, not only blips
+    assert lookback.features(0, 10) is None  # long gone
+    assert lookback.features(frontend.frames_done - 5, 10) is None  # not yet analysed

@@ -89,6 +89,7 @@ from monitord.frontend import (
     Band,
     BandRun,
     Frontend,
+    PeakLookback,
     RunTracker,
     SpectralBlock,
     SpectrumHistory,
@@ -371,10 +372,12 @@ GLIDE_PIECE_FACTOR = 0.5  # of the learned tone (twice the shortest tone, unlear
 # note and bury it while a harmonic stands clear: benchmark seed 17's pump1 (680 / 802 Hz) at −10 dB in `quiet_room`,
 # 89.5 s: over the high tone's turns its fundamental stands 1.7 dB over the floor (1.6 dB in the low turns: no rhythm
 # to hear it by), its 3rd and 5th harmonics 5.9 and 5.8 dB (1.6 and 1.2 dB in the low turns). So each learned harmonic
-# (2nd … 5th, below HARMONIC_MAX_HZ, its ±tolerance_pct band clear of the other tone's and its harmonics') is tracked
-# beside its tone (riding along: it neither starts nor extends a run), and the faint-frames rule (FAINT_SNR_DB) is
-# also applied to each on its own: in the gaps of a train of the other tone's turns, its peak on k × the note
-# (NOTE_TOLERANCE_PCT of it, or FAINT_TOLERANCE_BINS) far more often than during those turns; those frames count as
+# (2nd … 5th, below HARMONIC_MAX_HZ, its ±tolerance_pct band clear of the other tone's and its harmonics') is followed
+# beside its tone (riding along: it neither starts nor extends a run; its peaks are searched only in the frames of
+# runs long enough for the rule, by a PeakLookback: most runs are blips that never need them), and the faint-frames
+# rule (FAINT_SNR_DB) is also applied to each on its own: in the gaps of a train of the other tone's turns, its peak
+# on k × the note (NOTE_TOLERANCE_PCT of it, or FAINT_TOLERANCE_BINS) far more often than during those turns; those
+# frames count as
 # the tone heard, at the harmonic's pitch divided by k, and the burst is judged by every check as before. Each
 # band's gate is as selective as the fundamental's, and only a train of the other tone's turns opens it. (Hearing a
 # tone wherever a harmonic alone peaks on its multiple, frame by frame, heard far more: −10/−15 dB 471/431 → 476/450
@@ -477,6 +480,7 @@ class CriticalDetector(Detector):
         self._quiet_until_s = float("-inf")
         self._segment_tracker: ToneTracker | None = None
         self._run_tracker: RunTracker | None = None
+        self._harmonic_peaks = PeakLookback([], frontend=None, keep_frames=0)  # the learned harmonics' (attach)
         self._judged_until_frame = -1
         self._open_chain_start: int | None = None  # global frame where a chain still open at a window's end began
         self._bin_hz = 1.0
@@ -516,13 +520,15 @@ class CriticalDetector(Detector):
         if sig.frequencies_hz is not None:
             # Windows of busy activity overlap so a burst inside is judged within ~1 s of its end.
             low_hz, high_hz = sorted(sig.frequencies_hz)
-            notes_hz = [low_hz, high_hz] + [k * (low_hz, high_hz)[note] for note, k in self._harmonics]
-            # (the harmonics' bands ride along: they neither start nor extend a run of activity)
-            self._run_tracker = RunTracker(self._bands, frontend=frontend, min_snr_db=sig.min_snr_db,
+            self._run_tracker = RunTracker(self._bands[:2], frontend=frontend, min_snr_db=sig.min_snr_db,
                                            max_gap_s=sig.gap_max_s, max_run_s=sig.burst_max_s + sig.gap_max_s + 1.0,
-                                           window_hop_s=0.8, notes_hz=notes_hz,
-                                           note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0,
-                                           active_bands=2)
+                                           window_hop_s=0.8, notes_hz=[low_hz, high_hz],
+                                           note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0)
+            # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
+            # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
+            self._harmonic_peaks = PeakLookback(
+                [ToneTracker(band, frontend=frontend, min_snr_db=sig.min_snr_db, every_block=False)
+                 for band in self._bands[2:]], frontend=frontend, keep_frames=round(_CONTEXT_KEEP_S / frontend.hop_s))
             lo = max(0, round(_CONTEXT_FROM_LOW * low_hz / frontend.bin_hz) - frontend.bin_lo)
             below = math.floor(self._bands[0].low_hz / frontend.bin_hz) - _CONTEXT_GUARD_BINS - frontend.bin_lo
             tones = [round(hz / frontend.bin_hz) - frontend.bin_lo for hz in (low_hz, high_hz)]
@@ -551,6 +557,7 @@ class CriticalDetector(Detector):
         if self._run_tracker is not None:
             self._context.remember(block)
             self._notes.remember(block)
+            self._harmonic_peaks.remember(block)
             detections = self._judge_runs(self._run_tracker.process(block))
             # Do not wait for activity to stop (a busy band, or the second burst of the sounding): a burst that is
             # complete inside the run still going on is reported now.
@@ -567,6 +574,7 @@ class CriticalDetector(Detector):
             if block is not None:
                 self._context.remember(block)
                 self._notes.remember(block)
+                self._harmonic_peaks.remember(block)
             runs = self._run_tracker.process(block) if block is not None else []
             return self._judge_runs(runs + self._run_tracker.flush())
         assert self._segment_tracker is not None, "attach() first"
@@ -605,10 +613,6 @@ class CriticalDetector(Detector):
             self.counters["too_short_burst"] += 1  # most runs are blips of clutter: cheap to turn away
             return None
         frame_s = (run.end_s - run.start_s) / run.frames
-        # The tones' learned harmonics ride along (HARMONIC_MAX_HZ): consulted here for a faint tone, then left out.
-        tracked = run
-        if run.on.shape[0] > 2:
-            run = dataclasses.replace(run, on=run.on[:2], snr_db=run.snr_db[:2], frequency_hz=run.frequency_hz[:2])
         self._by_harmonic = np.zeros_like(run.on)
         # A tone heard only through the rhythm (see FAINT_SNR_DB) takes part in the turns like one heard on its own.
         faint = None
@@ -623,9 +627,12 @@ class CriticalDetector(Detector):
                                  tolerance_hz=tolerance_hz)
             pitch = run.frequency_hz
             # ... or through one of its harmonics, each judged by the same rule on its own (pitch divided down)
-            for row, (note, k) in enumerate(self._harmonics, start=2):
+            harmonics = self._harmonic_peaks.features(run.first_frame, run.frames) if self._harmonics else None
+            assert harmonics is not None or not self._harmonics, "the harmonics' spectra are kept longer than any run"
+            for row, (note, k) in enumerate(self._harmonics):
+                assert harmonics is not None
                 frequency, snr = run.frequency_hz.copy(), run.snr_db.copy()
-                frequency[note], snr[note] = tracked.frequency_hz[row] / k, tracked.snr_db[row]
+                frequency[note], snr[note] = harmonics[0][row] / k, harmonics[1][row]
                 heard = faint_frames(run.on, snr, frequency, notes, max_gap_frames=max_gap_frames, quiet_only=note,
                                      tolerance_hz=[max(NOTE_TOLERANCE_PCT / 100.0 * k * hz,
                                                        FAINT_TOLERANCE_BINS * self._bin_hz) / k for hz in notes])
