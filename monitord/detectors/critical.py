@@ -623,19 +623,23 @@ class CriticalDetector(Detector):
             max_gap_frames = math.ceil(RHYTHM_LONG_FACTOR * sig.tone_typical_s / frame_s) + 1
             tolerance_hz = [max(NOTE_TOLERANCE_PCT / 100.0 * note, FAINT_TOLERANCE_BINS * self._bin_hz)
                             for note in notes]
+            trains = [rhythm_trains(run.on[loud], max_gap_frames=max_gap_frames) for loud in range(2)]
             faint = faint_frames(run.on, run.snr_db, run.frequency_hz, notes, max_gap_frames=max_gap_frames,
-                                 tolerance_hz=tolerance_hz)
+                                 tolerance_hz=tolerance_hz, trains=trains)
             pitch = run.frequency_hz
-            # ... or through one of its harmonics, each judged by the same rule on its own (pitch divided down)
-            harmonics = self._harmonic_peaks.features(run.first_frame, run.frames) if self._harmonics else None
-            assert harmonics is not None or not self._harmonics, "the harmonics' spectra are kept longer than any run"
-            for row, (note, k) in enumerate(self._harmonics):
+            # ... or through one of its harmonics, each judged by the same rule on its own (pitch divided down); only
+            # a tone the other tone's turns make a train for can be heard so (most runs have none: no search then)
+            audible = [(row, note, k) for row, (note, k) in enumerate(self._harmonics) if trains[1 - note]]
+            harmonics = self._harmonic_peaks.features(run.first_frame, run.frames) if audible else None
+            assert harmonics is not None or not audible, "the harmonics' spectra are kept longer than any run"
+            for row, note, k in audible:
                 assert harmonics is not None
                 frequency, snr = run.frequency_hz.copy(), run.snr_db.copy()
                 frequency[note], snr[note] = harmonics[0][row] / k, harmonics[1][row]
                 heard = faint_frames(run.on, snr, frequency, notes, max_gap_frames=max_gap_frames, quiet_only=note,
                                      tolerance_hz=[max(NOTE_TOLERANCE_PCT / 100.0 * k * hz,
-                                                       FAINT_TOLERANCE_BINS * self._bin_hz) / k for hz in notes])
+                                                       FAINT_TOLERANCE_BINS * self._bin_hz) / k for hz in notes],
+                                     trains=trains)
                 new = heard[note] & ~faint[note] & ~self._by_harmonic[note]
                 if new.any():
                     if pitch is run.frequency_hz:
@@ -1470,41 +1474,59 @@ def _median_turn(chain: list[tuple[int, int, int]], label: int) -> int:
     return turns[(len(turns) - 1) // 2] if turns else 0
 
 
+_Train = tuple[NDArray[np.bool_], NDArray[np.bool_]]  # a train's gap frames and its turns' frames (masks)
+
+
+def rhythm_trains(on_loud: NDArray[np.bool_], *, max_gap_frames: int) -> list[_Train]:
+    """The trains of one tone's turns in which the other tone may be heard through the rhythm (see FAINT_SNR_DB):
+    FAINT_MIN_TURNS or more turns of 2+ frames, each at most max_gap_frames after the one before, with at least
+    FAINT_MIN_GAP_FRAMES frames in their gaps. Per train: the frames of its gaps and of its turns."""
+    frames = len(on_loud)
+    starts, ends = stretches(on_loud)
+    turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
+    if len(turns) < FAINT_MIN_TURNS:
+        return []
+    trains: list[_Train] = []
+    train: list[tuple[int, int]] = []
+    for turn in [*turns, (frames + max_gap_frames + 1, 0)]:  # a sentinel ends the last train
+        if train and turn[0] - train[-1][1] <= max_gap_frames:
+            train.append(turn)
+            continue
+        if len(train) >= FAINT_MIN_TURNS:
+            gaps = np.zeros(frames, dtype=bool)
+            turns_held = np.zeros(frames, dtype=bool)
+            for (start, end), (next_start, _) in itertools.pairwise(train):
+                gaps[end:next_start] = True
+                turns_held[start:end] = True
+            turns_held[train[-1][0] : train[-1][1]] = True
+            if np.count_nonzero(gaps) >= FAINT_MIN_GAP_FRAMES:
+                trains.append((gaps, turns_held))
+        train = [turn]
+    return trains
+
+
 def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_hz: NDArray[np.float32],
                  notes_hz: list[float], *, max_gap_frames: int, tolerance_hz: list[float],
-                 quiet_only: int | None = None) -> NDArray[np.bool_]:
+                 quiet_only: int | None = None, trains: list[list[_Train]] | None = None) -> NDArray[np.bool_]:
     """Frames (bands, frames) in which a tone not heard on its own is heard through the rhythm (see FAINT_SNR_DB):
     in the gaps of a train of the other tone's turns, where its band's peak sits on its note far more often than
-    during those turns."""
+    during those turns. `trains`: per tone, rhythm_trains of its turns, when already known (they depend on `on`
+    only: the detector asks this of each tone and of each of its learned harmonics)."""
     faint = np.zeros_like(on)
-    frames = on.shape[1]
     for loud in range(2):
         quiet = 1 - loud
         if quiet_only is not None and quiet != quiet_only:
             continue
-        starts, ends = stretches(on[loud])
-        turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
-        if len(turns) < FAINT_MIN_TURNS:
+        loud_trains = trains[loud] if trains is not None else rhythm_trains(on[loud], max_gap_frames=max_gap_frames)
+        if not loud_trains:
             continue
         on_note = (np.abs(frequency_hz[quiet] - notes_hz[quiet]) <= tolerance_hz[quiet]) \
             & (snr_db[quiet] >= FAINT_SNR_DB)
-        train: list[tuple[int, int]] = []
-        for turn in [*turns, (frames + max_gap_frames + 1, 0)]:  # a sentinel ends the last train
-            if train and turn[0] - train[-1][1] <= max_gap_frames:
-                train.append(turn)
-                continue
-            if len(train) >= FAINT_MIN_TURNS:
-                gaps = np.zeros(frames, dtype=bool)
-                turns_held = np.zeros(frames, dtype=bool)
-                for (start, end), (next_start, _) in itertools.pairwise(train):
-                    gaps[end:next_start] = True
-                    turns_held[start:end] = True
-                turns_held[train[-1][0] : train[-1][1]] = True
-                share_in_gaps = float(on_note[gaps].mean())
-                if np.count_nonzero(gaps) >= FAINT_MIN_GAP_FRAMES and share_in_gaps >= FAINT_MIN_SHARE \
-                        and share_in_gaps - float(on_note[turns_held].mean()) >= FAINT_MIN_CONTRAST:
-                    faint[quiet] |= gaps & on_note & ~on[quiet]
-            train = [turn]
+        for gaps, turns_held in loud_trains:
+            share_in_gaps = float(on_note[gaps].mean())
+            if share_in_gaps >= FAINT_MIN_SHARE and share_in_gaps - float(on_note[turns_held].mean()) \
+                    >= FAINT_MIN_CONTRAST:
+                faint[quiet] |= gaps & on_note & ~on[quiet]
     return faint
 
 
