@@ -12,13 +12,53 @@ interpolation of the peak gives the frequency to a few hundredths of a bin at us
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import sys
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
+
+
+def _load_pocketfft() -> Any:
+    """The pocketfft extension behind scipy.fft.rfft, or None if this scipy release has none where it used to be.
+
+    Called directly, it writes into a buffer reused from call to call (a fresh half-megabyte result per call was
+    faulted in from the kernel again and again) and skips scipy's dispatch. And it is loaded on its own: importing
+    its package, scipy.fft, pulls in scipy.special and scipy's array-API layer, ~0.3 s of every `monitord analyze`'s
+    start-up for nothing it uses. It is registered under its own name, so a later `import scipy.fft` finds it there
+    instead of loading the extension twice. rfft_rows falls back to scipy.fft.rfft without it (tests/test_frontend.py
+    holds the two equal)."""
+    name = "scipy.fft._pocketfft.pypocketfft"
+    if name in sys.modules:
+        return sys.modules[name]
+    scipy_spec = importlib.util.find_spec("scipy")  # (finds the package without importing it)
+    if scipy_spec is None or not scipy_spec.submodule_search_locations:
+        return None
+    directory = Path(next(iter(scipy_spec.submodule_search_locations))) / "fft" / "_pocketfft"
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = directory / f"pypocketfft{suffix}"
+        if path.is_file():
+            spec = importlib.util.spec_from_file_location(name, path)
+            if spec is None or spec.loader is None:
+                return None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except ImportError:  # pragma: no cover - depends on the scipy release
+                del sys.modules[name]
+                return None
+            return module
+    return None  # pragma: no cover - depends on the scipy release
+
+
+_pocketfft = _load_pocketfft()
 
 FRAME_LENGTH = 1024
 HOP_LENGTH = 512
@@ -43,6 +83,18 @@ _STEPS = np.array([-1, 0, 1])[:, None]  # a peak's bin and its neighbours, as ro
 BAND_MARGIN_BINS = 10
 _STFT_CHUNK_FRAMES = 128  # frames per rfft call (~4 s): 512 KiB in, 512 KiB out
 _MAX_KEPT_SAMPLES = 1 << 20  # the reused sample buffer is dropped after a block longer than this (~65 s at 16 kHz)
+
+
+def rfft_rows(frames: NDArray[np.float32], out: NDArray[np.complex64]) -> NDArray[np.complex64]:
+    """scipy.fft.rfft(frames, axis=1) of float32 frames, written into `out` (frames × (length // 2 + 1),
+    complex64): the same numbers, bit for bit."""
+    if _pocketfft is None:  # pragma: no cover - depends on the scipy release
+        import scipy.fft
+
+        out[...] = scipy.fft.rfft(frames, axis=1)
+        return out
+    spectrum: NDArray[np.complex64] = _pocketfft.r2c(frames, (1,), True, 0, out, 1)  # forward, unscaled, 1 thread
+    return spectrum
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +132,9 @@ class Frontend:
         self._windows = self._frames_of(self._samples)
         self._held = 0  # samples held at the front of _samples
         self._scratch = np.empty((_STFT_CHUNK_FRAMES, frame_length), dtype=np.float32)
+        # ... and so are the spectra and their squares (per chunk of frames: one call's worth)
+        self._spectra = np.empty((_STFT_CHUNK_FRAMES, n_bins), dtype=np.complex64)
+        self._squares = np.empty((_STFT_CHUNK_FRAMES, 2 * (self.bin_hi - self.bin_lo)), dtype=np.float32)
         self._frames_done = 0
         # Columns whose noise floor somebody reads (see `need_floor`); None: every column (nobody said).
         self._floor_columns: NDArray[np.intp] | None = None
@@ -144,10 +199,10 @@ class Frontend:
             end = min(n_frames, begin + _STFT_CHUNK_FRAMES)
             frames = np.multiply(windows[begin:end], self.window, out=self._scratch[: end - begin])
             # scipy's pocketfft keeps float32 in single precision and is several times faster here than numpy.fft.
-            spectrum = scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, self.bin_lo : self.bin_hi]
+            spectrum = rfft_rows(frames, self._spectra[: end - begin])[:, self.bin_lo : self.bin_hi]
             # |X|² = re² + im², squared over the interleaved (re, im) floats in one pass and summed pairwise: the
             # same two rounded products and one rounded sum as re*re + im*im, for half the passes over the data.
-            squares = np.square(spectrum.view(np.float32))
+            squares = np.square(spectrum.view(np.float32), out=self._squares[: end - begin])
             np.add(squares[:, 0::2], squares[:, 1::2], out=power[begin:end])
         consumed = n_frames * self.hop_length
         self._held = held - consumed
@@ -216,11 +271,15 @@ class Frontend:
             floors = np.empty_like(power)
             floors[...] = tracked_floor
             return floors
-        floors = np.full_like(power, np.nan)
-        at = 0
+        # Each column is written once: the floor's runs, and NaN in the columns between and beside them.
+        floors = np.empty_like(power)
+        at = untracked_from = 0
         for lo, hi in self._floor_ranges:  # slices: much cheaper than scattering through the column indices
+            floors[:, untracked_from:lo] = np.nan
             floors[:, lo:hi] = tracked_floor[..., at : at + hi - lo]
             at += hi - lo
+            untracked_from = hi
+        floors[:, untracked_from:] = np.nan
         return floors
 
     def _smoothed(self, floor: NDArray[np.float32], log_estimate: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -238,7 +297,15 @@ class Frontend:
     def _percentile(power: NDArray[np.float32], axis: int = 0) -> NDArray[np.float32]:
         """The floor estimate from a chunk of frames along `axis` (the frames' axis)."""
         k = round((power.shape[axis] - 1) * _FLOOR_PERCENTILE / 100.0)
-        value = np.partition(power, k, axis=axis)[(slice(None),) * axis + (k,)]
+        if axis == power.ndim - 2:
+            # Each column's frames made rows of their own and sorted whole: numpy's vectorised sort of a contiguous
+            # row of 32 beats a partition along a strided axis threefold. The k-th smallest is one value whichever
+            # way it is found (NaN sorts last either way).
+            rows = np.swapaxes(power, -1, -2).copy()
+            rows.sort(axis=-1)
+            value = rows[..., k]
+        else:
+            value = np.partition(power, k, axis=axis)[(slice(None),) * axis + (k,)]
         floor: NDArray[np.float32] = np.maximum(value * np.float32(_FLOOR_PERCENTILE_TO_MEAN),
                                                 np.float32(_FLOOR_MIN_POWER)).astype(np.float32)
         return floor
@@ -271,6 +338,49 @@ class SpectrumHistory:
         parts = [power[frames[(frames >= first) & (frames < first + len(power))] - first]
                  for first, power in self._blocks]
         return np.concatenate(parts) if parts else np.zeros((0, self.hi - self.lo), dtype=np.float32)
+
+
+class PeakLookback:
+    """Peak searches run only on the frames somebody asks about, later: the frequency and SNR (dB) of each search's
+    best peak, as a RunTracker's rows hold them, but for bands whose features are seldom read (the critical
+    detector's learned harmonics: only for runs long enough to hold a train of turns). Searching every frame of every
+    block cost as much as the detectors' own tone bands; the frames' spectra and floors are kept instead (views of
+    the frontend's blocks: no copy) for `keep_frames` frames before the newest block."""
+
+    def __init__(self, searches: list[ToneTracker], *, frontend: Frontend | None, keep_frames: int) -> None:
+        """`frontend` None: no searches (nothing is kept)."""
+        self.searches = searches if frontend is not None else []
+        self._frontend = frontend
+        self._bounds = _peak_bounds(frontend, searches) if frontend is not None else None
+        self._keep_frames = keep_frames
+        self._blocks: deque[SpectralBlock] = deque()
+
+    def remember(self, block: SpectralBlock) -> None:
+        if not self.searches:
+            return
+        self._blocks.append(block)
+        while self._blocks[0].first_frame + self._blocks[0].frames <= block.first_frame - self._keep_frames:
+            self._blocks.popleft()
+
+    def features(self, first_frame: int, frames: int) -> tuple[NDArray[np.float32], NDArray[np.float32]] | None:
+        """Per search (row) and frame of [first_frame, first_frame + frames): the best peak's frequency (Hz) and its
+        SNR over the floor (dB, as RunTracker.process takes it); None when some of the frames are not kept."""
+        end = first_frame + frames
+        parts = [(block, max(first_frame, block.first_frame) - block.first_frame,
+                  min(end, block.first_frame + block.frames) - block.first_frame)
+                 for block in self._blocks
+                 if block.first_frame < end and block.first_frame + block.frames > first_frame]
+        if self._frontend is None or self._bounds is None or sum(stop - start for _, start, stop in parts) != frames:
+            return None
+        if len(parts) == 1:  # usually: rows of one block, a view
+            block, start, stop = parts[0]
+            power, floor = block.power[start:stop], block.floor[start:stop]
+        else:
+            power = np.concatenate([block.power[start:stop] for block, start, stop in parts])
+            floor = np.concatenate([block.floor[start:stop] for block, start, stop in parts])
+        _, frequency, snr_lin = _search_peaks(self._frontend, self.searches, self._bounds, power, floor)
+        snr_db: NDArray[np.float32] = (10 * np.log10(np.maximum(snr_lin, np.float32(1e-6)))).astype(np.float32)
+        return frequency, snr_db
 
 
 def prominence_db(power: NDArray[np.float32], columns: NDArray[np.intp]) -> NDArray[np.float64]:
@@ -394,7 +504,7 @@ class ToneTracker:
 
     def __init__(self, band: Band, *, frontend: Frontend, min_snr_db: float, tonal_db: float = 6.0,
                  min_frames: int = 2, note_hz: float | None = None, note_snr_db: float | None = None,
-                 note_tolerance: float = 0.0, among_tones: bool = False) -> None:
+                 note_tolerance: float = 0.0, among_tones: bool = False, every_block: bool = True) -> None:
         self.band = band
         self.among_tones = among_tones
         self.fe = frontend
@@ -419,7 +529,10 @@ class ToneTracker:
         self._in_band = (centres_hz >= band.low_hz - bin_hz / 2) & (centres_hz <= band.high_hz + bin_hz / 2)
         # What the peak search depends on (see frame_features): trackers that agree on it share the search.
         self._peak_key: _PeakKey = (self._k0, self._k1, band.low_hz, band.high_hz, float(self.tonal_lin), among_tones)
-        frontend.peak_searches.setdefault(self._peak_key, self)
+        # (`every_block` False: nobody asks for this band's peaks block by block; a PeakLookback searches the frames
+        # it is asked about, later.)
+        if every_block:
+            frontend.peak_searches.setdefault(self._peak_key, self)
         # The floor is read over the band and beside the peak, which may climb two bins past it (frame_features).
         frontend.need_floor(self._k0 - 3, self._k1 + 4)
         # Carried across blocks: per-frame features of frames whose segment is not final yet.
@@ -559,8 +672,17 @@ def _find_peaks(frontend: Frontend, block: SpectralBlock) -> None:
     searches = list(frontend.peak_searches.values())
     if frontend.peak_bounds is None or len(frontend.peak_bounds[0]) != len(searches):
         frontend.peak_bounds = _peak_bounds(frontend, searches)
-    lowest, highest, tonal, low_hz, high_hz, among_tones = frontend.peak_bounds
-    power, floor = block.power, block.floor
+    shaped, frequency, snr = _search_peaks(frontend, searches, frontend.peak_bounds, block.power, block.floor)
+    for row, tracker in enumerate(searches):
+        frontend.peak_cache[tracker._peak_key] = (block, (shaped[row], frequency[row], snr[row]))
+
+
+def _search_peaks(frontend: Frontend, searches: list[ToneTracker], bounds: _PeakBounds, power: NDArray[np.float32],
+                  floor: NDArray[np.float32]) -> _PeakFeatures:
+    """Per search (row) and frame of `power` and `floor` (frames × the frontend's columns, C-contiguous): shaped
+    like a tone, frequency (Hz), SNR over the floor (linear). Each frame on its own: frames searched in any company
+    give the same numbers."""
+    lowest, highest, tonal, low_hz, high_hz, among_tones = bounds
     peak = np.array([_best_bin(t, power, floor) for t in searches])  # (bands, frames)
     # Gathers through flat indices (row start + column): the same values as power[rows, column], for much less
     # numpy overhead (this runs on every block).
@@ -583,11 +705,9 @@ def _find_peaks(frontend: Frontend, block: SpectralBlock) -> None:
     # The vertex of the parabola where it opens downwards; 0 elsewhere (not divided there: no 0/0 warnings).
     delta = np.divide(0.5 * (lm - lp), curvature, out=np.zeros(curvature.shape, np.float32), where=curvature < 0)
     delta = np.minimum(np.maximum(delta, -0.5), 0.5)
-    frequency = ((peak + block.bin_lo + delta) * frontend.bin_hz).astype(np.float32)
+    frequency = ((peak + frontend.bin_lo + delta) * frontend.bin_hz).astype(np.float32)
     shaped = (p0 >= pm) & (p0 >= pp) & (p0 >= tonal * ring) & (frequency >= low_hz) & (frequency <= high_hz)
-    snr = snr.astype(np.float32)
-    for row, tracker in enumerate(searches):
-        frontend.peak_cache[tracker._peak_key] = (block, (shaped[row], frequency[row], snr[row]))
+    return shaped, frequency, snr.astype(np.float32)
 
 
 def _ring_mean(ring_bins: list[NDArray[np.float32]], among_tones: NDArray[np.intp]) -> NDArray[np.float32]:

@@ -63,3 +63,50 @@ def test_the_pumps_beep_as_loud_in_a_quiet_room_is_heard(pump7: Profile, seed: i
     assert len(found) == 1, counters
     assert found[0].start_s == pytest.approx(6.0, abs=0.15)
     assert found[0].snr_db >= PURE_SNR_DB
+
+
+def test_pitch_scatter_is_the_median_deviation_from_the_median_as_numpy_takes_it() -> None:
+    from monitord.detectors.non_critical import pitch_scatter_hz
+
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        for frames in (1, 2, 5, 6, 41):
+            pitch = (1700.0 + rng.normal(scale=3.0, size=frames)).astype(dtype)
+            assert pitch_scatter_hz(pitch) == float(np.median(np.abs(pitch - np.median(pitch))))
+    assert pitch_scatter_hz(np.zeros(0, dtype=np.float32)) == 0.0
+
+
+def test_at_pitch_takes_the_pitch_row_only_where_a_louder_peak_hides_a_held_tone(pump7: Profile) -> None:
+    """_at_pitch (row 0, or row 1 where a louder peak off the pitch hides a tone held at it) on random runs: the
+    rule written in full, and row 0 itself (a view, no copy) when nothing hides anything."""
+    from dataclasses import replace
+
+    from monitord.detectors.non_critical import _HIDDEN_BY_DB, _MIN_TONE_FRAMES, _bridged_stretches, _within
+    from monitord.frontend import BandRun
+
+    detector = next(d for d in Pipeline(pump7).detectors if d.name == "non_critical_beep")
+    band = detector._pitch_band  # type: ignore[attr-defined]
+    rng = np.random.default_rng(8)
+    shortcuts = 0
+    for _ in range(300):
+        frames = int(rng.integers(3, 80))
+        on = rng.random((2, frames)) < rng.uniform(0.2, 1.0, size=(2, 1))
+        snr = rng.uniform(0.0, 30.0, size=(2, frames)).astype(np.float32)
+        spread = rng.choice([2.0, 40.0])
+        frequency = (BEEP_HZ + rng.normal(scale=spread, size=(2, frames))).astype(np.float32)
+        run = BandRun(first_frame=0, start_s=0.0, end_s=frames * 0.032, on=on, snr_db=snr, frequency_hz=frequency,
+                      truncated=False)
+        _, starts, ends = _bridged_stretches(on[1])
+        held = (ends - starts) >= _MIN_TONE_FRAMES
+        use_pitch = on[0] & on[1] & _within(frames, starts[held], ends[held]) & (
+            (frequency[0] < band.low_hz) | (frequency[0] > band.high_hz)) & (snr[0] >= snr[1] + _HIDDEN_BY_DB)
+        expected = replace(run, on=on[:1], snr_db=np.where(use_pitch, snr[1], snr[0])[None],
+                           frequency_hz=np.where(use_pitch, frequency[1], frequency[0])[None])
+        found = detector._at_pitch(run)  # type: ignore[attr-defined]
+        for name in ("on", "snr_db", "frequency_hz"):
+            assert np.array_equal(getattr(found, name), getattr(expected, name))
+            assert getattr(found, name).dtype == getattr(expected, name).dtype
+        if np.shares_memory(found.snr_db, snr):
+            shortcuts += 1
+            assert not use_pitch.any()
+    assert 0 < shortcuts < 300  # both ways were taken

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
 from monitord.detectors import Detection
@@ -71,3 +72,74 @@ def test_the_low_tone_pulsing_alone_in_the_pumps_rhythm_is_not_the_pump(low_pump
                              -6.0, at_s=4.0)
     found, counters = stream(low_pump, audio)
     assert found == [], counters
+
+
+def _faint_frames_one_pass(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_hz: NDArray[np.float32],
+                           notes_hz: list[float], *, max_gap_frames: int, tolerance_hz: list[float],
+                           quiet_only: int | None = None) -> NDArray[np.bool_]:
+    """faint_frames as it was written before its trains were factored out (rhythm_trains): the reference."""
+    import itertools
+
+    from monitord.detectors.critical import FAINT_MIN_CONTRAST, FAINT_MIN_GAP_FRAMES, FAINT_MIN_SHARE, FAINT_MIN_TURNS
+    from monitord.detectors.critical import FAINT_SNR_DB as SNR_DB
+    from monitord.frontend import stretches
+
+    faint = np.zeros_like(on)
+    frames = on.shape[1]
+    for loud in range(2):
+        quiet = 1 - loud
+        if quiet_only is not None and quiet != quiet_only:
+            continue
+        starts, ends = stretches(on[loud])
+        turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
+        if len(turns) < FAINT_MIN_TURNS:
+            continue
+        on_note = (np.abs(frequency_hz[quiet] - notes_hz[quiet]) <= tolerance_hz[quiet]) & (snr_db[quiet] >= SNR_DB)
+        train: list[tuple[int, int]] = []
+        for turn in [*turns, (frames + max_gap_frames + 1, 0)]:
+            if train and turn[0] - train[-1][1] <= max_gap_frames:
+                train.append(turn)
+                continue
+            if len(train) >= FAINT_MIN_TURNS:
+                gaps = np.zeros(frames, dtype=bool)
+                turns_held = np.zeros(frames, dtype=bool)
+                for (start, end), (next_start, _) in itertools.pairwise(train):
+                    gaps[end:next_start] = True
+                    turns_held[start:end] = True
+                turns_held[train[-1][0] : train[-1][1]] = True
+                with np.errstate(invalid="ignore"):
+                    share_in_gaps = float(on_note[gaps].mean()) if gaps.any() else float("nan")
+                if np.count_nonzero(gaps) >= FAINT_MIN_GAP_FRAMES and share_in_gaps >= FAINT_MIN_SHARE \
+                        and share_in_gaps - float(on_note[turns_held].mean()) >= FAINT_MIN_CONTRAST:
+                    faint[quiet] |= gaps & on_note & ~on[quiet]
+            train = [turn]
+    return faint
+
+
+def test_faint_frames_with_trains_found_once_is_the_one_pass_rule() -> None:
+    """The faint-frames rule with its trains found once per run (rhythm_trains, shared by the tones and their
+    harmonics) marks the frames the rule written in one pass marks, on random runs of turns in every layout."""
+    from monitord.detectors.critical import faint_frames, rhythm_trains
+
+    rng = np.random.default_rng(12)
+    notes, tolerance = [1000.0, 1400.0], [6.0, 8.4]
+    marked = 0
+    for _ in range(400):
+        frames = int(rng.integers(20, 160))
+        turn = int(rng.integers(2, 7))
+        phase = (np.arange(frames) // turn) % 2
+        on = np.stack([phase == 0, phase == 1]) & (rng.random((2, frames)) < rng.uniform(0.3, 1.0))
+        snr = rng.uniform(-3.0, 12.0, size=(2, frames)).astype(np.float32)
+        frequency = (np.array(notes)[:, None] + rng.normal(scale=rng.uniform(1, 30), size=(2, frames))).astype(
+            np.float32)
+        gap = int(rng.integers(2, 9))
+        trains = [rhythm_trains(on[loud], max_gap_frames=gap) for loud in range(2)]
+        for quiet_only in (None, 0, 1):
+            expected = _faint_frames_one_pass(on, snr, frequency, notes, max_gap_frames=gap, tolerance_hz=tolerance,
+                                              quiet_only=quiet_only)
+            for given in (None, trains):
+                found = faint_frames(on, snr, frequency, notes, max_gap_frames=gap, tolerance_hz=tolerance,
+                                     quiet_only=quiet_only, trains=given)
+                assert np.array_equal(found, expected)
+            marked += int(expected.sum())
+    assert marked > 0  # the rule did hear faint frames in some of them

@@ -436,3 +436,12 @@ def test_the_pump_under_louder_voices_is_still_heard(profile: Profile, seed: int
     burst = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=PUMP_TONE_S, burst_s=2.0, harmonics=(0.0, 0.25))
     found, counters = stream(profile, synth.mix_at_snr(burst, synth.babble(12.0, rng), -6.0, at_s=4.0))
     assert [d.alarm for d in found] == [AlarmKind.CRITICAL], counters
+
+
+def test_pitch_scatter_is_the_median_deviation_from_the_median_as_numpy_takes_it() -> None:
+    from monitord.detectors.critical import _scatter_hz
+
+    rng = np.random.default_rng(4)
+    for frames in (1, 2, 5, 6, 33):
+        pitch = (1060.0 + rng.normal(scale=2.0, size=frames)).astype(np.float32)
+        assert _scatter_hz(pitch) == float(np.median(np.abs(pitch - np.median(pitch))))

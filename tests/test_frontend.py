@@ -234,3 +234,103 @@ def test_a_search_among_tones_hears_a_tone_beside_a_louder_one(offset: float) ->
     assert start == pytest.approx(3.0, abs=0.1)
     assert end == pytest.approx(4.0, abs=0.1)
     assert frequency == pytest.approx(2000.0, abs=2.0)
+
+
+def test_rfft_rows_is_scipys_rfft_bit_for_bit() -> None:
+    import scipy.fft
+
+    from monitord.frontend import rfft_rows
+
+    rng = np.random.default_rng(5)
+    buffer = np.empty((128, 513), dtype=np.complex64)
+    for rows in (1, 3, 128):
+        frames = rng.normal(scale=0.1, size=(rows, 1024)).astype(np.float32)
+        expected = scipy.fft.rfft(frames, axis=1)
+        spectrum = rfft_rows(frames.copy(), buffer[:rows])
+        assert spectrum.dtype == np.complex64
+        assert np.array_equal(spectrum, expected)
+        assert np.shares_memory(spectrum, buffer)  # written into the buffer given, not a fresh array
+
+
+def test_a_blocks_arrays_are_its_own_after_later_blocks() -> None:
+    """The frontend reuses its scratch buffers from block to block, never the arrays it hands out: detectors keep
+    views of earlier blocks (SpectrumHistory)."""
+    audio = _audio()[: 20 * RATE_HZ]
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=3000.0)
+    ToneTracker(Band("low", 975.0, 1025.0), frontend=frontend, min_snr_db=8.0)
+    first = frontend.feed(audio[: 4 * RATE_HZ])
+    assert first is not None
+    power, floor = first.power.copy(), first.floor.copy()
+    frontend.feed(audio[4 * RATE_HZ :])
+    assert np.array_equal(first.power, power)
+    assert np.array_equal(first.floor, floor, equal_nan=True)
+
+
+def test_floor_percentile_is_the_partitioned_value() -> None:
+    """The floor's chunk estimate (found by sorting each column's frames) is the k-th smallest power that
+    np.partition finds along the frames' axis, for one chunk and for many, with NaN and ties among the values."""
+    rng = np.random.default_rng(9)
+    for shape, axis in (((32, 40), 0), ((7, 32, 40), 1), ((1, 32, 3), 1), ((25, 40), 0)):
+        power = (rng.exponential(size=shape) * 10.0 ** rng.uniform(-9, 1, size=shape[-1])).astype(np.float32)
+        power.reshape(-1)[::7] = np.float32(0.5)  # ties
+        power.reshape(-1)[5] = np.nan
+        k = round((shape[axis] - 1) * 0.2)
+        value = np.partition(power, k, axis=axis)[(slice(None),) * axis + (k,)]
+        expected = np.maximum(value * np.float32(1.0 / 0.2231), np.float32(1e-7)).astype(np.float32)
+        assert np.array_equal(Frontend._percentile(power, axis=axis), expected, equal_nan=True)
+
+
+def test_peak_lookback_gives_what_a_run_trackers_rows_hold() -> None:
+    """A band searched later, on the frames of a run only (PeakLookback), has the frequency and SNR a RunTracker
+    tracking it beside the run's bands holds for those frames, bit for bit; frames no longer kept give None."""
+    from monitord.frontend import PeakLookback, RunTracker
+
+    audio = _audio()
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=4500.0)
+    tones = [Band("low", 975.0, 1025.0), Band("high", 1365.0, 1435.0)]
+    harmonics = [Band("low.h2", 1950.0, 2050.0), Band("high.h3", 4095.0, 4305.0)]
+    tracker = RunTracker(tones + harmonics, frontend=frontend, min_snr_db=8.0, max_gap_s=0.3, max_run_s=5.0,
+                         active_bands=2)
+    lookback = PeakLookback([ToneTracker(band, frontend=frontend, min_snr_db=8.0, every_block=False)
+                             for band in harmonics], frontend=frontend, keep_frames=400)
+    runs = []
+    for start in range(0, len(audio), 3 * RATE_HZ):  # runs across block boundaries too
+        block = frontend.feed(audio[start : start + 3 * RATE_HZ])
+        assert block is not None
+        lookback.remember(block)
+        for run in tracker.process(block):
+            features = lookback.features(run.first_frame, run.frames)
+            assert features is not None
+            assert np.array_equal(features[0], run.frequency_hz[2:])
+            assert np.array_equal(features[1], run.snr_db[2:])
+            runs.append(run)
+    assert any(run.frames > 40 for run in runs)  # the two-tone burst, not only blips
+    assert lookback.features(0, 10) is None  # long gone
+    assert lookback.features(frontend.frames_done - 5, 10) is None  # not yet analysed
+
+
+def test_pocketfft_is_loaded_without_scipy_fft_and_shared_with_it() -> None:
+    """The frontend loads scipy's pocketfft extension without importing scipy.fft (start-up), and a later
+    `import scipy.fft` uses that very module (an extension loaded twice would fail) and gives the same spectra."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = """
+import sys
+import numpy as np
+import monitord.frontend as frontend
+assert frontend._pocketfft is not None
+assert not any(name == "scipy.fft" or name.startswith("scipy.special") for name in sys.modules), "scipy.fft imported"
+import scipy.fft
+import scipy.signal
+assert sys.modules["scipy.fft._pocketfft.pypocketfft"] is frontend._pocketfft
+frames = np.random.default_rng(2).normal(size=(5, 1024)).astype(np.float32)
+assert np.array_equal(frontend.rfft_rows(frames, np.empty((5, 513), np.complex64)), scipy.fft.rfft(frames, axis=1))
+print("ok")
+"""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root,
+                            env={"PYTHONPATH": str(root)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -262,8 +262,10 @@ def _analyze_file(file_label: str, args: argparse.Namespace, profile: Profile, e
 
 def run(args: argparse.Namespace) -> int:
     from monitord.errors import ExitCode, UserError
+    from monitord.heap import keep_freed_memory
     from monitord.profiles import load_profile
 
+    keep_freed_memory()  # an hour of blocks reuses its pages, not faulting them in again (monitord/heap.py)
     profile = load_profile(args.profile)
     if args.files.count("-") > 1:
         raise UserError("stdin (-) can be analysed only once per run", exit_code=ExitCode.USAGE)

@@ -89,6 +89,7 @@ from monitord.frontend import (
     Band,
     BandRun,
     Frontend,
+    PeakLookback,
     RunTracker,
     SpectralBlock,
     SpectrumHistory,
@@ -371,10 +372,12 @@ GLIDE_PIECE_FACTOR = 0.5  # of the learned tone (twice the shortest tone, unlear
 # note and bury it while a harmonic stands clear: benchmark seed 17's pump1 (680 / 802 Hz) at −10 dB in `quiet_room`,
 # 89.5 s: over the high tone's turns its fundamental stands 1.7 dB over the floor (1.6 dB in the low turns: no rhythm
 # to hear it by), its 3rd and 5th harmonics 5.9 and 5.8 dB (1.6 and 1.2 dB in the low turns). So each learned harmonic
-# (2nd … 5th, below HARMONIC_MAX_HZ, its ±tolerance_pct band clear of the other tone's and its harmonics') is tracked
-# beside its tone (riding along: it neither starts nor extends a run), and the faint-frames rule (FAINT_SNR_DB) is
-# also applied to each on its own: in the gaps of a train of the other tone's turns, its peak on k × the note
-# (NOTE_TOLERANCE_PCT of it, or FAINT_TOLERANCE_BINS) far more often than during those turns; those frames count as
+# (2nd … 5th, below HARMONIC_MAX_HZ, its ±tolerance_pct band clear of the other tone's and its harmonics') is followed
+# beside its tone (riding along: it neither starts nor extends a run; its peaks are searched only in the frames of
+# runs long enough for the rule, by a PeakLookback: most runs are blips that never need them), and the faint-frames
+# rule (FAINT_SNR_DB) is also applied to each on its own: in the gaps of a train of the other tone's turns, its peak
+# on k × the note (NOTE_TOLERANCE_PCT of it, or FAINT_TOLERANCE_BINS) far more often than during those turns; those
+# frames count as
 # the tone heard, at the harmonic's pitch divided by k, and the burst is judged by every check as before. Each
 # band's gate is as selective as the fundamental's, and only a train of the other tone's turns opens it. (Hearing a
 # tone wherever a harmonic alone peaks on its multiple, frame by frame, heard far more: −10/−15 dB 471/431 → 476/450
@@ -477,6 +480,7 @@ class CriticalDetector(Detector):
         self._quiet_until_s = float("-inf")
         self._segment_tracker: ToneTracker | None = None
         self._run_tracker: RunTracker | None = None
+        self._harmonic_peaks = PeakLookback([], frontend=None, keep_frames=0)  # the learned harmonics' (attach)
         self._judged_until_frame = -1
         self._open_chain_start: int | None = None  # global frame where a chain still open at a window's end began
         self._bin_hz = 1.0
@@ -516,13 +520,15 @@ class CriticalDetector(Detector):
         if sig.frequencies_hz is not None:
             # Windows of busy activity overlap so a burst inside is judged within ~1 s of its end.
             low_hz, high_hz = sorted(sig.frequencies_hz)
-            notes_hz = [low_hz, high_hz] + [k * (low_hz, high_hz)[note] for note, k in self._harmonics]
-            # (the harmonics' bands ride along: they neither start nor extend a run of activity)
-            self._run_tracker = RunTracker(self._bands, frontend=frontend, min_snr_db=sig.min_snr_db,
+            self._run_tracker = RunTracker(self._bands[:2], frontend=frontend, min_snr_db=sig.min_snr_db,
                                            max_gap_s=sig.gap_max_s, max_run_s=sig.burst_max_s + sig.gap_max_s + 1.0,
-                                           window_hop_s=0.8, notes_hz=notes_hz,
-                                           note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0,
-                                           active_bands=2)
+                                           window_hop_s=0.8, notes_hz=[low_hz, high_hz],
+                                           note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0)
+            # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
+            # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
+            self._harmonic_peaks = PeakLookback(
+                [ToneTracker(band, frontend=frontend, min_snr_db=sig.min_snr_db, every_block=False)
+                 for band in self._bands[2:]], frontend=frontend, keep_frames=round(_CONTEXT_KEEP_S / frontend.hop_s))
             lo = max(0, round(_CONTEXT_FROM_LOW * low_hz / frontend.bin_hz) - frontend.bin_lo)
             below = math.floor(self._bands[0].low_hz / frontend.bin_hz) - _CONTEXT_GUARD_BINS - frontend.bin_lo
             tones = [round(hz / frontend.bin_hz) - frontend.bin_lo for hz in (low_hz, high_hz)]
@@ -551,6 +557,7 @@ class CriticalDetector(Detector):
         if self._run_tracker is not None:
             self._context.remember(block)
             self._notes.remember(block)
+            self._harmonic_peaks.remember(block)
             detections = self._judge_runs(self._run_tracker.process(block))
             # Do not wait for activity to stop (a busy band, or the second burst of the sounding): a burst that is
             # complete inside the run still going on is reported now.
@@ -567,6 +574,7 @@ class CriticalDetector(Detector):
             if block is not None:
                 self._context.remember(block)
                 self._notes.remember(block)
+                self._harmonic_peaks.remember(block)
             runs = self._run_tracker.process(block) if block is not None else []
             return self._judge_runs(runs + self._run_tracker.flush())
         assert self._segment_tracker is not None, "attach() first"
@@ -605,10 +613,6 @@ class CriticalDetector(Detector):
             self.counters["too_short_burst"] += 1  # most runs are blips of clutter: cheap to turn away
             return None
         frame_s = (run.end_s - run.start_s) / run.frames
-        # The tones' learned harmonics ride along (HARMONIC_MAX_HZ): consulted here for a faint tone, then left out.
-        tracked = run
-        if run.on.shape[0] > 2:
-            run = dataclasses.replace(run, on=run.on[:2], snr_db=run.snr_db[:2], frequency_hz=run.frequency_hz[:2])
         self._by_harmonic = np.zeros_like(run.on)
         # A tone heard only through the rhythm (see FAINT_SNR_DB) takes part in the turns like one heard on its own.
         faint = None
@@ -619,16 +623,23 @@ class CriticalDetector(Detector):
             max_gap_frames = math.ceil(RHYTHM_LONG_FACTOR * sig.tone_typical_s / frame_s) + 1
             tolerance_hz = [max(NOTE_TOLERANCE_PCT / 100.0 * note, FAINT_TOLERANCE_BINS * self._bin_hz)
                             for note in notes]
+            trains = [rhythm_trains(run.on[loud], max_gap_frames=max_gap_frames) for loud in range(2)]
             faint = faint_frames(run.on, run.snr_db, run.frequency_hz, notes, max_gap_frames=max_gap_frames,
-                                 tolerance_hz=tolerance_hz)
+                                 tolerance_hz=tolerance_hz, trains=trains)
             pitch = run.frequency_hz
-            # ... or through one of its harmonics, each judged by the same rule on its own (pitch divided down)
-            for row, (note, k) in enumerate(self._harmonics, start=2):
+            # ... or through one of its harmonics, each judged by the same rule on its own (pitch divided down); only
+            # a tone the other tone's turns make a train for can be heard so (most runs have none: no search then)
+            audible = [(row, note, k) for row, (note, k) in enumerate(self._harmonics) if trains[1 - note]]
+            harmonics = self._harmonic_peaks.features(run.first_frame, run.frames) if audible else None
+            assert harmonics is not None or not audible, "the harmonics' spectra are kept longer than any run"
+            for row, note, k in audible:
+                assert harmonics is not None
                 frequency, snr = run.frequency_hz.copy(), run.snr_db.copy()
-                frequency[note], snr[note] = tracked.frequency_hz[row] / k, tracked.snr_db[row]
+                frequency[note], snr[note] = harmonics[0][row] / k, harmonics[1][row]
                 heard = faint_frames(run.on, snr, frequency, notes, max_gap_frames=max_gap_frames, quiet_only=note,
                                      tolerance_hz=[max(NOTE_TOLERANCE_PCT / 100.0 * k * hz,
-                                                       FAINT_TOLERANCE_BINS * self._bin_hz) / k for hz in notes])
+                                                       FAINT_TOLERANCE_BINS * self._bin_hz) / k for hz in notes],
+                                     trains=trains)
                 new = heard[note] & ~faint[note] & ~self._by_harmonic[note]
                 if new.any():
                     if pitch is run.frequency_hz:
@@ -1453,7 +1464,7 @@ def learned_harmonics(notes_hz: tuple[float, float], harmonics_hz: tuple[float, 
 
 def _scatter_hz(pitch: NDArray[np.float32]) -> float:
     """Median absolute deviation of a tone's frame-by-frame frequency (Hz): robust to a few frames hit by noise."""
-    return float(np.median(np.abs(pitch - np.median(pitch))))
+    return median_of(np.abs(pitch - median_of(pitch)))  # np.median's number, for a fraction of its cost
 
 
 def _median_turn(chain: list[tuple[int, int, int]], label: int) -> int:
@@ -1463,41 +1474,59 @@ def _median_turn(chain: list[tuple[int, int, int]], label: int) -> int:
     return turns[(len(turns) - 1) // 2] if turns else 0
 
 
+_Train = tuple[NDArray[np.bool_], NDArray[np.bool_]]  # a train's gap frames and its turns' frames (masks)
+
+
+def rhythm_trains(on_loud: NDArray[np.bool_], *, max_gap_frames: int) -> list[_Train]:
+    """The trains of one tone's turns in which the other tone may be heard through the rhythm (see FAINT_SNR_DB):
+    FAINT_MIN_TURNS or more turns of 2+ frames, each at most max_gap_frames after the one before, with at least
+    FAINT_MIN_GAP_FRAMES frames in their gaps. Per train: the frames of its gaps and of its turns."""
+    frames = len(on_loud)
+    starts, ends = stretches(on_loud)
+    turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
+    if len(turns) < FAINT_MIN_TURNS:
+        return []
+    trains: list[_Train] = []
+    train: list[tuple[int, int]] = []
+    for turn in [*turns, (frames + max_gap_frames + 1, 0)]:  # a sentinel ends the last train
+        if train and turn[0] - train[-1][1] <= max_gap_frames:
+            train.append(turn)
+            continue
+        if len(train) >= FAINT_MIN_TURNS:
+            gaps = np.zeros(frames, dtype=bool)
+            turns_held = np.zeros(frames, dtype=bool)
+            for (start, end), (next_start, _) in itertools.pairwise(train):
+                gaps[end:next_start] = True
+                turns_held[start:end] = True
+            turns_held[train[-1][0] : train[-1][1]] = True
+            if np.count_nonzero(gaps) >= FAINT_MIN_GAP_FRAMES:
+                trains.append((gaps, turns_held))
+        train = [turn]
+    return trains
+
+
 def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_hz: NDArray[np.float32],
                  notes_hz: list[float], *, max_gap_frames: int, tolerance_hz: list[float],
-                 quiet_only: int | None = None) -> NDArray[np.bool_]:
+                 quiet_only: int | None = None, trains: list[list[_Train]] | None = None) -> NDArray[np.bool_]:
     """Frames (bands, frames) in which a tone not heard on its own is heard through the rhythm (see FAINT_SNR_DB):
     in the gaps of a train of the other tone's turns, where its band's peak sits on its note far more often than
-    during those turns."""
+    during those turns. `trains`: per tone, rhythm_trains of its turns, when already known (they depend on `on`
+    only: the detector asks this of each tone and of each of its learned harmonics)."""
     faint = np.zeros_like(on)
-    frames = on.shape[1]
     for loud in range(2):
         quiet = 1 - loud
         if quiet_only is not None and quiet != quiet_only:
             continue
-        starts, ends = stretches(on[loud])
-        turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
-        if len(turns) < FAINT_MIN_TURNS:
+        loud_trains = trains[loud] if trains is not None else rhythm_trains(on[loud], max_gap_frames=max_gap_frames)
+        if not loud_trains:
             continue
         on_note = (np.abs(frequency_hz[quiet] - notes_hz[quiet]) <= tolerance_hz[quiet]) \
             & (snr_db[quiet] >= FAINT_SNR_DB)
-        train: list[tuple[int, int]] = []
-        for turn in [*turns, (frames + max_gap_frames + 1, 0)]:  # a sentinel ends the last train
-            if train and turn[0] - train[-1][1] <= max_gap_frames:
-                train.append(turn)
-                continue
-            if len(train) >= FAINT_MIN_TURNS:
-                gaps = np.zeros(frames, dtype=bool)
-                turns_held = np.zeros(frames, dtype=bool)
-                for (start, end), (next_start, _) in itertools.pairwise(train):
-                    gaps[end:next_start] = True
-                    turns_held[start:end] = True
-                turns_held[train[-1][0] : train[-1][1]] = True
-                share_in_gaps = float(on_note[gaps].mean())
-                if np.count_nonzero(gaps) >= FAINT_MIN_GAP_FRAMES and share_in_gaps >= FAINT_MIN_SHARE \
-                        and share_in_gaps - float(on_note[turns_held].mean()) >= FAINT_MIN_CONTRAST:
-                    faint[quiet] |= gaps & on_note & ~on[quiet]
-            train = [turn]
+        for gaps, turns_held in loud_trains:
+            share_in_gaps = float(on_note[gaps].mean())
+            if share_in_gaps >= FAINT_MIN_SHARE and share_in_gaps - float(on_note[turns_held].mean()) \
+                    >= FAINT_MIN_CONTRAST:
+                faint[quiet] |= gaps & on_note & ~on[quiet]
     return faint
 
 
