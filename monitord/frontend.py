@@ -12,53 +12,21 @@ interpolation of the peak gives the frequency to a few hundredths of a bin at us
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
-import sys
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
+import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-
-def _load_pocketfft() -> Any:
-    """The pocketfft extension behind scipy.fft.rfft, or None if this scipy release has none where it used to be.
-
-    Called directly, it writes into a buffer reused from call to call (a fresh half-megabyte result per call was
-    faulted in from the kernel again and again) and skips scipy's dispatch. And it is loaded on its own: importing
-    its package, scipy.fft, pulls in scipy.special and scipy's array-API layer, ~0.3 s of every `monitord analyze`'s
-    start-up for nothing it uses. It is registered under its own name, so a later `import scipy.fft` finds it there
-    instead of loading the extension twice. rfft_rows falls back to scipy.fft.rfft without it (tests/test_frontend.py
-    holds the two equal)."""
-    name = "scipy.fft._pocketfft.pypocketfft"
-    if name in sys.modules:
-        return sys.modules[name]
-    scipy_spec = importlib.util.find_spec("scipy")  # (finds the package without importing it)
-    if scipy_spec is None or not scipy_spec.submodule_search_locations:
-        return None
-    directory = Path(next(iter(scipy_spec.submodule_search_locations))) / "fft" / "_pocketfft"
-    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        path = directory / f"pypocketfft{suffix}"
-        if path.is_file():
-            spec = importlib.util.spec_from_file_location(name, path)
-            if spec is None or spec.loader is None:
-                return None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            try:
-                spec.loader.exec_module(module)
-            except ImportError:  # pragma: no cover - depends on the scipy release
-                del sys.modules[name]
-                return None
-            return module
-    return None  # pragma: no cover - depends on the scipy release
-
-
-_pocketfft = _load_pocketfft()
+try:
+    # The pocketfft behind scipy.fft.rfft, called directly: it writes into a buffer reused from call to call (a fresh
+    # half-megabyte result per call was faulted in from the kernel again and again) and skips scipy's dispatch.
+    # rfft_rows falls back to the public call if a scipy release moves it (tests/test_frontend.py holds them equal).
+    from scipy.fft._pocketfft import pypocketfft as _pocketfft
+except ImportError:  # pragma: no cover - depends on the scipy release
+    _pocketfft = None
 
 FRAME_LENGTH = 1024
 HOP_LENGTH = 512
@@ -89,8 +57,6 @@ def rfft_rows(frames: NDArray[np.float32], out: NDArray[np.complex64]) -> NDArra
     """scipy.fft.rfft(frames, axis=1) of float32 frames, written into `out` (frames × (length // 2 + 1),
     complex64): the same numbers, bit for bit."""
     if _pocketfft is None:  # pragma: no cover - depends on the scipy release
-        import scipy.fft
-
         out[...] = scipy.fft.rfft(frames, axis=1)
         return out
     spectrum: NDArray[np.complex64] = _pocketfft.r2c(frames, (1,), True, 0, out, 1)  # forward, unscaled, 1 thread

@@ -307,30 +307,3 @@ def test_peak_lookback_gives_what_a_run_trackers_rows_hold() -> None:
     assert any(run.frames > 40 for run in runs)  # the two-tone burst, not only blips
     assert lookback.features(0, 10) is None  # long gone
     assert lookback.features(frontend.frames_done - 5, 10) is None  # not yet analysed
-
-
-def test_pocketfft_is_loaded_without_scipy_fft_and_shared_with_it() -> None:
-    """The frontend loads scipy's pocketfft extension without importing scipy.fft (start-up), and a later
-    `import scipy.fft` uses that very module (an extension loaded twice would fail) and gives the same spectra."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    script = """
-import sys
-import numpy as np
-import monitord.frontend as frontend
-assert frontend._pocketfft is not None
-assert not any(name == "scipy.fft" or name.startswith("scipy.special") for name in sys.modules), "scipy.fft imported"
-import scipy.fft
-import scipy.signal
-assert sys.modules["scipy.fft._pocketfft.pypocketfft"] is frontend._pocketfft
-frames = np.random.default_rng(2).normal(size=(5, 1024)).astype(np.float32)
-assert np.array_equal(frontend.rfft_rows(frames, np.empty((5, 513), np.complex64)), scipy.fft.rfft(frames, axis=1))
-print("ok")
-"""
-    root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root,
-                            env={"PYTHONPATH": str(root)})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
