@@ -230,6 +230,14 @@ PURE_PROMINENCE_DB = 12.0
 # falls on a bin centre, 40 when between two) must not hide a partner as pure. A pump whose own beep has such a
 # partner (a piezo with a mode near its pitch) is caught at enrollment: one clinic sounding refused this way and
 # enroll writes `sounds_alone = false`, which turns the test off.
+# Chosen in-process on every beep reported by main (9ebee0a) on quick seeds 2024, 99, 7, 11, 23, 31, 57 (855 true,
+# 22 false; scratch /work/tmp/beepfp10/dump.py and grid.py, outside the repository): this setting refused 10 false
+# and 1 true (-20 dB, a music note at 1594 Hz starting with a 2613 Hz beep). Onset 3 dB: 12 false, 1 true; without
+# the onset test (any tone as loud, a steady one too): 10-12 false for 0-3 true, but a hum would refuse the pump;
+# margin 4 dB or level within 10 dB: 1-4 more true (-20/-15 dB) for 0-3 more false; prominence at least 6 dB: 2
+# more false. Measured with bench/detection.py --full --skip-speed: false beeps 20 -> 15 (phone ring 2, music,
+# siren, speech), beep recall at -10 dB 95 -> 94 of 96 (pump6's 3-beep sequence in music: a note at 2125 Hz, louder
+# and as prominent, started with it), no other cell; quick seed 5: false beeps 9 -> 5, no recall cell changed.
 ACCOMPANIED_AWAY_BINS = 6
 ACCOMPANIED_ONSET_DB = 6.0
 ACCOMPANIED_BEFORE_S = 1.0
