@@ -786,8 +786,21 @@ def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz:
                 detector.process(block)
     detector.finish(frontend.flush())
     assert detector.heard is not None
-    heard = [h for h in detector.heard if h.reason in ("", "cluttered")
-             and any(h.start_s < s.end_s + 0.5 and h.end_s > s.start_s - 0.5 for s in result.soundings)]
+    at_soundings = [h for h in detector.heard
+                    if any(h.start_s < s.end_s + 0.5 and h.end_s > s.start_s - 0.5 for s in result.soundings)]
+    heard = [h for h in at_soundings if h.reason in ("", "cluttered")]
+    # The pump's own beep heard with another tone, as loud and as prominent, rising with it (the detector's
+    # "accompanied", ACCOMPANIED_ONSET_DB): that tone may be the pump's own (a piezo with a second partial within
+    # half an octave of its pitch). A room's echo lifts one frequency and lowers another by several dB from one
+    # sounding to the next, so such a pump may pass in some soundings and not in others: one sounding heard so is
+    # enough to turn the test off for this pump (a voice at the clinic that happened to start with a beep costs
+    # only the test, never the pump's beep).
+    accompanied = [h for h in at_soundings if h.reason == "accompanied"]
+    sounds_alone = not accompanied
+    if not sounds_alone:
+        heard += accompanied
+        result.notes.append("another tone sounded with the beep, as loud and as prominent: taken for the pump's own "
+                            "(a sounding with another tone near its pitch is not refused)")
     if not heard:
         result.notes.append("the detector did not hear the soundings again as a whole; wider length bounds kept")
         return False
@@ -800,6 +813,7 @@ def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz:
         "span_max_s": round(min(signature.span_max_s, _SPAN_SLACK * max(h.end_s - h.start_s for h in heard)
                                 + _SPAN_SLACK_S), 3),
         "heard_min_s": heard_min_s,
+        "sounds_alone": sounds_alone,
     })
     return True
 

@@ -131,6 +131,12 @@ class BeepSignature(_Signature):
         "far apart (or a multiple of it, up to beeps_at_enrollment − 1), at their starts or at their ends; empty = no "
         "such check",
     )
+    sounds_alone: bool = Field(
+        default=True,
+        description="with a learned tone: the beep sounds alone within half an octave of its pitch, so a sounding "
+        "that another tone as prominent starts with (a chord, a phone's dual tone, a voice) is not the pump; "
+        "enrollment sets false when the clinic's own beeps were heard with such a tone",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
