@@ -65,6 +65,11 @@ Timings and tolerances (from the signature):
               frame by frame over it was too_short and none was heard within `quiet_after_s` of it, and the spectrum
               averaged over the beep peaks within the mean tolerance of the pitch, 4 dB over its sides (see
               INTEGRATED_SNR_DB). Judged 8 s after the window; its confidence counts it as 80 % complete
+  - sequence: for a pump that beeps a learned sequence (≥ 2 beeps at `beep_interval_s`), the integrated look also
+              starts where a window's level rises to 3 dB over the floor, with nothing or only too_short or sparse
+              pieces heard frame by frame over it: it then asks for 3..12 dB, every beep's window 1.5 dB over the
+              floor, the beeps 2 dB over the gaps between them, and 7 dB over the pitch's sides (a low beep buried
+              in a room's noise, where its sequence's shape still tells it; see SEQUENCE_SNR_DB)
 
 Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
 repeat; ~9 s for one heard integrated): start/end, mean SNR (over the window, for one heard integrated), the beep
@@ -75,7 +80,8 @@ off_rhythm, lower_note, broadband, repeating_device, cluttered, sweep, too_many_
 detected; of the integrated look (one per too_short piece looked at): integrated_level, integrated_quiet,
 integrated_context, integrated_heard, integrated_cluttered, integrated_pitch, integrated_unkept (its surroundings
 not kept: the stream's first or last seconds), and detected_integrated (detections made by it, counted in detected
-too).
+too); of the sequence look, the same with sequence_ in place of integrated_, sequence_shape (a beep not heard, or
+no pause between the beeps) and detected_sequence.
 """
 
 from __future__ import annotations
