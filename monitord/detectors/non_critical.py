@@ -1098,9 +1098,13 @@ class NonCriticalDetector(Detector):
         return detections
 
     def _integrated_look(self, piece: _Candidate, span: int, context: int, overlap: int) -> Detection | None:
-        """The integrated look at one too_short piece (see INTEGRATED_SNR_DB): a Detection, or None (counted). Most
-        pieces fail on the level or the quiet around them: the context further out is read only for the others."""
+        """The integrated look at one too_short piece (see INTEGRATED_SNR_DB), or the sequence look at a window
+        (piece.reason "sequence": SEQUENCE_SNR_DB): a Detection, or None (counted). Most pieces fail on the level or
+        the quiet around them: the context further out is read only for the others."""
         sig = self.signature
+        # A sequence look (no too_short piece: SEQUENCE_SNR_DB) asks for fainter but purer, and the sequence's shape.
+        sequence = piece.reason == "sequence"
+        look = "sequence" if sequence else "integrated"
         assert sig.frequency_hz is not None
         frame_s = self._frame_s
         quiet = round(sig.quiet_after_s / frame_s)
@@ -1110,12 +1114,12 @@ class NonCriticalDetector(Detector):
         first, level = self._levels.levels(first_start - quiet, last_start + quiet)
         lo, hi = max(0, first_start - first), min(len(level), last_start + 1 - first)
         if hi <= lo:
-            self.counters["integrated_unkept"] += 1
+            self.counters[f"{look}_unkept"] += 1
             return None
         at = lo + int(np.argmax(level[lo:hi]))
         top = float(level[at])
         if at < quiet or at + quiet >= len(level):
-            self.counters["integrated_unkept"] += 1  # the stream's start or end: no quiet to judge around it
+            self.counters[f"{look}_unkept"] += 1  # the stream's start or end: no quiet to judge around it
             return None
         guard = INTEGRATED_GUARD_FRAMES
         around = np.concatenate([level[at - quiet : max(at - quiet, at - span - guard + 1)],
@@ -1123,9 +1127,6 @@ class NonCriticalDetector(Detector):
         at_frame = first + at
         start_s = (at_frame + 0.5) * frame_s
         end_s = start_s + span * frame_s
-        # A sequence look (no too_short piece: SEQUENCE_SNR_DB) asks for fainter but purer, and the sequence's shape.
-        sequence = piece.reason == "sequence"
-        look = "sequence" if sequence else "integrated"
         min_db, prominence_db = (SEQUENCE_SNR_DB, SEQUENCE_PROMINENCE_DB) if sequence \
             else (INTEGRATED_SNR_DB, INTEGRATED_PROMINENCE_DB)
         if float(level[at - quiet : at + quiet + 1].max()) > top:
