@@ -68,6 +68,11 @@ Timings and tolerances (from the signature):
               frame by frame over it was too_short and none was heard within `quiet_after_s` of it, and the spectrum
               averaged over the beep peaks within the mean tolerance of the pitch, 4 dB over its sides (see
               INTEGRATED_SNR_DB). Judged 8 s after the window; its confidence counts it as 80 % complete
+  - sequence: for a pump that beeps a learned sequence (≥ 2 beeps at `beep_interval_s`), the integrated look also
+              starts where a window's level rises to 3 dB over the floor, with nothing or only too_short or sparse
+              pieces heard frame by frame over it: it then asks for 3..12 dB, every beep's window 1.5 dB over the
+              floor, the beeps 2 dB over the gaps between them, and 7 dB over the pitch's sides (a low beep buried
+              in a room's noise, where its sequence's shape still tells it; see SEQUENCE_SNR_DB)
 
 Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
 repeat; ~9 s for one heard integrated): start/end, mean SNR (over the window, for one heard integrated), the beep
@@ -78,7 +83,8 @@ off_rhythm, lower_note, broadband, accompanied, repeating_device, cluttered, swe
 detected; of the integrated look (one per too_short piece looked at): integrated_level, integrated_quiet,
 integrated_context, integrated_heard, integrated_cluttered, integrated_pitch, integrated_unkept (its surroundings
 not kept: the stream's first or last seconds), and detected_integrated (detections made by it, counted in detected
-too).
+too); of the sequence look, the same with sequence_ in place of integrated_, sequence_shape (a beep not heard, or
+no pause between the beeps) and detected_sequence.
 """
 
 from __future__ import annotations
@@ -307,6 +313,36 @@ INTEGRATED_PITCH_PROMINENCE_DB = 4.0
 _INTEGRATED_OVERLAP_S = 0.2  # a sounding heard frame by frame this close to a window overlaps it
 _INTEGRATED_CONFIDENCE = 0.8  # completeness of a sounding heard only integrated (it passed fewer tests on its own)
 _INTEGRATED_KEEP_S = 60.0  # levels and soundings heard are kept this long for the looks still to come
+# A pump that beeps a learned sequence (two or more beeps at beep_interval_s) gets the integrated look even where the
+# frame-by-frame look heard nothing, or only a sparse sounding: the sequence look. A beep low in pitch (500-1100 Hz)
+# sits where a room's noise, TV and voices put most of their power, so at a broadband SNR of -15 dB its frames stand
+# only 2-8 dB over the floor there: too faint to be heard frame by frame (min_snr_db), or heard in a few frames
+# (quick seed 113, pump2's 528 Hz 3-beep sequence in a quiet room: 7 of 8 soundings missed, not one frame heard;
+# its harmonics stood no clearer, -15 dB under the fundamental). Averaged over the learned sequence (a matched
+# filter in time: one window per beep, as the integrated look), its level stood 2.6-5.5 dB over the floor. What tells
+# it from noise is the sequence's shape, which noise, music and voices rarely hold at one pitch: every beep heard
+# (each beep's own window SEQUENCE_BEEP_DB over the floor), silence between them (the beeps stand
+# SEQUENCE_CONTRAST_DB over the gaps: a held note or a hum does not pause on the pump's rhythm), and a pure tone (the
+# sequence SEQUENCE_PROMINENCE_DB over the bins 3-5 beside the pitch, more than the integrated look asks). A window
+# position whose level crosses SEQUENCE_SNR_DB starts a look; the look then applies the integrated look's rules
+# (loudest within quiet_after_s and 2 dB over the rest, nothing as loud out to 8 s, the averaged spectrum peaking at
+# the pitch, nothing heard frame by frame within quiet_after_s that passed or failed for another reason than being
+# too short or sparse) with these thresholds. A single beep (no sequence learned) has no such shape: not looked at.
+# A real SynchroMed beep sequence is electronic: one pitch, a fixed rhythm, silence between its beeps. A room's echo
+# fills the gaps partly (the benchmark's rooms, RT60 up to ~0.8 s, left 1.4-8 dB of contrast at -15 dB).
+# Measured (bench/detection.py --quick --seed N --skip-speed, against main at 9ebee0a): seed 113 beep -15 dB 11 -> 17
+# of 24 (pump2 1 -> 5 of 8, pump0's 1080 Hz sequence, heard sparse, +2), seed 57 -20 dB +1, 61 and 89 -15 dB +1 each;
+# false detections unchanged on each. In-process over all 20 quick corpora and the full one (every file of every
+# pump with a learned sequence; /work/tmp/br10/evseq.py, outside the repository) it made no detection that was not a
+# sounding, none in the full corpus at all. Looser (2.5 dB, each beep 1 dB, contrast 1.5 dB, prominence 6 dB) was
+# measured there too: 4 more soundings on seeds 61 and 89, still none false; not taken (not confirmed by the
+# benchmark in time), but the thresholds are not on an edge.
+SEQUENCE_SNR_DB = 3.0
+SEQUENCE_BEEP_DB = 1.5
+SEQUENCE_CONTRAST_DB = 2.0
+SEQUENCE_PROMINENCE_DB = 7.0
+_SEQUENCE_GAP_MIN_FRAMES = 3  # a learned gap shorter than this (after a frame's margin either side) tells nothing
+_SEQUENCE_HEARD = ("too_short", "sparse")  # what the frame-by-frame look may have heard over a sequence looked at
 
 
 def _decay_db(snr_db: NDArray[np.float32], *, short_beeps: bool = False) -> float:
@@ -439,6 +475,20 @@ class PitchLevels:
         mean: NDArray[np.float64] = np.asarray(total) / (len(self.offsets) * beep)
         return mean
 
+    def sequence_shape(self, frame: int) -> tuple[float, float]:
+        """For the window at `frame` (all its frames kept: the caller checks): its quietest beep's level over the
+        floor (dB), and its beeps' power over the power in the gaps between them, a frame's margin left out either
+        side (dB; SEQUENCE_CONTRAST_DB). Only for a sequence of two or more windows with gaps of
+        _SEQUENCE_GAP_MIN_FRAMES or more between them."""
+        row, beep = frame - self.first_frame, self.beep_frames
+        sums = self._sums
+        beeps = np.array([(sums[row + o + beep] - sums[row + o]) / beep for o in self.offsets])
+        quietest = float((10.0 * np.log10(np.maximum(beeps[:, 0], 1e-30) / np.maximum(beeps[:, 1], 1e-30))).min())
+        gaps = [(sums[row + b - 1, 0] - sums[row + a + beep + 1, 0]) / (b - a - beep - 2)
+                for a, b in zip(self.offsets[:-1], self.offsets[1:], strict=True)]
+        contrast = float(10.0 * np.log10(max(float(beeps[:, 0].mean()), 1e-30) / max(float(np.mean(gaps)), 1e-30)))
+        return quietest, contrast
+
     def window_power(self, frame: int) -> float:
         """The power at the pitch averaged over the window at `frame` (its frames kept: the caller checks)."""
         return float(self._window_mean(frame - self.first_frame, 1)[0, 0])
@@ -547,6 +597,9 @@ class NonCriticalDetector(Detector):
         self._beep_frames = 0  # one beep's window (frames); 0: no integrated look
         self._beep_offsets = np.zeros(1, dtype=np.intp)  # each beep's window's first frame, from the sounding's
         self._integrated_until_s = float("-inf")  # end of the last sounding the integrated look reported
+        # The sequence look (SEQUENCE_SNR_DB): on for a learned sequence; window levels scanned up to this frame.
+        self._sequence_look = False
+        self._sequence_scanned = 0
 
     @classmethod
     def from_profile(cls, profile: Profile) -> NonCriticalDetector | None:
@@ -592,6 +645,7 @@ class NonCriticalDetector(Detector):
         if self._run_tracker is not None:
             self._context.remember(block)
             self._levels.remember(block)
+            self._sequence_triggers()
             tracker = self._run_tracker
             # Runs of a frame or two are noise or clutter: they neither pass nor count as clutter (cheap to drop).
             candidates = [candidate for run in tracker.process(block)
@@ -608,6 +662,7 @@ class NonCriticalDetector(Detector):
             if block is not None:
                 self._context.remember(block)
                 self._levels.remember(block)
+                self._sequence_triggers()
             runs = self._run_tracker.process(block) if block is not None else []
             candidates = [candidate for run in runs + self._run_tracker.flush()
                           for candidate in self._from_run(self._at_pitch(run))]
@@ -1060,8 +1115,29 @@ class NonCriticalDetector(Detector):
         if beep_frames + offsets[-1] > round(INTEGRATED_CONTEXT_S / frame_s):
             return  # a sounding longer than the context around it is judged: no beep to integrate
         self._beep_frames, self._beep_offsets = beep_frames, offsets
+        self._sequence_look = len(offsets) >= 2 and \
+            int(offsets[1]) - beep_frames - 2 >= _SEQUENCE_GAP_MIN_FRAMES
         self._levels.configure(column, beep_frames=beep_frames, offsets=self._beep_offsets.tolist(),
                                keep_frames=round(_INTEGRATED_KEEP_S / frame_s))
+
+    def _sequence_triggers(self) -> None:
+        """Queue a sequence look (SEQUENCE_SNR_DB) at each window position, levelled since the last call, where the
+        window's level rises to SEQUENCE_SNR_DB (and is no louder than INTEGRATED_MAX_DB: louder is the
+        frame-by-frame look's to judge): a piece one window long, whose look judges the loudest window about it."""
+        if not self._sequence_look:
+            return
+        first, level = self._levels.levels(self._sequence_scanned - 1, self._levels.end_frame)
+        if len(level) < 2:
+            return
+        loud = (level >= SEQUENCE_SNR_DB) & (level <= INTEGRATED_MAX_DB)
+        rising = np.flatnonzero(loud[1:] & ~loud[:-1]) + 1
+        frame_s, span = self._frame_s, self._levels.span
+        assert self.signature.frequency_hz is not None
+        for at in rising:
+            start_s = (first + int(at) + 0.5) * frame_s
+            self._second_looks.append(_Candidate(start_s, start_s + span * frame_s, self.signature.frequency_hz,
+                                                 float(level[at]), ok=False, reason="sequence"))
+        self._sequence_scanned = first + len(level)
 
     def _frame_of(self, seconds: float) -> int:
         """The frame whose start (as runs count it: half a hop before its centre's) is nearest to `seconds`."""
@@ -1091,9 +1167,13 @@ class NonCriticalDetector(Detector):
         return detections
 
     def _integrated_look(self, piece: _Candidate, span: int, context: int, overlap: int) -> Detection | None:
-        """The integrated look at one too_short piece (see INTEGRATED_SNR_DB): a Detection, or None (counted). Most
-        pieces fail on the level or the quiet around them: the context further out is read only for the others."""
+        """The integrated look at one too_short piece (see INTEGRATED_SNR_DB), or the sequence look at a window
+        (piece.reason "sequence": SEQUENCE_SNR_DB): a Detection, or None (counted). Most pieces fail on the level or
+        the quiet around them: the context further out is read only for the others."""
         sig = self.signature
+        # A sequence look (no too_short piece: SEQUENCE_SNR_DB) asks for fainter but purer, and the sequence's shape.
+        sequence = piece.reason == "sequence"
+        look = "sequence" if sequence else "integrated"
         assert sig.frequency_hz is not None
         frame_s = self._frame_s
         quiet = round(sig.quiet_after_s / frame_s)
@@ -1103,12 +1183,12 @@ class NonCriticalDetector(Detector):
         first, level = self._levels.levels(first_start - quiet, last_start + quiet)
         lo, hi = max(0, first_start - first), min(len(level), last_start + 1 - first)
         if hi <= lo:
-            self.counters["integrated_unkept"] += 1
+            self.counters[f"{look}_unkept"] += 1
             return None
         at = lo + int(np.argmax(level[lo:hi]))
         top = float(level[at])
         if at < quiet or at + quiet >= len(level):
-            self.counters["integrated_unkept"] += 1  # the stream's start or end: no quiet to judge around it
+            self.counters[f"{look}_unkept"] += 1  # the stream's start or end: no quiet to judge around it
             return None
         guard = INTEGRATED_GUARD_FRAMES
         around = np.concatenate([level[at - quiet : max(at - quiet, at - span - guard + 1)],
@@ -1116,29 +1196,34 @@ class NonCriticalDetector(Detector):
         at_frame = first + at
         start_s = (at_frame + 0.5) * frame_s
         end_s = start_s + span * frame_s
+        min_db, prominence_db = (SEQUENCE_SNR_DB, SEQUENCE_PROMINENCE_DB) if sequence \
+            else (INTEGRATED_SNR_DB, INTEGRATED_PROMINENCE_DB)
         if float(level[at - quiet : at + quiet + 1].max()) > top:
-            reason = "integrated_quiet"  # a louder window nearby: this one is its edge, not a beep of its own
-        elif not INTEGRATED_SNR_DB <= top <= INTEGRATED_MAX_DB or \
+            reason = f"{look}_quiet"  # a louder window nearby: this one is its edge, not a beep of its own
+        elif not min_db <= top <= INTEGRATED_MAX_DB or \
                 10.0 * np.log10(self._levels.window_power(at_frame)
                                 / max(float(self._beep_power(at_frame, sides=True).mean()), 1e-30)) \
-                < INTEGRATED_PROMINENCE_DB:
-            reason = "integrated_level"
+                < prominence_db:
+            reason = f"{look}_level"
+        elif sequence and self._out_of_sequence(at_frame):
+            reason = "sequence_shape"
         elif len(around) and float(around.max()) > top - INTEGRATED_QUIET_DB:
-            reason = "integrated_quiet"
+            reason = f"{look}_quiet"
         elif self._louder_further(at_frame, top, span, quiet, context):
-            reason = "integrated_context"
-        elif (heard := self._heard_about(start_s, end_s)) is not None:
-            reason = heard
+            reason = f"{look}_context"
+        elif (heard := self._heard_about(start_s, end_s, allowed=_SEQUENCE_HEARD if sequence else ("too_short",),
+                                         need_piece=not sequence)) is not None:
+            reason = heard.replace("integrated", look)
         else:
             measured = self._averaged_pitch(self._beep_power(at_frame).mean(axis=0))
             if measured is None or abs(measured - sig.frequency_hz) > self._pitch_tolerance_hz():
-                reason = "integrated_pitch"
+                reason = f"{look}_pitch"
             elif start_s < self._integrated_until_s:
                 reason = "merged_repeat"  # another piece of a beep already reported
             else:
                 self._integrated_until_s = end_s + _REPEAT_MERGE_S
                 self._quiet_until_s = max(self._quiet_until_s, end_s + _REPEAT_MERGE_S)
-                self.counters["detected_integrated"] += 1
+                self.counters[f"detected_{look}"] += 1
                 return self.detected(start_s, end_s, top, (measured,), min_snr_db=sig.min_snr_db,
                                      completeness=_INTEGRATED_CONFIDENCE)
         self.counters[reason] += 1
@@ -1164,19 +1249,27 @@ class NonCriticalDetector(Detector):
         after = level[max(0, at_frame + span + quiet - first) :]
         return any(len(part) and float(part.max()) > top_db - INTEGRATED_CONTEXT_DB for part in (before, after))
 
-    def _heard_about(self, start_s: float, end_s: float) -> str | None:
+    def _heard_about(self, start_s: float, end_s: float, *, allowed: tuple[str, ...] = ("too_short",),
+                     need_piece: bool = True) -> str | None:
         """Why the soundings the frame-by-frame look heard about a window rule the integrated look out (a reason),
-        or None when every one overlapping it was too_short and none was heard within quiet_after_s of it."""
+        or None when every one overlapping it failed for an `allowed` reason (too_short; for the sequence look
+        sparse too), there was one (unless not `need_piece`), and none was heard within quiet_after_s of it."""
         sig = self.signature
         pieces = 0
         for heard_start, heard_end, reason in self._heard_spans:
             if heard_start < end_s + _INTEGRATED_OVERLAP_S and heard_end > start_s - _INTEGRATED_OVERLAP_S:
-                if reason != "too_short":
+                if reason not in allowed:
                     return "integrated_heard"  # heard as something else: passed, or failed for another reason
                 pieces += 1
             elif heard_start < end_s + sig.quiet_after_s and heard_end > start_s - sig.quiet_after_s:
                 return "integrated_cluttered"
-        return None if pieces else "integrated_heard"
+        return None if pieces or not need_piece else "integrated_heard"
+
+    def _out_of_sequence(self, at_frame: int) -> bool:
+        """True when the window at `at_frame` lacks the learned sequence's shape (SEQUENCE_BEEP_DB,
+        SEQUENCE_CONTRAST_DB): a beep of it not heard, or no pause between the beeps."""
+        quietest_db, contrast_db = self._levels.sequence_shape(at_frame)
+        return quietest_db < SEQUENCE_BEEP_DB or contrast_db < SEQUENCE_CONTRAST_DB
 
     def _averaged_pitch(self, spectrum: NDArray[np.float64]) -> float | None:
         """The pitch (Hz) of a spectrum averaged over a beep's frames (PitchLevels' bins): its peak within a bin of
