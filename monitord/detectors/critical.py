@@ -231,6 +231,18 @@ NOTE_TOLERANCE_PCT = 0.6
 FAINT_SNR_DB = 0.0
 FAINT_TOLERANCE_BINS = 0.4
 FAINT_MIN_TURNS = 4
+# A train begins and ends with stretches of the loud tone as long as a turn of the pump may be (the shortest tone a
+# chain keeps: `tone_min_s`, or the learned tone ÷ 2.5): blips of clutter in the loud band just before or after the
+# burst (music's bits, noise's chance peaks, 2–3 frames) joined the train before, and their gaps, where the faint
+# tone is not sounding, watered its share down (inside the train a short piece stays: the loud tone chopped by
+# noise). And a pump with long tones and short bursts sounds its loud tone fewer than
+# FAINT_MIN_TURNS times a burst: the train needs as many turns as one of the pump's bursts holds of one tone (the
+# learned burst over the learned tone, halved, rounded up), FAINT_LEAST_TURNS at least (two gaps). Benchmark seed 101
+# (fresh corpus, streamed in 0.1 s blocks like bench/detection.py's latency): pump0 (1349 / 2121 Hz, tones 0.448 s,
+# bursts of 5: H L H L H) at −10 dB in music, its low tone buried under the music's notes — the train of its three
+# high turns was 9 "turns" long from 118.9 s (music's blips in the high band: gap share 0.23 against 0.4), so the
+# sounding was missed; pump2 (1994 / 2266 Hz, noise) heard its high tone only from its second burst, 4.2 s late.
+FAINT_LEAST_TURNS = 3
 FAINT_MIN_GAP_FRAMES = 12
 FAINT_MIN_SHARE = 0.4
 FAINT_MIN_CONTRAST = 0.3
@@ -619,8 +631,9 @@ class CriticalDetector(Detector):
             max_gap_frames = math.ceil(RHYTHM_LONG_FACTOR * sig.tone_typical_s / frame_s) + 1
             tolerance_hz = [max(NOTE_TOLERANCE_PCT / 100.0 * note, FAINT_TOLERANCE_BINS * self._bin_hz)
                             for note in notes]
+            train = self._faint_train(frame_s)
             faint = faint_frames(run.on, run.snr_db, run.frequency_hz, notes, max_gap_frames=max_gap_frames,
-                                 tolerance_hz=tolerance_hz)
+                                 tolerance_hz=tolerance_hz, **train)
             pitch = run.frequency_hz
             # ... or through one of its harmonics, each judged by the same rule on its own (pitch divided down)
             for row, (note, k) in enumerate(self._harmonics, start=2):
@@ -628,7 +641,8 @@ class CriticalDetector(Detector):
                 frequency[note], snr[note] = tracked.frequency_hz[row] / k, tracked.snr_db[row]
                 heard = faint_frames(run.on, snr, frequency, notes, max_gap_frames=max_gap_frames, quiet_only=note,
                                      tolerance_hz=[max(NOTE_TOLERANCE_PCT / 100.0 * k * hz,
-                                                       FAINT_TOLERANCE_BINS * self._bin_hz) / k for hz in notes])
+                                                       FAINT_TOLERANCE_BINS * self._bin_hz) / k for hz in notes],
+                                     **train)
                 new = heard[note] & ~faint[note] & ~self._by_harmonic[note]
                 if new.any():
                     if pitch is run.frequency_hz:
@@ -674,6 +688,21 @@ class CriticalDetector(Detector):
             self.counters["detected_integrated"] += 1
         return detection
 
+    def _shortest_tone_frames(self, frame_s: float) -> int:
+        """The fewest frames a turn of one of the pump's tones may hold: shorter is a blip of clutter."""
+        sig = self.signature
+        return max(2, math.ceil(max(sig.tone_min_s, (sig.tone_typical_s or 0.0) / 2.5) / frame_s - 1e-9))
+
+    def _faint_train(self, frame_s: float) -> dict[str, int]:
+        """What makes a train of the loud tone's turns for the faint-frames rule (see FAINT_LEAST_TURNS): its
+        turns' least length (frames) and how many turns it needs."""
+        sig = self.signature
+        turns = FAINT_MIN_TURNS
+        if sig.tone_typical_s and sig.burst_typical_s:
+            per_tone = math.ceil(sig.burst_typical_s / sig.tone_typical_s / 2 - 1e-9)
+            turns = min(FAINT_MIN_TURNS, max(FAINT_LEAST_TURNS, per_tone))
+        return {"min_turn_frames": self._shortest_tone_frames(frame_s), "min_turns": turns}
+
     def _judge_turns(self, run: BandRun, frame_s: float, faint: NDArray[np.bool_] | None) -> Detection | None:
         """Split a run's frames into the two tones' turns, chain the turns into bursts and judge each burst once.
         `faint`: frames heard other than on their own (through the rhythm, or integrated)."""
@@ -683,7 +712,7 @@ class CriticalDetector(Detector):
             self.counters["one_tone"] += 1
             return None
         labels, tones, _ = split
-        shortest = max(2, math.ceil(max(sig.tone_min_s, (sig.tone_typical_s or 0.0) / 2.5) / frame_s - 1e-9))
+        shortest = self._shortest_tone_frames(frame_s)
         longest_gap = sig.gap_max_s / frame_s
         chains: list[list[tuple[int, int, int]]] = []
         too_long = (sig.tone_typical_s * 2.5 if sig.tone_typical_s else sig.tone_max_s) / frame_s
@@ -1465,10 +1494,12 @@ def _median_turn(chain: list[tuple[int, int, int]], label: int) -> int:
 
 def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_hz: NDArray[np.float32],
                  notes_hz: list[float], *, max_gap_frames: int, tolerance_hz: list[float],
-                 quiet_only: int | None = None) -> NDArray[np.bool_]:
+                 quiet_only: int | None = None, min_turn_frames: int = 2,
+                 min_turns: int = FAINT_MIN_TURNS) -> NDArray[np.bool_]:
     """Frames (bands, frames) in which a tone not heard on its own is heard through the rhythm (see FAINT_SNR_DB):
     in the gaps of a train of the other tone's turns, where its band's peak sits on its note far more often than
-    during those turns."""
+    during those turns. A train begins and ends with turns of `min_turn_frames` or more (shorter ones at its ends
+    are blips of clutter: FAINT_LEAST_TURNS) and holds `min_turns` turns at least."""
     faint = np.zeros_like(on)
     frames = on.shape[1]
     for loud in range(2):
@@ -1477,7 +1508,7 @@ def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_h
             continue
         starts, ends = stretches(on[loud])
         turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
-        if len(turns) < FAINT_MIN_TURNS:
+        if len(turns) < min_turns:
             continue
         on_note = (np.abs(frequency_hz[quiet] - notes_hz[quiet]) <= tolerance_hz[quiet]) \
             & (snr_db[quiet] >= FAINT_SNR_DB)
@@ -1486,7 +1517,10 @@ def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_h
             if train and turn[0] - train[-1][1] <= max_gap_frames:
                 train.append(turn)
                 continue
-            if len(train) >= FAINT_MIN_TURNS:
+            # (inside the train a short piece stays: the loud tone's turn chopped by noise still marks its gaps)
+            whole = [index for index, (start, end) in enumerate(train) if end - start >= min_turn_frames]
+            train = train[whole[0] : whole[-1] + 1] if whole else []
+            if len(train) >= min_turns:
                 gaps = np.zeros(frames, dtype=bool)
                 turns_held = np.zeros(frames, dtype=bool)
                 for (start, end), (next_start, _) in itertools.pairwise(train):
