@@ -1,7 +1,7 @@
 """The faint-frames rule (critical.FAINT_SNR_DB) hears a faint tone in the gaps of the other tone's turns. Its train of
-turns is made of turns a pump can sound (blips of clutter in the loud band are left out) and needs only as many as
-one of the pump's bursts holds of one tone (critical.FAINT_LEAST_TURNS): a pump with long tones sounds its loud tone
-three times a burst. Through the real Pipeline fed in 0.1 s blocks, as the daemon does.
+turns begins with a turn a pump can sound (blips of clutter in the loud band before it are left out) and needs only
+as many as one of the pump's bursts holds of one tone (critical.FAINT_LEAST_TURNS): a pump with long tones sounds its
+loud tone three times a burst. Through the real Pipeline fed in 0.1 s blocks, as the daemon does.
 
 tests/data/critical-long-tones-in-music.flac: 10 s of benchmark seed 101's pump0 recall file at −10 dB (114–124 s of
 `bench/detection.py --quick --seed 101`, music, 16 kHz): its sounding at 6.34–8.52 s (1349 / 2121 Hz, tones 0.448 s,
