@@ -243,6 +243,11 @@ FAINT_MIN_TURNS = 4
 # bursts of 5: H L H L H) at −10 dB in music, its low tone buried under the music's notes — the train of its three
 # high turns was 9 "turns" long from 118.9 s (music's blips in the high band: gap share 0.23 against 0.4), so the
 # sounding was missed; pump2 (1994 / 2266 Hz, noise) heard its high tone only from its second burst, 4.2 s late.
+# bench/detection.py --skip-speed against main at 9ebee0a (runs s9fin-*; this code: lt10b-*): seed 101 streaming
+# latency max 4.21 → 0.69 s (48/48 first bursts heard, median 0.09 s), recall unchanged (its pump0 −10 dB sounding
+# is heard streamed, 0.68 s, but not yet by `analyze`'s 16 s blocks: music's blips after the burst join the train
+# there); seed 17 critical −15 dB 21 → 22 of 24; --full −20 dB 66 → 67 of 96, latency 0.11 / 1.03 s as before; false
+# detections and sirens as critical unchanged on all three (1, 2 and 21; no siren).
 FAINT_LEAST_TURNS = 3
 FAINT_MIN_GAP_FRAMES = 12
 FAINT_MIN_SHARE = 0.4
