@@ -251,6 +251,24 @@ NOTE_TOLERANCE_PCT = 0.6
 FAINT_SNR_DB = 0.0
 FAINT_TOLERANCE_BINS = 0.4
 FAINT_MIN_TURNS = 4
+# A train begins with a stretch of the loud tone as long as a turn of the pump may be (the shortest tone a chain
+# keeps: `tone_min_s`, or the learned tone ÷ 2.5): blips of clutter in the loud band just before the burst (music's
+# bits, noise's chance peaks, 2–3 frames) joined the train before, and their gaps, where the faint tone is not
+# sounding, watered its share down. Short pieces after it stay: the loud tone's turns chopped by noise (at −20 dB
+# the pump's last turn often is, in 2-frame pieces: trimmed at the end too, two soundings of seeds 17 and 101 at
+# −20 dB were lost). And a pump with long tones and short bursts sounds its loud tone fewer than
+# FAINT_MIN_TURNS times a burst: the train needs as many turns as one of the pump's bursts holds of one tone (the
+# learned burst over the learned tone, halved, rounded up), FAINT_LEAST_TURNS at least (two gaps). Benchmark seed 101
+# (fresh corpus, streamed in 0.1 s blocks like bench/detection.py's latency): pump0 (1349 / 2121 Hz, tones 0.448 s,
+# bursts of 5: H L H L H) at −10 dB in music, its low tone buried under the music's notes — the train of its three
+# high turns was 9 "turns" long from 118.9 s (music's blips in the high band: gap share 0.23 against 0.4), so the
+# sounding was missed; pump2 (1994 / 2266 Hz, noise) heard its high tone only from its second burst, 4.2 s late.
+# bench/detection.py --skip-speed against main at 9ebee0a (runs s9fin-*; this code: lt10b-*): seed 101 streaming
+# latency max 4.21 → 0.69 s (48/48 first bursts heard, median 0.09 s), recall unchanged (its pump0 −10 dB sounding
+# is heard streamed, 0.68 s, but not yet by `analyze`'s 16 s blocks: music's blips after the burst join the train
+# there); seed 17 critical −15 dB 21 → 22 of 24; --full −20 dB 66 → 67 of 96, latency 0.11 / 1.03 s as before; false
+# detections and sirens as critical unchanged on all three (1, 2 and 21; no siren).
+FAINT_LEAST_TURNS = 3
 FAINT_MIN_GAP_FRAMES = 12
 FAINT_MIN_SHARE = 0.4
 FAINT_MIN_CONTRAST = 0.3
@@ -655,7 +673,8 @@ class CriticalDetector(Detector):
             max_gap_frames = math.ceil(RHYTHM_LONG_FACTOR * sig.tone_typical_s / frame_s) + 1
             tolerance_hz = [max(NOTE_TOLERANCE_PCT / 100.0 * note, FAINT_TOLERANCE_BINS * self._bin_hz)
                             for note in notes]
-            trains = [rhythm_trains(run.on[loud], max_gap_frames=max_gap_frames) for loud in range(2)]
+            train = self._faint_train(frame_s)
+            trains = [rhythm_trains(run.on[loud], max_gap_frames=max_gap_frames, **train) for loud in range(2)]
             faint = faint_frames(run.on, run.snr_db, run.frequency_hz, notes, max_gap_frames=max_gap_frames,
                                  tolerance_hz=tolerance_hz, trains=trains)
             pitch = run.frequency_hz
@@ -717,6 +736,21 @@ class CriticalDetector(Detector):
             self.counters["detected_integrated"] += 1
         return detection
 
+    def _shortest_tone_frames(self, frame_s: float) -> int:
+        """The fewest frames a turn of one of the pump's tones may hold: shorter is a blip of clutter."""
+        sig = self.signature
+        return max(2, math.ceil(max(sig.tone_min_s, (sig.tone_typical_s or 0.0) / 2.5) / frame_s - 1e-9))
+
+    def _faint_train(self, frame_s: float) -> dict[str, int]:
+        """What makes a train of the loud tone's turns for the faint-frames rule (see FAINT_LEAST_TURNS): its
+        turns' least length (frames) and how many turns it needs."""
+        sig = self.signature
+        turns = FAINT_MIN_TURNS
+        if sig.tone_typical_s and sig.burst_typical_s:
+            per_tone = math.ceil(sig.burst_typical_s / sig.tone_typical_s / 2 - 1e-9)
+            turns = min(FAINT_MIN_TURNS, max(FAINT_LEAST_TURNS, per_tone))
+        return {"min_turn_frames": self._shortest_tone_frames(frame_s), "min_turns": turns}
+
     def _judge_turns(self, run: BandRun, frame_s: float, faint: NDArray[np.bool_] | None) -> Detection | None:
         """Split a run's frames into the two tones' turns, chain the turns into bursts and judge each burst once.
         `faint`: frames heard other than on their own (through the rhythm, or integrated)."""
@@ -726,7 +760,7 @@ class CriticalDetector(Detector):
             self.counters["one_tone"] += 1
             return None
         labels, tones, _ = split
-        shortest = max(2, math.ceil(max(sig.tone_min_s, (sig.tone_typical_s or 0.0) / 2.5) / frame_s - 1e-9))
+        shortest = self._shortest_tone_frames(frame_s)
         longest_gap = sig.gap_max_s / frame_s
         chains: list[list[tuple[int, int, int]]] = []
         too_long = (sig.tone_typical_s * 2.5 if sig.tone_typical_s else sig.tone_max_s) / frame_s
@@ -1544,14 +1578,16 @@ def _median_turn(chain: list[tuple[int, int, int]], label: int) -> int:
 _Train = tuple[NDArray[np.bool_], NDArray[np.bool_]]  # a train's gap frames and its turns' frames (masks)
 
 
-def rhythm_trains(on_loud: NDArray[np.bool_], *, max_gap_frames: int) -> list[_Train]:
+def rhythm_trains(on_loud: NDArray[np.bool_], *, max_gap_frames: int, min_turn_frames: int = 2,
+                  min_turns: int = FAINT_MIN_TURNS) -> list[_Train]:
     """The trains of one tone's turns in which the other tone may be heard through the rhythm (see FAINT_SNR_DB):
-    FAINT_MIN_TURNS or more turns of 2+ frames, each at most max_gap_frames after the one before, with at least
+    `min_turns` or more turns of 2+ frames, each at most max_gap_frames after the one before, beginning with a turn
+    of `min_turn_frames` or more (shorter ones before it are blips of clutter: FAINT_LEAST_TURNS), with at least
     FAINT_MIN_GAP_FRAMES frames in their gaps. Per train: the frames of its gaps and of its turns."""
     frames = len(on_loud)
     starts, ends = stretches(on_loud)
     turns = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a >= 2]
-    if len(turns) < FAINT_MIN_TURNS:
+    if len(turns) < min_turns:
         return []
     trains: list[_Train] = []
     train: list[tuple[int, int]] = []
@@ -1559,7 +1595,10 @@ def rhythm_trains(on_loud: NDArray[np.bool_], *, max_gap_frames: int) -> list[_T
         if train and turn[0] - train[-1][1] <= max_gap_frames:
             train.append(turn)
             continue
-        if len(train) >= FAINT_MIN_TURNS:
+        # (after its first turn a short piece stays: the loud tone's turn chopped by noise still marks its gaps)
+        whole = [index for index, (start, end) in enumerate(train) if end - start >= min_turn_frames]
+        train = train[whole[0] :] if whole else []
+        if len(train) >= min_turns:
             gaps = np.zeros(frames, dtype=bool)
             turns_held = np.zeros(frames, dtype=bool)
             for (start, end), (next_start, _) in itertools.pairwise(train):
@@ -1574,17 +1613,20 @@ def rhythm_trains(on_loud: NDArray[np.bool_], *, max_gap_frames: int) -> list[_T
 
 def faint_frames(on: NDArray[np.bool_], snr_db: NDArray[np.float32], frequency_hz: NDArray[np.float32],
                  notes_hz: list[float], *, max_gap_frames: int, tolerance_hz: list[float],
-                 quiet_only: int | None = None, trains: list[list[_Train]] | None = None) -> NDArray[np.bool_]:
+                 quiet_only: int | None = None, trains: list[list[_Train]] | None = None,
+                 min_turn_frames: int = 2, min_turns: int = FAINT_MIN_TURNS) -> NDArray[np.bool_]:
     """Frames (bands, frames) in which a tone not heard on its own is heard through the rhythm (see FAINT_SNR_DB):
     in the gaps of a train of the other tone's turns, where its band's peak sits on its note far more often than
     during those turns. `trains`: per tone, rhythm_trains of its turns, when already known (they depend on `on`
-    only: the detector asks this of each tone and of each of its learned harmonics)."""
+    only: the detector asks this of each tone and of each of its learned harmonics); else found here, each
+    beginning with a turn of `min_turn_frames` or more and holding `min_turns` turns at least."""
     faint = np.zeros_like(on)
     for loud in range(2):
         quiet = 1 - loud
         if quiet_only is not None and quiet != quiet_only:
             continue
-        loud_trains = trains[loud] if trains is not None else rhythm_trains(on[loud], max_gap_frames=max_gap_frames)
+        loud_trains = trains[loud] if trains is not None else rhythm_trains(
+            on[loud], max_gap_frames=max_gap_frames, min_turn_frames=min_turn_frames, min_turns=min_turns)
         if not loud_trains:
             continue
         on_note = (np.abs(frequency_hz[quiet] - notes_hz[quiet]) <= tolerance_hz[quiet]) \
