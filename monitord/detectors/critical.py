@@ -169,6 +169,12 @@ _LATE_START_CHANGES_MIN = 3
 # TRIM_MIN_BURST_SHARE of a learned burst's changes (_LATE_START_CHANGES_MIN at least): most of one burst.
 # Fresh benchmark corpus seed 109: pump1 (+5 dB, TV at 119.2 s: 4 turns of clutter before it) and pump2 (−10 dB, TV
 # at 37.6, 55.7 and 68.4 s: 1–3 turns before and after) were missed so.
+# ... but not a chain refused whole for its notes or for another sound's turns: clutter at the ends chops rhythm, and
+# a piece of a hi-lo siren or a tune whose notes were off over the whole chain (`wrong_ratio`, `off_frequency`) was
+# then reported (final run of this change: fresh seed 127, a hi-lo siren at 160.4 s; held-out seed 131, music at
+# 226.6 s — each refused whole for its notes, a trimmed piece passed).
+TRIM_NOT_AFTER = frozenset({"off_frequency", "wrong_ratio", "in_step", "lower_note", "note_below", "glide_below",
+                            "louder_sound_going_on", "weak", "simultaneous"})
 TRIM_MAX_TURNS = 3
 TRIM_MIN_BURST_SHARE = 0.6
 # The median low turn plus the median high turn of a burst must lie within ×/÷ CYCLE_FACTOR of twice the learned
@@ -823,8 +829,10 @@ class CriticalDetector(Detector):
                 continue
             if run.first_frame + chain[0][1] <= self._judged_until_frame:
                 continue  # already reported (or finally judged) in an earlier, overlapping view
+            before = dict(self.counters)
             found = self._judge_chain(run, labels, chain, frame_s, origin_frame=origin, faint=faint)
-            if found is None:
+            refused_for = {reason for reason, count in self.counters.items() if count != before.get(reason, 0)}
+            if found is None and not refused_for & TRIM_NOT_AFTER:
                 found = self._judge_trimmed(run, labels, chain, frame_s, faint=faint)
             # A look into activity still going on may see a chain cut short by tones not heard yet: only a
             # report, or the final view of a run, settles it.
