@@ -475,3 +475,19 @@ def test_the_pump_after_a_siren_has_passed_is_still_heard(profile: Profile, seed
     assert counters.get("in_step", 0) >= 1
     assert [d.alarm for d in found] == [AlarmKind.CRITICAL], counters
     assert found[0].start_s == pytest.approx(6.5, abs=0.5)
+
+
+def test_a_piece_of_a_siren_whose_notes_are_off_over_its_chain_is_not_trimmed_into_the_pump() -> None:
+    """Fresh benchmark seed 127, pump1's background-2 at 144–176 s (real; in 16 s blocks, as `analyze` reads it): a
+    hi-lo siren's chain of 5 turns on the pump's notes at 160.4 s is refused whole as `wrong_ratio`; without its last
+    turn it passed every check and was reported as critical. A chain refused for its notes is not trimmed
+    (TRIM_NOT_AFTER). (Cut into 4 s blocks instead, one of its chains passes whole: a gap left open.)"""
+    audio, rate = sf.read(DATA / "hilo-siren-notes-off-until-trimmed.flac", dtype="float32")
+    assert rate == RATE_HZ
+    pipeline = Pipeline(load_profile(DATA / "hilo-siren-pump-profile.toml"))
+    found: list[Detection] = []
+    for i in range(0, len(audio), 16 * RATE_HZ):
+        found += pipeline.feed(audio[i : i + 16 * RATE_HZ])
+    found += pipeline.flush()
+    assert found == []
+    assert pipeline.counters()["critical_two_tone"].get("wrong_ratio", 0) >= 1
