@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from monitord.detectors import Detection
+from monitord.pipeline import Pipeline
 from monitord.profiles import Profile, load_profile
 from tests import synth
 
@@ -50,6 +52,29 @@ def golden_with_beep(**learned: Any) -> Profile:
     profile = load_profile(DATA / "golden-profile.toml")
     assert profile.non_critical is not None
     return profile.model_copy(update={"non_critical": profile.non_critical.model_copy(update=learned)})
+
+
+# A faint beep after BEEP_AT_S of a quiet room's pink noise, streamed as the daemon does (tests of the beep's
+# integrated and sequence looks).
+BEEP_AT_S = 5.0
+BEEP_SNR_DB = -18.0
+
+
+def in_quiet_room(sound: synth.Audio, seed: int, snr_db: float = BEEP_SNR_DB) -> synth.Audio:
+    noise = synth.pink_noise(BEEP_AT_S + len(sound) / 16000 + 9.0, np.random.default_rng(seed))
+    return synth.mix_at_snr(sound, noise, snr_db, at_s=BEEP_AT_S)
+
+
+def stream_beeps(profile: Profile, audio: synth.Audio, *,
+                 block_s: float = 0.1) -> tuple[list[Detection], dict[str, int]]:
+    """Feed blocks of `block_s`; the beep detector's detections and reason counters."""
+    pipeline = Pipeline(profile)
+    found: list[Detection] = []
+    block = max(1, round(block_s * 16000))
+    for i in range(0, len(audio), block):
+        found += pipeline.feed(audio[i : i + block].astype(np.float32))
+    found += pipeline.flush()
+    return [d for d in found if d.detector == "non_critical_beep"], pipeline.counters()["non_critical_beep"]
 
 
 def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> CliResult:

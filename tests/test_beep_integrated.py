@@ -10,19 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitord.detectors import Detection
 from monitord.detectors.non_critical import INTEGRATED_MAX_DB
-from monitord.pipeline import Pipeline
 from monitord.profiles import Profile
 from tests import synth
-from tests.conftest import golden_with_beep
+from tests.conftest import BEEP_AT_S, BEEP_SNR_DB, golden_with_beep, in_quiet_room, stream_beeps
 
 RATE_HZ = 16000
 # Benchmark quick seed 41's second pump, as enroll learned it: a single 0.3 s beep at 977 Hz (heard for half of it at
 # least), missed at -15 dB in its quiet room as too_short or not at all.
 BEEP_HZ, BEEP_S = 977.3, 0.3
-SNR_DB = -18.0
-AT_S = 5.0
+SNR_DB = BEEP_SNR_DB
+AT_S = BEEP_AT_S
 
 
 @pytest.fixture(scope="module")
@@ -41,27 +39,12 @@ def beep(frequency_hz: float = BEEP_HZ) -> synth.Audio:
                                 decay_s=0.02))
 
 
-def in_quiet_room(sound: synth.Audio, seed: int, snr_db: float = SNR_DB) -> synth.Audio:
-    noise = synth.pink_noise(AT_S + len(sound) / RATE_HZ + 9.0, np.random.default_rng(seed))
-    return synth.mix_at_snr(sound, noise, snr_db, at_s=AT_S)
-
-
-def stream(profile: Profile, audio: synth.Audio, *, block_s: float = 0.1) -> tuple[list[Detection], dict[str, int]]:
-    pipeline = Pipeline(profile)
-    found: list[Detection] = []
-    block = max(1, round(block_s * RATE_HZ))
-    for i in range(0, len(audio), block):
-        found += pipeline.feed(audio[i : i + block].astype(np.float32))
-    found += pipeline.flush()
-    return [d for d in found if d.detector == "non_critical_beep"], pipeline.counters()["non_critical_beep"]
-
-
 @pytest.mark.parametrize("seed", [2, 5, 7, 8, 13])
 def test_a_faint_beep_heard_only_in_pieces_is_heard_integrated(pump: Profile, seed: int) -> None:
     """At -18 dB broadband the beep stands a few dB over the floor frame by frame: it is heard in pieces of 2-4
     frames (too_short) or not at all. Before, none of noise seeds 1-20 let it be heard with these; now these 5 (of
     the 8 that were missed) are, integrated, at the beep's place and pitch."""
-    found, counters = stream(pump, in_quiet_room(beep(), seed))
+    found, counters = stream_beeps(pump, in_quiet_room(beep(), seed))
     assert len(found) == 1, counters
     assert counters.get("detected_integrated") == 1
     assert found[0].start_s == pytest.approx(AT_S, abs=0.15)
@@ -75,7 +58,7 @@ def test_a_faint_beep_heard_only_in_pieces_is_heard_integrated(pump: Profile, se
 def test_a_beep_2_percent_off_the_pitch_is_not_the_pump(pump: Profile, seed: int, snr_db: float) -> None:
     """Guard: the same beep 2 % sharp (1.3 bins; inside the ±2.5 % band, so the frame-by-frame look hears pieces of
     it and hands them to the integrated look): its pitch in the averaged spectrum is off the learned one."""
-    found, counters = stream(pump, in_quiet_room(beep(BEEP_HZ * 1.02), seed, snr_db))
+    found, counters = stream_beeps(pump, in_quiet_room(beep(BEEP_HZ * 1.02), seed, snr_db))
     assert found == [], counters
     assert counters.get("integrated_pitch", 0) >= 1  # (these noise seeds bring it to the integrated look)
 
@@ -95,7 +78,8 @@ FAINTER_DB = -21.0
 def test_a_faint_tune_coming_back_to_the_pitch_soon_is_not_the_pump(pump: Profile, seed: int) -> None:
     """Guard: a faint tune of 0.3 s notes, the pitch among them every 1.6 s: the pump beeps out of quiet, and a
     window on one of its notes at the pitch has neighbours within quiet_after_s about as loud."""
-    found, counters = stream(pump, in_quiet_room(faint_tune([BEEP_HZ, 880.0, 1046.5, 1174.7] * 4), seed, FAINTER_DB))
+    tune = faint_tune([BEEP_HZ, 880.0, 1046.5, 1174.7] * 4)
+    found, counters = stream_beeps(pump, in_quiet_room(tune, seed, FAINTER_DB))
     assert found == [], counters
     assert counters.get("integrated_quiet", 0) >= 1
 
@@ -104,7 +88,7 @@ def test_a_faint_tune_coming_back_to_the_pitch_soon_is_not_the_pump(pump: Profil
 def test_a_faint_tune_coming_back_to_the_pitch_later_is_not_the_pump(pump: Profile, seed: int) -> None:
     """Guard: the pitch every 3.2 s, beyond quiet_after_s: the 8 s context holds another window as loud."""
     notes = [BEEP_HZ, 880.0, 1046.5, 1174.7, 1318.5, 1174.7, 1046.5, 880.0] * 2
-    found, counters = stream(pump, in_quiet_room(faint_tune(notes), seed, FAINTER_DB))
+    found, counters = stream_beeps(pump, in_quiet_room(faint_tune(notes), seed, FAINTER_DB))
     assert found == [], counters
     assert counters.get("integrated_context", 0) >= 1
 
@@ -114,7 +98,7 @@ def test_a_faint_note_held_at_the_pitch_is_not_the_pump(pump: Profile, seed: int
     """Guard: a faint steady tone at the pitch, held 1.5 s (music's long note, a hum): heard in pieces too, but no
     window the length of the beep stands out of its neighbours."""
     held = in_a_room(synth.tone(BEEP_HZ, 1.5, amplitude=0.5, harmonics=(0.1, 0.3), attack_s=0.006, decay_s=0.02))
-    found, counters = stream(pump, in_quiet_room(held, seed, FAINTER_DB))
+    found, counters = stream_beeps(pump, in_quiet_room(held, seed, FAINTER_DB))
     assert found == [], counters
     assert counters.get("integrated_quiet", 0) >= 1
 
@@ -122,7 +106,7 @@ def test_a_faint_note_held_at_the_pitch_is_not_the_pump(pump: Profile, seed: int
 @pytest.mark.parametrize("seed", [2, 5, 7])
 def test_a_louder_beep_is_still_heard_frame_by_frame(pump: Profile, seed: int) -> None:
     """At -8 dB the beep is heard whole frame by frame: one detection, not by the integrated look, nor twice."""
-    found, counters = stream(pump, in_quiet_room(beep(), seed, -8.0))
+    found, counters = stream_beeps(pump, in_quiet_room(beep(), seed, -8.0))
     assert len(found) == 1, counters
     assert counters.get("detected_integrated", 0) == 0
     assert found[0].start_s == pytest.approx(AT_S, abs=0.15)
@@ -136,7 +120,7 @@ def test_what_is_heard_does_not_depend_on_the_block_size(pump: Profile, seed: in
     beeps = synth.sequence([beep(), synth.silence(apart_s - BEEP_S), beep()])
     # The pair's power over the noise's: each beep's at SNR_DB, spread over the pair's whole length.
     audio = in_quiet_room(beeps, seed, SNR_DB + 10 * np.log10(2 * BEEP_S / (apart_s + BEEP_S)))
-    heard = {block_s: stream(pump, audio, block_s=block_s) for block_s in (0.1, 0.25, 1.0, 16.0)}
+    heard = {block_s: stream_beeps(pump, audio, block_s=block_s) for block_s in (0.1, 0.25, 1.0, 16.0)}
     reference, counters = heard[0.1]
     assert counters.get("detected_integrated") == 2, counters
     assert [round(d.start_s) for d in reference] == [AT_S, AT_S + apart_s]
@@ -159,7 +143,7 @@ def test_a_faint_pair_of_beeps_is_heard_integrated_over_both(pump: Profile, seed
         "heard_min_s": 0.224, "beeps_at_enrollment": 2, "count_max": 4, "beep_interval_s": PAIR_INTERVAL_S})})
     pair = in_a_room(synth.beeps(PAIR_HZ, count=2, beep_s=PAIR_BEEP_S, gap_s=PAIR_INTERVAL_S - PAIR_BEEP_S,
                                  amplitude=0.5, harmonics=(0.1, 0.3), attack_s=0.006, decay_s=0.02))
-    found, counters = stream(pair_pump, in_quiet_room(pair, seed))
+    found, counters = stream_beeps(pair_pump, in_quiet_room(pair, seed))
     assert len(found) == 1, counters
     assert counters.get("detected_integrated") == 1
     assert found[0].start_s == pytest.approx(AT_S, abs=0.15)

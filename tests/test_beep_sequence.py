@@ -9,19 +9,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitord.detectors import Detection
 from monitord.detectors.non_critical import INTEGRATED_MAX_DB
-from monitord.pipeline import Pipeline
 from monitord.profiles import Profile
 from tests import synth
-from tests.conftest import golden_with_beep
+from tests.conftest import BEEP_AT_S, BEEP_SNR_DB, golden_with_beep, in_quiet_room, stream_beeps
 
 RATE_HZ = 16000
 # Benchmark quick seed 113's third pump, as enroll learned it: three 0.42 s beeps at 528 Hz, one every 0.712 s; at
 # -15 dB in its quiet room 7 of its 8 soundings were missed, not one frame of them heard.
 BEEP_HZ, BEEP_S, INTERVAL_S = 528.2, 0.42, 0.712
-SNR_DB = -18.0
-AT_S = 5.0
+SNR_DB = BEEP_SNR_DB
+AT_S = BEEP_AT_S
 
 
 @pytest.fixture(scope="module")
@@ -41,27 +39,12 @@ def three_beeps(frequency_hz: float = BEEP_HZ) -> synth.Audio:
                                  harmonics=(0.16, 0.16), attack_s=0.003, decay_s=0.03))
 
 
-def in_quiet_room(sound: synth.Audio, seed: int, snr_db: float = SNR_DB) -> synth.Audio:
-    noise = synth.pink_noise(AT_S + len(sound) / RATE_HZ + 9.0, np.random.default_rng(seed))
-    return synth.mix_at_snr(sound, noise, snr_db, at_s=AT_S)
-
-
-def stream(profile: Profile, audio: synth.Audio, *, block_s: float = 0.1) -> tuple[list[Detection], dict[str, int]]:
-    pipeline = Pipeline(profile)
-    found: list[Detection] = []
-    block = max(1, round(block_s * RATE_HZ))
-    for i in range(0, len(audio), block):
-        found += pipeline.feed(audio[i : i + block].astype(np.float32))
-    found += pipeline.flush()
-    return [d for d in found if d.detector == "non_critical_beep"], pipeline.counters()["non_critical_beep"]
-
-
 @pytest.mark.parametrize("seed", [5, 6, 9, 12])
 def test_a_faint_low_beep_sequence_is_heard_through_its_shape(pump: Profile, seed: int) -> None:
     """At -18 dB broadband the 528 Hz beeps stand a few dB over the floor: before, with these noise seeds, neither
     the frame-by-frame look nor the integrated one (no too_short piece to start it) heard them (of seeds 1-12, 6
     were heard before; 11 now). Now the sequence look does, from the first beep's start to the last's end."""
-    found, counters = stream(pump, in_quiet_room(three_beeps(), seed))
+    found, counters = stream_beeps(pump, in_quiet_room(three_beeps(), seed))
     assert len(found) == 1, counters
     assert counters.get("detected_sequence") == 1
     assert found[0].start_s == pytest.approx(AT_S, abs=0.15)
@@ -75,7 +58,7 @@ def test_the_sequence_2_percent_off_the_pitch_is_not_the_pump(pump: Profile, see
     """Guard: the same sequence 2 % sharp: the sequence look starts on it (its window at the pitch catches the
     sharp beeps' skirt) and refuses it: the averaged spectrum peaks off the pitch, or the frame-by-frame look heard
     it as something else."""
-    found, counters = stream(pump, in_quiet_room(three_beeps(BEEP_HZ * 1.02), seed))
+    found, counters = stream_beeps(pump, in_quiet_room(three_beeps(BEEP_HZ * 1.02), seed))
     assert found == [], counters
     assert counters.get("sequence_pitch", 0) + counters.get("sequence_heard", 0) >= 1
 
@@ -86,7 +69,7 @@ def test_a_faint_note_held_as_long_as_the_sequence_is_not_heard_by_it(pump: Prof
     the sequence look never reports it — no silence between its "beeps" (sequence_shape), or too faint."""
     held = in_a_room(synth.tone(BEEP_HZ, 2 * INTERVAL_S + BEEP_S, amplitude=0.5, harmonics=(0.16, 0.16),
                                 attack_s=0.003, decay_s=0.03))
-    found, counters = stream(pump, in_quiet_room(held, seed))
+    found, counters = stream_beeps(pump, in_quiet_room(held, seed))
     assert counters.get("detected_sequence", 0) == 0, counters
     assert found == [], counters
     assert counters.get("sequence_shape", 0) + counters.get("sequence_level", 0) >= 1
@@ -101,7 +84,7 @@ def test_what_the_sequence_look_hears_does_not_depend_on_the_block_size(pump: Pr
     pair = synth.sequence([one, synth.silence(apart_s - len(one) / RATE_HZ), one])
     span_s = 2 * INTERVAL_S + BEEP_S
     audio = in_quiet_room(pair, seed, SNR_DB + 10 * np.log10(2 * span_s / (apart_s + span_s)))
-    heard = {block_s: stream(pump, audio, block_s=block_s) for block_s in (0.1, 0.25, 1.0, 16.0)}
+    heard = {block_s: stream_beeps(pump, audio, block_s=block_s) for block_s in (0.1, 0.25, 1.0, 16.0)}
     reference, counters = heard[0.1]
     assert counters.get("detected_sequence", 0) >= 1, counters
     for found, _ in heard.values():
