@@ -192,6 +192,8 @@ CYCLE_LONG_FACTOR = 1.4
 # pump's bursts at −15 dB and up measure at most 1.5× the learned tone (one at 1.78× at −20 dB); the false
 # detections this rejects alternate at 1.7–2× (a hi-lo siren, a game jingle, gravel noise).
 RHYTHM_LONG_FACTOR = 1.6
+# ... and at least the learned tone ÷ this (noise chops turns short far more than it lengthens the median).
+RHYTHM_SHORT_DIVISOR = 2.5
 MIN_SWING_DB = 6.0  # the low−high level difference must swing this much between the two tones' frames
 # One oscillator holds each tone's pitch: within a burst, a tone's frame-by-frame frequency scatters (median absolute
 # deviation) by a few hundredths of a bin at useful SNR and a few tenths in heavy noise, while tonal bits of music,
@@ -745,7 +747,8 @@ class CriticalDetector(Detector):
     def _shortest_tone_frames(self, frame_s: float) -> int:
         """The fewest frames a turn of one of the pump's tones may hold: shorter is a blip of clutter."""
         sig = self.signature
-        return max(2, math.ceil(max(sig.tone_min_s, (sig.tone_typical_s or 0.0) / 2.5) / frame_s - 1e-9))
+        shortest_s = max(sig.tone_min_s, (sig.tone_typical_s or 0.0) / RHYTHM_SHORT_DIVISOR)
+        return max(2, math.ceil(shortest_s / frame_s - 1e-9))
 
     def _faint_train(self, frame_s: float) -> dict[str, int]:
         """What makes a train of the loud tone's turns for the faint-frames rule (see FAINT_LEAST_TURNS): its
@@ -903,7 +906,8 @@ class CriticalDetector(Detector):
         typical_changes = (sig.burst_typical_s or sig.burst_min_s) / sig.tone_typical_s - 1
         changes_min = max(sig.changes_min, _LATE_START_CHANGES_MIN, self._changes_min,
                           math.ceil(TRIM_MIN_BURST_SHARE * typical_changes))
-        shortest, longest = sig.tone_typical_s / 2.5 / frame_s, sig.tone_typical_s * RHYTHM_LONG_FACTOR / frame_s
+        shortest = sig.tone_typical_s / RHYTHM_SHORT_DIVISOR / frame_s
+        longest = sig.tone_typical_s * RHYTHM_LONG_FACTOR / frame_s
         turns = len(chain)
         trims = sorted(((before, after) for before in range(TRIM_MAX_TURNS + 1) for after in range(TRIM_MAX_TURNS + 1)
                         if (before or after) and turns - before - after - 1 >= changes_min), key=sum)
@@ -980,7 +984,7 @@ class CriticalDetector(Detector):
         if sig.tone_typical_s is not None and len(chain) >= 3:
             inner = sorted(end - start for _, start, end in chain[1:-1])
             typical = inner[len(inner) // 2] * frame_s
-            if not sig.tone_typical_s / 2.5 <= typical <= sig.tone_typical_s * RHYTHM_LONG_FACTOR:
+            if not sig.tone_typical_s / RHYTHM_SHORT_DIVISOR <= typical <= sig.tone_typical_s * RHYTHM_LONG_FACTOR:
                 self.counters["wrong_rhythm"] += 1
                 return None
             # One cycle (a low turn plus a high turn) lasts two of the pump's tones, even when the split gives
