@@ -7,6 +7,13 @@ frequencies with the synthetic pump's true ones (within 2 %). Prints one line pe
 pitches are (median and largest, per alarm; the pump's nominal pitch, so the few soundings' own ±0.3 % jitter counts
 in), and a total; exits 1 if any recording was learned wrong or refused. Build the corpora first with
 bench/detection.py.
+
+It also checks the learned timing against the pump's, from the profile enroll wrote, because a wrong length makes a
+pump as deaf as a wrong pitch (a reverberant clinic recording once halved a learned critical tone and the detector
+refused every burst): the critical tone length (`tone_typical_s` / the pump's `tone_segment_s`, within
+±TONE_LENGTH_TOLERANCE) and the beeps in a sequence (`beeps_at_enrollment` = the pump's `beep_count`; for sequences,
+`beep_interval_s` / the pump's beep + pause within ±BEEP_INTERVAL_TOLERANCE). The pump's own timings jitter per
+sounding (bench/corpus.py), so these are ratios to the nominal values, printed as median and worst.
 """
 
 from __future__ import annotations
@@ -18,9 +25,30 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
+
+# How far a learned timing may sit from the pump's nominal one and still count as learned (fractions). The detector
+# accepts critical tones from about half to twice the learned length, so ±30 % leaves it room; a sequence's beep
+# interval is matched tighter by the rhythm check, so ±15 %.
+TONE_LENGTH_TOLERANCE = 0.30
+BEEP_INTERVAL_TOLERANCE = 0.15
+
+
+def timing_checks(alarm: str, profile: dict[str, Any], pump: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """Each checked timing's (learned / true, tolerance); a beep count mismatch is (learned count / true count, 0)."""
+    if alarm == "critical":
+        section = profile["critical"]
+        return {"tone length": (section["tone_typical_s"] / pump["tone_segment_s"], TONE_LENGTH_TOLERANCE)}
+    section = profile["non_critical"]
+    checks = {"beeps per sounding": (section.get("beeps_at_enrollment", 1) / pump["beep_count"], 0.0)}
+    if pump["beep_count"] > 1 and "beep_interval_s" in section:
+        checks["beep interval"] = (section["beep_interval_s"] / (pump["beep_s"] + pump["beep_gap_s"]),
+                                   BEEP_INTERVAL_TOLERANCE)
+    return checks
 
 
 def learned_frequencies(stdout: str) -> list[float]:
@@ -29,12 +57,12 @@ def learned_frequencies(stdout: str) -> list[float]:
     return [float(x) for x in re.findall(r"([\d.]+) Hz", lines[1])] if len(lines) > 1 else []
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus-root", type=Path, default=HERE / "corpus")
     parser.add_argument("--exclude", nargs="*", default=[], metavar="CORPUS",
                         help="corpus directory names to leave out (held-out corpora)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     corpora = sorted(p for p in args.corpus_root.glob("seed*")
                      if (p / "manifest.json").is_file() and p.name not in args.exclude)
     if not corpora:
@@ -42,6 +70,7 @@ def main() -> int:
         return 2
     total = wrong = 0
     errors: dict[str, list[tuple[float, str]]] = {"non_critical": [], "critical": []}
+    timings: dict[str, list[tuple[float, str]]] = {}
     for corpus in corpora:
         manifest = json.loads((corpus / "manifest.json").read_text())
         for pump in manifest["pumps"]:
@@ -54,24 +83,39 @@ def main() -> int:
                          str(Path(tmp) / "p.toml"), str(recording)],
                         capture_output=True, text=True, check=False,
                     )
+                    saved = Path(tmp) / "p.toml"
+                    profile = tomllib.loads(saved.read_text()) if done.returncode == 0 and saved.is_file() else {}
                 learned = sorted(learned_frequencies(done.stdout)[: len(truth)]) if done.returncode == 0 else []
-                ok = len(learned) == len(truth) and all(
+                pitch_ok = len(learned) == len(truth) and all(
                     abs(got / want - 1) < 0.02 for got, want in zip(learned, sorted(truth), strict=True))
+                timing_ok = True
+                if pitch_ok and alarm in profile:
+                    for what, (ratio, tolerance) in timing_checks(alarm, profile, pump).items():
+                        timings.setdefault(what, []).append((ratio, f"{corpus.name}/{pump['name']}"))
+                        if abs(ratio - 1) > tolerance + 1e-9:
+                            timing_ok = False
+                            print(f"MISMATCH {corpus.name} {pump['name']} {alarm}: {what} learned {ratio:.3f} × "
+                                  f"the pump's (allowed ±{tolerance:.0%})")
                 total += 1
-                if ok:
+                if pitch_ok:
                     errors[alarm] += [(100.0 * (got / want - 1), f"{corpus.name}/{pump['name']} {want} Hz")
                                       for got, want in zip(learned, sorted(truth), strict=True)]
-                if not ok:
-                    wrong += 1
+                else:
                     print(f"MISMATCH {corpus.name} {pump['name']} {alarm}: true {truth}, learned {learned} "
                           f"(exit {done.returncode}) {done.stderr.strip()[:160]}")
+                wrong += not (pitch_ok and timing_ok)
     for alarm, found in errors.items():
         if found:
             worst = max(found, key=lambda e: abs(e[0]))
             median = statistics.median(abs(e) for e, _ in found)
             print(f"{alarm}: {len(found)} learned pitches off the pump's by median {median:.3f} %, at most "
                   f"{abs(worst[0]):.3f} % ({worst[1]} learned {worst[0]:+.3f} %)")
-    print(f"{total - wrong}/{total} clinic recordings: enrollment learned the true tones")
+    for what, found in timings.items():
+        worst = max(found, key=lambda e: abs(e[0] - 1))
+        middle = statistics.median(r for r, _ in found)
+        print(f"{what}: learned / true over {len(found)} recordings median {middle:.3f}, "
+              f"range {min(r for r, _ in found):.3f}–{max(r for r, _ in found):.3f} (worst {worst[1]})")
+    print(f"{total - wrong}/{total} clinic recordings: enrollment learned the true tones and timing")
     return 0 if wrong == 0 else 1
 
 

@@ -230,3 +230,47 @@ def test_incidents_what_if_a_critical_incident_waits_for_a_repeat() -> None:
     assert first.delay_s == AlarmKind.CRITICAL.expected_repeat_s + incidents.TRUE_SOUNDING_S[AlarmKind.CRITICAL]
     summary = incidents.summarize_trials(trials["absent"])
     assert summary["first_heard_max_min"] == incidents.TRUE_SOUNDING_S[AlarmKind.CRITICAL] / 60
+
+
+def _one_pump_corpus(root: Path, pump: corpus.PumpModel, manifest_pump: dict[str, object]) -> None:
+    """A one-pump corpus as bench/enrollment.py reads it: three soundings of each alarm, rendered dry over faint
+    pink noise (no Debian sound packages needed), and a manifest that says what the pump is."""
+    import dataclasses
+    import json
+
+    import soundfile as sf
+
+    rng = np.random.default_rng(5)
+    folder = root / "seed1-quick" / pump.name
+    folder.mkdir(parents=True)
+    for alarm in ("critical", "non_critical"):
+        pieces = [0.003 * corpus.pink_noise(FS, rng)]
+        for _ in range(3):
+            pieces += [corpus.render_alarm(pump, alarm, FS, rng).audio * 0.3, 0.003 * corpus.pink_noise(3 * FS, rng)]
+        sf.write(folder / f"clinic-{alarm.replace('_', '-')}.wav", np.concatenate(pieces), FS)
+    (root / "seed1-quick" / "manifest.json").write_text(
+        json.dumps({"pumps": [dataclasses.asdict(pump) | manifest_pump]}))
+
+
+def test_enrollment_bench_checks_learned_timing_against_the_pump(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/enrollment.py passes a pump enrolled right and fails one whose learned tone length or beep count is
+    not the pump's: the check that would have caught a reverberant clinic recording halving the critical tone."""
+    import enrollment
+
+    pump = corpus.PumpModel(name="pump0", beep_hz=2200.0, beep_s=0.2, beep_count=2, beep_gap_s=0.25,
+                            tone_low_hz=1200.0, tone_high_hz=1600.0, tone_segment_s=0.25, burst_s=2.5,
+                            burst_count=1, burst_gap_s=1.0, harmonics=(0.1, 0.2, 0.0, 0.05), attack_s=0.005,
+                            decay_s=0.01, critical_starts_high=False)
+    _one_pump_corpus(tmp_path / "right", pump, {})
+    assert enrollment.main(["--corpus-root", str(tmp_path / "right")]) == 0
+    out = capsys.readouterr().out
+    assert "2/2 clinic recordings" in out
+    assert "tone length: learned / true over 1" in out
+    # The same recordings, but the manifest says the pump's tones are twice as long and it beeps three times.
+    _one_pump_corpus(tmp_path / "wrong", pump, {"tone_segment_s": 0.5, "beep_count": 3})
+    assert enrollment.main(["--corpus-root", str(tmp_path / "wrong")]) == 1
+    out = capsys.readouterr().out
+    assert "tone length learned 0.5" in out
+    assert "beeps per sounding learned 0.667" in out
+    assert "0/2 clinic recordings" in out
