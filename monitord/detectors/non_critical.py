@@ -195,6 +195,23 @@ _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 6
 # ... and whose levels differ by less than this: a device that keeps beeping repeats one beep at one level, while
 # a loud pump beep amid fainter notes of a tune at its pitch is not that device
 _ALIKE_LEVEL_DB = 8.0
+# The pump's non-critical alarm comes back about once an hour (domain.md): the same sounding again and again with
+# pauses of a few seconds is a device that keeps ringing (a phone's ring, a ring tone repeated, a tune's loop), not
+# the pump. quiet_after_s (2.5 s) catches beeps that keep coming within it (smoke alarm T3, oven timers); a phone
+# rings again 3-5 s later. So soundings that each passed every test of their own, alike (same span, pitch and level,
+# as above), with pauses of up to REPEAT_REACH_S between one and the next, form a chain, and a chain of REPEAT_CHAIN
+# is refused whole (reason repeating_device). Two are allowed: the pump's beep and a stray alike to it. A sounding
+# that passed waits REPEAT_REACH_S + span_max_s + _REPEAT_HANDOVER_S after its end, and after its chain's last
+# sounding, before it is reported (about 4 s later than without; the integrated look's soundings wait 8 s anyway).
+# Measured in-process with main's enrolled profiles (scratch /work/tmp/fp11/simchain.py and ev.py, outside the
+# repository) on quick seeds 131, 137, 109, 139, 113, 127, 99, 11, 57, 5, 2024, 17, 7, 41, 31, 61, 13, 83, 23: false
+# beeps 90 -> 73 (a recorded phone ring on a 3-beep pump's pitch and rhythm, every 4.9 s: 11; game sounds, noise,
+# music: 6), beep recall at -20/-15/-10 dB unchanged (207/318/395). Chains of soundings that passed or were refused
+# as a lower note's partial (as quiet_after_s's test counts them) lost 3 true soundings at -10/-15 dB in music; a
+# reach of 4-8 s removed the same.
+REPEAT_REACH_S = 5.0
+REPEAT_CHAIN = 3
+_REPEAT_HANDOVER_S = 1.0  # a run is handed over about this long after it ends (the tracker's window hop)
 # A lower note's partial: at a pitch f, a note whose fundamental is f/k (k = 2..40) also sounds at f·j/k for the
 # neighbouring j (k−2, k−1, k+1, k+2). The pump's beep is a fundamental with harmonics ABOVE it only (j/k whole), so
 # two or more of those neighbours standing out during the candidate, about as prominent as the candidate itself,
@@ -556,6 +573,8 @@ class _Candidate:
     scatter_hz: float = 0.0  # pitch_scatter_hz of all its tone frames, chance peaks and all (NOISE_SCATTER_BINS)
     alike_count: int = 0
     repeated: bool = False
+    passed: bool = False  # ok when it arrived (before the clutter and the sequence's beeps were judged)
+    chain: list[_Candidate] | None = None  # soundings alike to it, pause by pause (REPEAT_REACH_S), itself included
 
     @property
     def span_s(self) -> float:
@@ -1064,10 +1083,29 @@ class NonCriticalDetector(Detector):
 
     # --- both: wait for quiet, reject devices that keep beeping, report -------------------------------------
 
+    def _chain_repeats(self, candidate: _Candidate, tolerance: float) -> None:
+        """Join a sounding that passed its own tests to the chain of soundings alike to it (REPEAT_REACH_S): an
+        earlier one that passed too, alike, ending gap_max_s .. REPEAT_REACH_S before it starts. A chain of
+        REPEAT_CHAIN or more is a device that keeps sounding: every sounding in it is repeated."""
+        sig = self.signature
+        for other in self._pending + self._recent[-20:]:
+            if other.passed and sig.gap_max_s < candidate.start_s - other.end_s <= REPEAT_REACH_S \
+                    and candidate.alike(other, tolerance):
+                mine, theirs = candidate.chain or [candidate], other.chain or [other]
+                if mine is theirs:
+                    continue
+                chain = mine + theirs
+                for member in chain:
+                    member.chain = chain
+        if candidate.chain is not None and len(candidate.chain) >= REPEAT_CHAIN:
+            for member in candidate.chain:
+                member.repeated = True
+
     def _settle(self, candidates: list[_Candidate], *, now_s: float, open_since_s: float | None) -> list[Detection]:
         sig = self.signature
         tolerance = sig.tolerance_pct / 100.0
         clutter_window_s = max(sig.quiet_after_s, _CLUTTER_WINDOW_S)
+        repeat_wait_s = REPEAT_REACH_S + sig.span_max_s + _REPEAT_HANDOVER_S
         for candidate in candidates:
             # Only soundings shaped like the beep count as "the same beep again".
             if candidate.beep_like:
@@ -1079,6 +1117,9 @@ class NonCriticalDetector(Detector):
                         # Three alike in a row is a device that keeps beeping; two may be the pump and a stray.
                         candidate.repeated |= candidate.alike_count >= 2
                         other.repeated |= other.alike_count >= 2
+            candidate.passed = candidate.ok
+            if candidate.ok:
+                self._chain_repeats(candidate, tolerance / 1.5)
             self._pending.append(candidate)
             if self._beep_frames:
                 heard_as = "ok" if candidate.ok else candidate.reason
@@ -1089,7 +1130,11 @@ class NonCriticalDetector(Detector):
         still: list[_Candidate] = []
         for candidate in self._pending:
             waiting = now_s - candidate.end_s <= clutter_window_s or (
-                open_since_s is not None and open_since_s <= candidate.end_s + clutter_window_s)
+                open_since_s is not None and open_since_s <= candidate.end_s + clutter_window_s) or (
+                # A sounding that passed waits for the same sound to come again (REPEAT_REACH_S), after it and after
+                # the last one alike to it.
+                candidate.passed and not candidate.repeated
+                and now_s - max(c.end_s for c in candidate.chain or [candidate]) <= repeat_wait_s)
             if waiting:
                 still.append(candidate)
                 continue
