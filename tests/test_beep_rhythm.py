@@ -102,8 +102,9 @@ def test_three_short_beeps_in_an_echoing_room_are_not_a_fading_chime(
 
 
 @pytest.mark.parametrize(("pump", "levels"), [
-    (DOUBLE, (1.0, 0.05)),  # the second beep drowned: a lone beep
-    (DOUBLE, (0.05, 1.0)),  # the first
+    # (Not here any more: one beep of two at 0.05, 26 dB under the other with only the room's noise over it. That is
+    # no drowned beep but a missing one, and a lone note at the pitch is refused as incomplete_sequence; a beep
+    # drowned under a louder sound is heard: tests/test_beep_whole_sequence.py.)
     (DOUBLE, (1.0, 0.3)),  # the second 10 dB fainter: heard only in its last frames, after the first one's echo
     (DOUBLE, (1.0, 0.4)),
     (DOUBLE, (0.3, 1.0)),

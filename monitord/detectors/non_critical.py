@@ -74,14 +74,19 @@ Timings and tolerances (from the signature):
               pieces heard frame by frame over it: it then asks for 3..12 dB, every beep's window 1.5 dB over the
               floor, the beeps 2 dB over the gaps between them, and 7 dB over the pitch's sides (a low beep buried
               in a room's noise, where its sequence's shape still tells it; see SEQUENCE_SNR_DB)
+  - whole:    for a pump that beeps a learned sequence, a sounding holds every beep of it: laid over the sounding
+              with one beep on its loudest, in its best place, the learned sequence's quietest other beep stands
+              within 14 dB of that one (each beep's level the median of its frames' at the pitch over the floor);
+              else a beep is missing where it would have been heard, and a lone note at the pitch (a ring tone's,
+              a tune's) is not the pump (SEQUENCE_PARTNER_DB)
 
 Output: one `Detection` per sounding, 4 s (or `quiet_after_s`, if longer) after it (no waiting for the hourly
 repeat; ~9 s for one heard integrated): start/end, mean SNR (over the window, for one heard integrated), the beep
 frequency, confidence from the SNR margin.
 
 Reason codes (self.counters): too_short, too_long, off_frequency, sparse, weak, decaying, wobble, scatter,
-off_rhythm, lower_note, broadband, accompanied, repeating_device, cluttered, sweep, too_many_beeps, merged_repeat,
-detected; of the integrated look (one per too_short piece looked at): integrated_level, integrated_quiet,
+off_rhythm, lower_note, broadband, accompanied, incomplete_sequence, repeating_device, cluttered, sweep, too_many_beeps,
+merged_repeat, detected; of the integrated look (one per too_short piece looked at): integrated_level, integrated_quiet,
 integrated_context, integrated_heard, integrated_cluttered, integrated_pitch, integrated_unkept (its surroundings
 not kept: the stream's first or last seconds), and detected_integrated (detections made by it, counted in detected
 too); of the sequence look, the same with sequence_ in place of integrated_, sequence_shape (a beep not heard, or
@@ -94,6 +99,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from monitord.alarms import AlarmKind
@@ -200,6 +206,23 @@ _ALIKE_FRACTION = 0.35  # soundings whose spans differ by less than this (plus 6
 # ... and whose levels differ by less than this: a device that keeps beeping repeats one beep at one level, while
 # a loud pump beep amid fainter notes of a tune at its pitch is not that device
 _ALIKE_LEVEL_DB = 8.0
+# The pump's non-critical alarm comes back about once an hour (domain.md): the same sounding again and again with
+# pauses of a few seconds is a device that keeps ringing (a phone's ring, a ring tone repeated, a tune's loop), not
+# the pump. quiet_after_s (2.5 s) catches beeps that keep coming within it (smoke alarm T3, oven timers); a phone
+# rings again 3-5 s later. So soundings that each passed every test of their own, alike (same span, pitch and level,
+# as above), with pauses of up to REPEAT_REACH_S between one and the next, form a chain, and a chain of REPEAT_CHAIN
+# is refused whole (reason repeating_device). Two are allowed: the pump's beep and a stray alike to it. A sounding
+# that passed waits REPEAT_REACH_S + span_max_s + _REPEAT_HANDOVER_S after its end, and after its chain's last
+# sounding, before it is reported (about 4 s later than without; the integrated look's soundings wait 8 s anyway).
+# Measured in-process with main's enrolled profiles (scratch /work/tmp/fp11/simchain.py and ev.py, outside the
+# repository) on quick seeds 131, 137, 109, 139, 113, 127, 99, 11, 57, 5, 2024, 17, 7, 41, 31, 61, 13, 83, 23: false
+# beeps 90 -> 73 (a recorded phone ring on a 3-beep pump's pitch and rhythm, every 4.9 s: 11; game sounds, noise,
+# music: 6), beep recall at -20/-15/-10 dB unchanged (207/318/395). Chains of soundings that passed or were refused
+# as a lower note's partial (as quiet_after_s's test counts them) lost 3 true soundings at -10/-15 dB in music; a
+# reach of 4-8 s removed the same.
+REPEAT_REACH_S = 5.0
+REPEAT_CHAIN = 3
+_REPEAT_HANDOVER_S = 1.0  # a run is handed over about this long after it ends (the tracker's window hop)
 # A lower note's partial: at a pitch f, a note whose fundamental is f/k (k = 2..40) also sounds at f·j/k for the
 # neighbouring j (k−2, k−1, k+1, k+2). The pump's beep is a fundamental with harmonics ABOVE it only (j/k whole), so
 # two or more of those neighbours standing out during the candidate, about as prominent as the candidate itself,
@@ -352,6 +375,26 @@ SEQUENCE_SNR_DB = 3.0
 SEQUENCE_BEEP_DB = 1.5
 SEQUENCE_CONTRAST_DB = 2.0
 SEQUENCE_PROMINENCE_DB = 7.0
+# A pump that beeps a learned sequence sounds every beep of it, at one pitch and one level: a sounding of it holds
+# them all, or holds them under something louder. The rhythm rule (_RHYTHM_TOLERANCE_S) lets a lone piece pass (the
+# other beeps lost to noise), and a sounding of two pieces in the learned rhythm passes whatever the third beep does;
+# a single note of a ring tone, a tune or a smoke alarm at the pitch then passes as "one beep heard". So the learned
+# sequence (one beep's window, 2 × heard_min_s, at each beep_interval_s) is laid over the sounding with one of its
+# beeps on the sounding's loudest beep-long window (or a window within 1 dB of it up to half a beep away; each other
+# beep's window ± 1 frame), and in its best place its quietest other beep is compared with that loudest window:
+# more than SEQUENCE_PARTNER_DB under it, a beep of the sequence is missing where it would have been heard: not the
+# pump (reason "incomplete_sequence"). A window's level is the median over its frames of the level over the floor at
+# the pitch (as the integrated look measures it): a loud beep's echo running into the next window, or a vowel over
+# part of a beep, moves a few frames, not the median. Noise cannot make a beep fainter, and a louder sound over it
+# lifts its window: a drowned beep reads as loud as the others or louder. Only for a pump whose beep is long enough
+# for the integrated look (INTEGRATED_MIN_FRAMES); judged with the clutter, a few seconds after the sounding.
+# Measured in-process on every candidate that passed its own tests, for the 2- and 3-beep pumps of quick seeds 131,
+# 137, 109, 139, 113, 127, 99, 11 and 57 (main's enrolled profiles; scratch /work/tmp/fp11/seqlog.py, outside the
+# repository): the quietest beep of 569 true soundings (-20..+5 dB) stood at most 11.5 dB under the loudest (in
+# speech at +5 dB: a vowel at the pitch over one beep; at most 10.6 dB in music, 7.2 dB elsewhere), of 81 false ones
+# 15 more than 14 dB (a mobile ring tone's note, a smoke alarm's beep or a TV jingle's note alone, 15.8-46 dB; piano
+# notes at a 3-beep pump's pitch heard as two of its beeps, 18-25 dB). 12 dB: 16 false; 16 dB: 13.
+SEQUENCE_PARTNER_DB = 14.0
 _SEQUENCE_GAP_MIN_FRAMES = 3  # a learned gap shorter than this (after a frame's margin either side) tells nothing
 _SEQUENCE_HEARD = ("too_short", "sparse")  # what the frame-by-frame look may have heard over a sequence looked at
 
@@ -500,6 +543,17 @@ class PitchLevels:
         contrast = float(10.0 * np.log10(max(float(beeps[:, 0].mean()), 1e-30) / max(float(np.mean(gaps)), 1e-30)))
         return quietest, contrast
 
+    def frame_levels(self, first: int, last: int) -> tuple[int, NDArray[np.float64]]:
+        """The level over the floor (dB) at the pitch (its nearest bin ± 1, as a window's) of frames first .. last,
+        clipped to those kept, and the frame of the first."""
+        lo = max(first, self.first_frame)
+        hi = min(last + 1, self.first_frame + self._count)
+        if hi <= lo:
+            return lo, np.zeros(0)
+        step = np.diff(self._sums[lo - self.first_frame : hi - self.first_frame + 1], axis=0)
+        level: NDArray[np.float64] = 10.0 * np.log10(np.maximum(step[:, 0], 1e-30) / np.maximum(step[:, 1], 1e-30))
+        return lo, level
+
     def window_power(self, frame: int) -> float:
         """The power at the pitch averaged over the window at `frame` (its frames kept: the caller checks)."""
         return float(self._window_mean(frame - self.first_frame, 1)[0, 0])
@@ -531,6 +585,8 @@ class _Candidate:
     held_scatter_hz: float = 0.0  # pitch_scatter_hz of its held frames (the scatter test; the same note coming back)
     alike_count: int = 0
     repeated: bool = False
+    passed: bool = False  # ok when it arrived (before the clutter and the sequence's beeps were judged)
+    chain: list[_Candidate] | None = None  # soundings alike to it, pause by pause (REPEAT_REACH_S), itself included
 
     @property
     def span_s(self) -> float:
@@ -1040,10 +1096,29 @@ class NonCriticalDetector(Detector):
 
     # --- both: wait for quiet, reject devices that keep beeping, report -------------------------------------
 
+    def _chain_repeats(self, candidate: _Candidate, tolerance: float) -> None:
+        """Join a sounding that passed its own tests to the chain of soundings alike to it (REPEAT_REACH_S): an
+        earlier one that passed too, alike, ending gap_max_s .. REPEAT_REACH_S before it starts. A chain of
+        REPEAT_CHAIN or more is a device that keeps sounding: every sounding in it is repeated."""
+        sig = self.signature
+        for other in self._pending + self._recent[-20:]:
+            if other.passed and sig.gap_max_s < candidate.start_s - other.end_s <= REPEAT_REACH_S \
+                    and candidate.alike(other, tolerance):
+                mine, theirs = candidate.chain or [candidate], other.chain or [other]
+                if mine is theirs:
+                    continue
+                chain = mine + theirs
+                for member in chain:
+                    member.chain = chain
+        if candidate.chain is not None and len(candidate.chain) >= REPEAT_CHAIN:
+            for member in candidate.chain:
+                member.repeated = True
+
     def _settle(self, candidates: list[_Candidate], *, now_s: float, open_since_s: float | None) -> list[Detection]:
         sig = self.signature
         tolerance = sig.tolerance_pct / 100.0
         clutter_window_s = max(sig.quiet_after_s, _CLUTTER_WINDOW_S)
+        repeat_wait_s = REPEAT_REACH_S + sig.span_max_s + _REPEAT_HANDOVER_S
         for candidate in candidates:
             # Only soundings shaped like the beep count as "the same beep again".
             if candidate.beep_like:
@@ -1055,6 +1130,9 @@ class NonCriticalDetector(Detector):
                         # Three alike in a row is a device that keeps beeping; two may be the pump and a stray.
                         candidate.repeated |= candidate.alike_count >= 2
                         other.repeated |= other.alike_count >= 2
+            candidate.passed = candidate.ok
+            if candidate.ok:
+                self._chain_repeats(candidate, tolerance / 1.5)
             self._pending.append(candidate)
             if self._beep_frames:
                 heard_as = "ok" if candidate.ok else candidate.reason
@@ -1065,11 +1143,17 @@ class NonCriticalDetector(Detector):
         still: list[_Candidate] = []
         for candidate in self._pending:
             waiting = now_s - candidate.end_s <= clutter_window_s or (
-                open_since_s is not None and open_since_s <= candidate.end_s + clutter_window_s)
+                open_since_s is not None and open_since_s <= candidate.end_s + clutter_window_s) or (
+                # A sounding that passed waits for the same sound to come again (REPEAT_REACH_S), after it and after
+                # the last one alike to it.
+                candidate.passed and not candidate.repeated
+                and now_s - max(c.end_s for c in candidate.chain or [candidate]) <= repeat_wait_s)
             if waiting:
                 still.append(candidate)
                 continue
             self._recent.append(candidate)
+            if candidate.ok and not candidate.repeated and self._incomplete_sequence(candidate):
+                candidate.ok, candidate.reason = False, "incomplete_sequence"
             if candidate.ok and not candidate.repeated:
                 # A band busy with other tonal sounds about as loud (music, a voice) around this one: the pump's beep
                 # comes out of quiet. Count them before and after.
@@ -1278,6 +1362,53 @@ class NonCriticalDetector(Detector):
             elif heard_start < end_s + sig.quiet_after_s and heard_end > start_s - sig.quiet_after_s:
                 return "integrated_cluttered"
         return None if pieces or not need_piece else "integrated_heard"
+
+    def _incomplete_sequence(self, candidate: _Candidate) -> bool:
+        """True when a sounding of a pump that beeps a learned sequence lacks a beep of it that would have been heard
+        (SEQUENCE_PARTNER_DB): the learned sequence laid in its best place with one beep on the sounding's loudest,
+        its quietest other beep stands more than SEQUENCE_PARTNER_DB under it. False when the sequence is not
+        learned, its beep is too short to be kept (no integrated look), or the frames about it are not all kept (a
+        stream's first or last seconds)."""
+        levels = self._sequence_levels(candidate)
+        if levels is None:
+            return False
+        top, quietest = levels
+        return quietest < top - SEQUENCE_PARTNER_DB
+
+    def _sequence_levels(self, candidate: _Candidate) -> tuple[float, float] | None:
+        """For a pump that beeps a learned sequence: the level over the floor (dB) of the sounding's loudest beep-long
+        window, and of the quietest other beep's window where the learned sequence, laid with one of its beeps on
+        that window, fits best (the highest such quietest level); None when it cannot be told (see
+        _incomplete_sequence). A window's level is the median of its frames' (a room's echo after a loud beep, or a
+        vowel over part of one, moves a few frames, not the median)."""
+        sig = self.signature
+        beeps = sig.beeps_at_enrollment or 1
+        if beeps < 2 or sig.beep_interval_s is None or not self._beep_frames:
+            return None
+        beep, step = self._beep_frames, round(sig.beep_interval_s / self._frame_s)
+        start = self._frame_of(candidate.start_s)
+        last = max(start, self._frame_of(candidate.end_s) - beep)  # the last window inside the sounding
+        reach = (beeps - 1) * step + 1
+        first, frame_db = self._levels.frame_levels(start - reach, last + reach + beep - 1)
+        if first > start - reach or len(frame_db) < last - start + 2 * reach + beep:
+            return None
+        level = np.median(sliding_window_view(frame_db, beep), axis=1)  # window at frame first + i
+        inside = level[start - first : last + 1 - first]
+        top = float(inside.max())
+        # The loudest beep's windows: those within 1 dB of the loudest, up to half a beep from it (a beep a little
+        # shorter or longer than the window holds its level over a few positions); the sequence may be laid with
+        # any of its beeps on any of them.
+        at = start - first + int(np.argmax(inside))
+        reach_on = beep // 2
+        on_it = [at + shift for shift in range(-reach_on, reach_on + 1)
+                 if reach <= at + shift < len(level) - reach and level[at + shift] >= top - 1.0]
+        best = -np.inf
+        for own in range(beeps):
+            for place in on_it:
+                others = [float(level[place + (other - own) * step - 1 : place + (other - own) * step + 2].max())
+                          for other in range(beeps) if other != own]
+                best = max(best, min(others))
+        return top, float(best)
 
     def _out_of_sequence(self, at_frame: int) -> bool:
         """True when the window at `at_frame` lacks the learned sequence's shape (SEQUENCE_BEEP_DB,
