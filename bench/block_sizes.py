@@ -12,6 +12,7 @@ Exit code 1 when any file's verdicts differ.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -55,10 +56,11 @@ def _key(d: Detection) -> str:
 def differences(by_block: dict[int, list[Detection]]) -> list[str]:
     """Lines describing detections not heard alike under every block size (the first size is the reference)."""
     sizes = list(by_block)
-    everything = sorted((d.start_s, size, d) for size, found in by_block.items() for d in found)
+    everything = sorted(((d.start_s, size, d) for size, found in by_block.items() for d in found),
+                        key=lambda item: (item[0], item[1]))
     lines: list[str] = []
     seen: set[int] = set()
-    for _, size, d in everything:
+    for _, _, d in everything:
         if id(d) in seen:
             continue
         # The same detection under each size: the one of the same alarm that overlaps it.
@@ -89,11 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first", type=int, default=0,
                         help="feed this many samples first, in one block (the same start for every size)")
     parser.add_argument("--counters", action="store_true", help="also show refusal counters that differ")
+    parser.add_argument("--json", type=Path, help="also write every file's detections per block size here")
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args(argv)
     profile = load_profile(args.profile)
     sizes = [int(s) for s in args.blocks.split(",")]
     differing = 0
+    dumped: dict[str, dict[int, list[dict[str, object]]]] = {}
     for path in args.files:
         audio = read_audio(path)
         by_block: dict[int, list[Detection]] = {}
@@ -103,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.process_time()
             by_block[size], counters[size] = detections(profile, audio, size, args.first)
             cpu[size] = time.process_time() - t0
+        dumped[str(path)] = {size: [{"alarm": d.alarm.value, "start": d.start_s, "end": d.end_s,
+                                     "confidence": d.confidence} for d in found] for size, found in by_block.items()}
         lines = differences(by_block)
         counts = " ".join(f"{size}:{len(found)}" for size, found in by_block.items())
         speed = " ".join(f"{size}:{len(audio) / 16000 / max(cpu[size], 1e-9):.0f}x" for size in sizes)
@@ -117,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                 if len(set(values)) > 1:
                     print(f"    counter {name}: " + " ".join(f"{s}:{v}" for s, v in zip(sizes, values, strict=True)))
         sys.stdout.flush()
+    if args.json is not None:
+        args.json.write_text(json.dumps(dumped))
     return 1 if differing else 0
 
 

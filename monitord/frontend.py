@@ -909,14 +909,13 @@ class RunTracker:
             going_on = active[points - base] > active[np.maximum(points - base - reach, 0)]
             # ... and each note heard in enough of the frames just before it.
             held = np.concatenate([np.zeros((bands, 1)), np.cumsum(heard, axis=1)], axis=1)
-            at = points - (block.first_frame - self._look_span)  # column of heard just after frame p − 1
-            share = (held[:, at] - held[:, at - self._look_span]) / self._look_span
+            column = points - (block.first_frame - self._look_span)  # of heard, just after frame p − 1
+            share = (held[:, column] - held[:, column - self._look_span]) / self._look_span
             points = points[going_on & (share >= self.looks.min_share).all(axis=0)]
         runs: list[BandRun] = []
         for point in points.tolist():
-            at = self._first - base
-            runs += self._runs(on[:, at : point - base], snr[:, at : point - base], freq[:, at : point - base],
-                               final=False)
+            at, upto = self._first - base, point - base
+            runs += self._runs(on[:, at:upto], snr[:, at:upto], freq[:, at:upto], final=False)
             look = self.open_run()
             if look is not None:
                 runs.append(look)

@@ -64,7 +64,9 @@ by what any oscillator timed by a clock shows (the GUESS_* rules: turns, pitch h
 Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, or as soon as a chain of turns still
 going on has lasted one learned burst (`burst_typical_s`) — from its first turn, or from a later turn when clutter
 (music's tonal bits alternating in the two bands) ran straight into the burst — so a streaming caller has it within
-1.5 s of the end of the first burst; further bursts of the same sounding are merged, not re-reported (those starting
+1.5 s of the end of the first burst (a run still going on is looked at every LOOK_EVERY_S of the stream while the
+pump's notes are heard: LookGate; the look points are frames of the stream, so what is reported does not depend on how
+the stream was cut into blocks); further bursts of the same sounding are merged, not re-reported (those starting
 within 2.5 s of the reported end, or within a burst more when it was judged on a prefix that may begin in clutter).
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
@@ -483,7 +485,8 @@ class NoteLevels:
                 <= block.first_frame - self._keep_frames:
             self._blocks.popleft()
 
-    def smoothed(self, first: int, end: int, window: int, *, known_end: int | None = None) -> NDArray[np.float64] | None:
+    def smoothed(self, first: int, end: int, window: int, *,
+                 known_end: int | None = None) -> NDArray[np.float64] | None:
         """The rows of frames [first, end), each averaged over `window` frames centred on it (those kept, before
         `known_end` if given; None when frames of the range are no longer, or not yet, kept)."""
         half = window // 2
