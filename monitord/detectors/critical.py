@@ -118,9 +118,11 @@ _REPEAT_MERGE_S = 2.5
 # hears: looking once per block, a hi-lo siren refused streamed was reported as critical by `analyze` (fresh seed
 # 127). About the daemon's block: a streamed burst is reported as soon as it was.
 LOOK_EVERY_S = 0.1
-# ... while over the last LOOK_SPAN_TONES learned tones each note was heard, within its mean tolerance and
-# LOOK_NOTE_BINS, in at least LOOK_NOTE_SHARE of the frames: no chain passes the pitch checks otherwise (each tone's
-# median within the mean tolerance, half of its frames within MAX_PITCH_SCATTER_BINS of it). Looking at every run
+# ... while over the last LOOK_SPAN_TONES learned tones (and the wait before a chain is complete: gap_max_s and
+# _HANGOVER_S) each note was heard, within its mean tolerance and LOOK_NOTE_BINS, in at least LOOK_NOTE_SHARE of the
+# frames: no chain passes the pitch checks otherwise (each tone's median within the mean tolerance, half of its frames
+# within MAX_PITCH_SCATTER_BINS of it). (Without that wait, a burst of short tones (0.18 s) ending in clutter, seed
+# 113 pump2 at 0 dB, was no longer looked at when its chain was complete: reported 1.6 s later, when the run ended.) Looking at every run
 # going on every 0.1 s cost `analyze` 5× its time in music and the TV (their bands are busy 90 % of the time);
 # quick seed 131's throughput file (music, TV) holds the notes so 2.5 % of the time, the pump's bursts (−20 dB to
 # +5 dB, 18 soundings of pump0) 36–83 % about their ends. A run not looked at is judged when it ends, or in its
@@ -609,7 +611,8 @@ class CriticalDetector(Detector):
                                                tolerance_hz=tuple(sig.mean_tolerance_pct / 100.0 * hz
                                                                   + LOOK_NOTE_BINS * frontend.bin_hz
                                                                   for hz in (low_hz, high_hz)),
-                                               span_s=LOOK_SPAN_TONES * (sig.tone_typical_s or sig.tone_max_s),
+                                               span_s=LOOK_SPAN_TONES * (sig.tone_typical_s or sig.tone_max_s)
+                                               + sig.gap_max_s + _HANGOVER_S,
                                                min_share=LOOK_NOTE_SHARE))
             # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
             # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
