@@ -121,12 +121,12 @@ LOOK_EVERY_S = 0.1
 # ... while over the last LOOK_SPAN_TONES learned tones (and the wait before a chain is complete: gap_max_s and
 # _HANGOVER_S) each note was heard, within its mean tolerance and LOOK_NOTE_BINS, in at least LOOK_NOTE_SHARE of the
 # frames: no chain passes the pitch checks otherwise (each tone's median within the mean tolerance, half of its frames
-# within MAX_PITCH_SCATTER_BINS of it). (Without that wait, a burst of short tones (0.18 s) ending in clutter, seed
-# 113 pump2 at 0 dB, was no longer looked at when its chain was complete: reported 1.6 s later, when the run ended.) Looking at every run
-# going on every 0.1 s cost `analyze` 5× its time in music and the TV (their bands are busy 90 % of the time);
-# quick seed 131's throughput file (music, TV) holds the notes so 2.5 % of the time, the pump's bursts (−20 dB to
-# +5 dB, 18 soundings of pump0) 36–83 % about their ends. A run not looked at is judged when it ends, or in its
-# windows.
+# within MAX_PITCH_SCATTER_BINS of it). Looking at every run going on every 0.1 s cost `analyze` 5× its time in music
+# and the TV (their bands are busy 90 % of the time); quick seed 131's throughput file (music, TV) holds the notes so
+# 2.5 % of the time, the pump's bursts (−20 dB to +5 dB, 18 soundings of pump0) 36–83 % about their ends. A run not
+# looked at is judged when it ends, or in its windows. (Without the wait in the span, a burst of short tones (0.18 s)
+# ending in clutter, seed 113 pump2 at 0 dB, was no longer looked at once its chain was complete: reported when the
+# run ended, 2.18 s after the burst instead of 0.58 s.)
 LOOK_SPAN_TONES = 4
 LOOK_NOTE_BINS = 0.5
 LOOK_NOTE_SHARE = 0.2
