@@ -205,9 +205,12 @@ class Frontend:
         else:
             tracked = power[:, columns]
         if self._floor is None:
-            self._floor = self._percentile(tracked[:_FLOOR_UPDATE_FRAMES])
+            self._floor = self._percentile(tracked[:1])  # (the first chunk's frames have floors of their own: below)
         # The frames of the chunk left open by the last block come first; every whole chunk is estimated at once.
         held = len(self._pending)
+        # Frames of the stream's first chunk in this block: before any floor, each frame's is the estimate from the
+        # frames up to it (however many came in this block: a stream in small blocks has just a few at hand).
+        early = 0 if self._floor_chunks else min(power.shape[0], _FLOOR_UPDATE_FRAMES - held)
         series = np.concatenate([self._pending, tracked]) if held else tracked
         chunks = len(series) // _FLOOR_UPDATE_FRAMES
         floor_rows = [self._floor]
@@ -217,8 +220,8 @@ class Frontend:
             log_estimates = np.log(estimates)  # every chunk's at once (element by element: the same values)
             for estimate, log_estimate in zip(estimates, log_estimates, strict=True):
                 if self._floor_chunks == 0:
-                    # The first full chunk replaces the provisional floor: a stream fed in small blocks started
-                    # from a floor of a few frames, and the slow rise would carry that guess for many seconds.
+                    # The first full chunk's estimate is the first floor (its frames had the estimate from the frames
+                    # up to each: the slow rise would carry such a guess for many seconds).
                     self._floor = estimate
                 else:
                     self._floor = self._smoothed(self._floor, log_estimate)
@@ -228,11 +231,13 @@ class Frontend:
         # Frame i of this block lies in chunk (held + i) // _FLOOR_UPDATE_FRAMES of `series`: the floor before it.
         # (A short block, as the microphone's, usually lies inside one chunk: one floor row for all of its frames,
         # broadcast as it is copied below.)
-        if len(floor_rows) == 1:
+        if len(floor_rows) == 1 and not early:
             tracked_floor = floor_rows[0]
         else:
             which = (held + np.arange(power.shape[0])) // _FLOOR_UPDATE_FRAMES
             tracked_floor = np.stack(floor_rows)[which]
+            for i in range(early):
+                tracked_floor[i] = self._percentile(series[: held + i + 1])
         if columns is None:
             floors = np.empty_like(power)
             floors[...] = tracked_floor
@@ -761,6 +766,23 @@ class BandRun:
         return int(self.on.shape[1])
 
 
+@dataclass(frozen=True, slots=True)
+class LookGate:
+    """When a RunTracker hands over a look at the run still going on (`RunTracker.open_run`), so a detector need not
+    wait for the run to end: at every `every_s` of the stream (frames of the stream, not the ends of the blocks it
+    came in: a look sees the frames up to its point only, so what a detector hears does not depend on how the
+    stream was cut into blocks), where in the `span_s` before it each of the first bands held its note (within
+    `tolerance_hz` of `notes_hz`, one per band) in at least `min_share` of the frames. A run whose notes are not
+    heard lately is judged when it ends (or in its windows): looking at it every 0.1 s (the busy bands of music and
+    the TV) cost `analyze` several times its whole time."""
+
+    every_s: float
+    notes_hz: tuple[float, ...]
+    tolerance_hz: tuple[float, ...]
+    span_s: float
+    min_share: float
+
+
 class RunTracker:
     """Tracks several bands together and hands over whole runs of activity with their per-frame features.
 
@@ -773,7 +795,8 @@ class RunTracker:
                  max_run_s: float, window_hop_s: float | None = None, tonal_db: float = 6.0,
                  tail_gate_db: float = _TAIL_GATE_DB, notes_hz: list[float] | None = None,
                  note_snr_db: float | None = None, note_tolerance: float = 0.0,
-                 among_tones: list[bool] | None = None, active_bands: int | None = None) -> None:
+                 among_tones: list[bool] | None = None, active_bands: int | None = None,
+                 looks: LookGate | None = None) -> None:
         self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db,
                                      note_hz=notes_hz[i] if notes_hz else None, note_snr_db=note_snr_db,
                                      note_tolerance=note_tolerance, among_tones=bool(among_tones and among_tones[i]))
@@ -797,6 +820,13 @@ class RunTracker:
         self.tail_gate_db = tail_gate_db
         self._gate_frames = max(2, round(_TAIL_GATE_WINDOW_S / frame_s))
         self._recent_snr = np.full((len(bands), self._gate_frames - 1), -np.inf, dtype=np.float32)
+        # Looks at the run still going on (see process and LookGate): at most one every `look_every_frames` frames
+        # of the stream, whatever blocks the frames came in.
+        self.looks = looks
+        self.look_every_frames = 0 if looks is None else max(1, round(looks.every_s / frame_s))
+        self._look_span = 0 if looks is None else max(1, round(looks.span_s / frame_s))
+        # Per band, whether each of the last _look_span frames held its note (LookGate), oldest first.
+        self._recent_notes = np.zeros((len(bands), self._look_span), dtype=bool)
 
     @property
     def open_since_s(self) -> float | None:
@@ -828,6 +858,14 @@ class RunTracker:
         )
 
     def process(self, block: SpectralBlock) -> list[BandRun]:
+        """The runs (and windows) of activity this block completes, in stream order; with `look_every_s`, also a
+        look at the run still going on (`open_run`) at each look point the block reaches, in its place among them.
+
+        What a detector hears must not depend on how the stream was cut into blocks (the daemon feeds 0.1 s,
+        `monitord analyze` 16 s): a look at a run still going on sees the frames up to its look point only, and the
+        look points are frames of the stream (every `look_every_frames`), not the ends of the blocks. So the runs
+        handed over are the same, in the same order, as if every block ended at a look point. (Only look points
+        with activity within a gap before them make a look: elsewhere there is no run going on.)"""
         features = [tracker.frame_features(block) for tracker in self.trackers]
         freq = np.concatenate([self._freq, np.stack([f[1] for f in features])], axis=1)
         snr_lin = np.stack([f[2] for f in features])
@@ -843,7 +881,46 @@ class RunTracker:
         on = np.concatenate([self._on, on_new], axis=1)
         snr = np.concatenate([self._snr, snr_new], axis=1)
         self.now_s = self.fe.frame_center_s(block.first_frame + block.frames - 1)
-        return self._runs(on, snr, freq, final=False)
+        if self.looks is None:
+            return self._runs(on, snr, freq, final=False)
+        return self._runs_and_looks(block, on, snr, freq, on_new, freq[:, -block.frames :])
+
+    def _runs_and_looks(self, block: SpectralBlock, on: NDArray[np.bool_], snr: NDArray[np.float32],
+                        freq: NDArray[np.float32], on_new: NDArray[np.bool_],
+                        freq_new: NDArray[np.float32]) -> list[BandRun]:
+        """The runs of `process`, with a look at the run going on at each look point of the block (LookGate), in
+        its place among them: the same runs in the same order as if every block ended at a look point."""
+        assert self.looks is not None
+        base = self._first  # global frame of column 0 of on, snr, freq
+        end = block.first_frame + block.frames
+        step = self.look_every_frames
+        # Whether each band's note was heard, in the last _look_span frames before the block and in the block.
+        notes = np.array(self.looks.notes_hz, dtype=np.float32)[:, None]
+        tolerance = np.array(self.looks.tolerance_hz, dtype=np.float32)[:, None]
+        bands = len(notes)
+        heard = np.concatenate([self._recent_notes[:bands],
+                                on_new[:bands] & (np.abs(freq_new[:bands] - notes) <= tolerance)], axis=1)
+        self._recent_notes[:bands] = heard[:, -self._look_span :]
+        points = np.arange((block.first_frame // step + 1) * step, end + 1, step)  # each looks after frame p − 1
+        if len(points):
+            # Activity within a gap before a look point: a run may be going on there (the look tells) ...
+            active = np.concatenate([[0], np.cumsum(on[self._active].any(axis=0))])
+            reach = self.max_gap_frames + 1
+            going_on = active[points - base] > active[np.maximum(points - base - reach, 0)]
+            # ... and each note heard in enough of the frames just before it.
+            held = np.concatenate([np.zeros((bands, 1)), np.cumsum(heard, axis=1)], axis=1)
+            column = points - (block.first_frame - self._look_span)  # of heard, just after frame p − 1
+            share = (held[:, column] - held[:, column - self._look_span]) / self._look_span
+            points = points[going_on & (share >= self.looks.min_share).all(axis=0)]
+        runs: list[BandRun] = []
+        for point in points.tolist():
+            at, upto = self._first - base, point - base
+            runs += self._runs(on[:, at:upto], snr[:, at:upto], freq[:, at:upto], final=False)
+            look = self.open_run()
+            if look is not None:
+                runs.append(look)
+        at = self._first - base
+        return runs + self._runs(on[:, at:], snr[:, at:], freq[:, at:], final=False)
 
     def flush(self) -> list[BandRun]:
         return self._runs(self._on, self._snr, self._freq, final=True)

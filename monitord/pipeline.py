@@ -1,8 +1,9 @@
 """The detection pipeline: audio samples in, detections out (frontend → tone trackers → detectors).
 
-Pure and synchronous: feed blocks of any length (`feed`), call `flush` at the end of a stream. No I/O, no clock:
-times are stream seconds (samples / rate). Used by `monitord analyze`, `monitord enroll` (verification) and the
-daemon's microphone loop alike.
+Pure and synchronous: feed blocks of any length (`feed`), call `flush` at the end of a stream. What it reports does
+not depend on how the stream was cut into blocks, only when it is returned (tests/test_block_invariance.py,
+bench/block_sizes.py). No I/O, no clock: times are stream seconds (samples / rate). Used by `monitord analyze`,
+`monitord enroll` (verification) and the daemon's microphone loop alike.
 """
 
 from __future__ import annotations

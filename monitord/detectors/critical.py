@@ -64,7 +64,9 @@ by what any oscillator timed by a clock shows (the GUESS_* rules: turns, pitch h
 Output: one `Detection` per burst, `gap_max_s` (≤ 1.2 s) after its last tone, or as soon as a chain of turns still
 going on has lasted one learned burst (`burst_typical_s`) — from its first turn, or from a later turn when clutter
 (music's tonal bits alternating in the two bands) ran straight into the burst — so a streaming caller has it within
-1.5 s of the end of the first burst; further bursts of the same sounding are merged, not re-reported (those starting
+1.5 s of the end of the first burst (a run still going on is looked at every LOOK_EVERY_S of the stream while the
+pump's notes are heard: LookGate; the look points are frames of the stream, so what is reported does not depend on how
+the stream was cut into blocks); further bursts of the same sounding are merged, not re-reported (those starting
 within 2.5 s of the reported end, or within a burst more when it was judged on a prefix that may begin in clutter).
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
@@ -93,6 +95,7 @@ from monitord.frontend import (
     Band,
     BandRun,
     Frontend,
+    LookGate,
     PeakLookback,
     RunTracker,
     SpectralBlock,
@@ -108,6 +111,25 @@ from monitord.frontend import (
 from monitord.profiles import Profile, TwoToneSignature
 
 _REPEAT_MERGE_S = 2.5
+# Do not wait for activity to stop (a busy band, or the second burst of the sounding): the run still going on is
+# looked at every LOOK_EVERY_S of the stream while the pump's notes are heard (LookGate), and a burst complete inside
+# it, or one still going on that has lasted a learned burst, is reported then. The look points are frames of the
+# stream, not the ends of the blocks it came in, so `analyze` (16 s blocks) hears what the daemon (0.1 s blocks)
+# hears: looking once per block, a hi-lo siren refused streamed was reported as critical by `analyze` (fresh seed
+# 127). About the daemon's block: a streamed burst is reported as soon as it was.
+LOOK_EVERY_S = 0.1
+# ... while over the last LOOK_SPAN_TONES learned tones (and the wait before a chain is complete: gap_max_s and
+# _HANGOVER_S) each note was heard, within its mean tolerance and LOOK_NOTE_BINS, in at least LOOK_NOTE_SHARE of the
+# frames: no chain passes the pitch checks otherwise (each tone's median within the mean tolerance, half of its frames
+# within MAX_PITCH_SCATTER_BINS of it). Looking at every run going on every 0.1 s cost `analyze` 5× its time in music
+# and the TV (their bands are busy 90 % of the time); quick seed 131's throughput file (music, TV) holds the notes so
+# 2.5 % of the time, the pump's bursts (−20 dB to +5 dB, 18 soundings of pump0) 36–83 % about their ends. A run not
+# looked at is judged when it ends, or in its windows. (Without the wait in the span, a burst of short tones (0.18 s)
+# ending in clutter, seed 113 pump2 at 0 dB, was no longer looked at once its chain was complete: reported when the
+# run ended, 2.18 s after the burst instead of 0.58 s.)
+LOOK_SPAN_TONES = 4
+LOOK_NOTE_BINS = 0.5
+LOOK_NOTE_SHARE = 0.2
 # Without learned tones (the default guess), a tone's turn heard at 2×, 3× or 4× its pitch is that tone: the tracker
 # follows the band's strongest peak, and a room's modes and the microphone lift a harmonic over its fundamental now
 # and then (benchmark seed 2024, pump2 at 1465/2028 Hz: turns of the high tone heard as 4055 Hz).
@@ -480,15 +502,17 @@ class NoteLevels:
                 <= block.first_frame - self._keep_frames:
             self._blocks.popleft()
 
-    def smoothed(self, first: int, end: int, window: int) -> NDArray[np.float64] | None:
-        """The rows of frames [first, end), each averaged over `window` frames centred on it (those kept; None when
-        frames of the range are no longer, or not yet, kept)."""
+    def smoothed(self, first: int, end: int, window: int, *,
+                 known_end: int | None = None) -> NDArray[np.float64] | None:
+        """The rows of frames [first, end), each averaged over `window` frames centred on it (those kept, before
+        `known_end` if given; None when frames of the range are no longer, or not yet, kept)."""
         half = window // 2
-        parts = [(f, r) for f, r in self._blocks if f < end + half and f + r.shape[1] > first - half]
+        reach = end + half if known_end is None else min(end + half, known_end)
+        parts = [(f, r) for f, r in self._blocks if f < reach and f + r.shape[1] > first - half]
         if not parts:
             return None
         lo = max(parts[0][0], first - half)
-        hi = min(parts[-1][0] + parts[-1][1].shape[1], end + half)
+        hi = min(parts[-1][0] + parts[-1][1].shape[1], reach)
         if lo > first or hi < end:
             return None
         values = np.concatenate([r for _, r in parts], axis=1)[:, lo - parts[0][0] : hi - parts[0][0]]
@@ -597,7 +621,15 @@ class CriticalDetector(Detector):
             self._run_tracker = RunTracker(self._bands[:2], frontend=frontend, min_snr_db=sig.min_snr_db,
                                            max_gap_s=sig.gap_max_s, max_run_s=sig.burst_max_s + sig.gap_max_s + 1.0,
                                            window_hop_s=0.8, notes_hz=[low_hz, high_hz],
-                                           note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0)
+                                           note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0,
+                                           looks=LookGate(
+                                               every_s=LOOK_EVERY_S, notes_hz=(low_hz, high_hz),
+                                               tolerance_hz=tuple(sig.mean_tolerance_pct / 100.0 * hz
+                                                                  + LOOK_NOTE_BINS * frontend.bin_hz
+                                                                  for hz in (low_hz, high_hz)),
+                                               span_s=LOOK_SPAN_TONES * (sig.tone_typical_s or sig.tone_max_s)
+                                               + sig.gap_max_s + _HANGOVER_S,
+                                               min_share=LOOK_NOTE_SHARE))
             # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
             # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
             self._harmonic_peaks = PeakLookback(
@@ -636,13 +668,8 @@ class CriticalDetector(Detector):
             self._context.remember(block)
             self._notes.remember(block)
             self._harmonic_peaks.remember(block)
-            detections = self._judge_runs(self._run_tracker.process(block))
-            # Do not wait for activity to stop (a busy band, or the second burst of the sounding): a burst that is
-            # complete inside the run still going on is reported now.
-            still_open = self._run_tracker.open_run()
-            if still_open is not None:
-                detections += self._judge_runs([still_open])
-            return detections
+            # (With the runs come the looks at the run still going on, every LOOK_EVERY_S of the stream.)
+            return self._judge_runs(self._run_tracker.process(block))
         assert self._segment_tracker is not None, "attach() first"
         tracker = self._segment_tracker
         return self.update(tracker.process(block), now_s=tracker.now_s, open_since_s=tracker.open_since_s)
@@ -873,7 +900,9 @@ class CriticalDetector(Detector):
         if tone_s is None:
             return None
         window = max(3, 2 * round(INTEGRATED_WINDOW_SHARE * tone_s / frame_s / 2) + 1)
-        rows = self._notes.smoothed(run.first_frame, run.first_frame + run.frames, window)
+        # (A look at a run going on reads no frame after it: they were not heard yet when a stream reached it.)
+        rows = self._notes.smoothed(run.first_frame, run.first_frame + run.frames, window,
+                                    known_end=run.first_frame + run.frames if run.truncated else None)
         if rows is None:
             return None
         rows = 10.0 * np.log10(np.maximum(rows, 1e-20))
