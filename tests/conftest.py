@@ -54,6 +54,14 @@ def golden_with_beep(**learned: Any) -> Profile:
     return profile.model_copy(update={"non_critical": profile.non_critical.model_copy(update=learned)})
 
 
+def single_beep_pump(frequency_hz: float = 1800.0) -> Profile:
+    """A pump with a single 0.3 s beep (1800 Hz unless told), as `monitord enroll` learns one."""
+    return golden_with_beep(**{
+        "frequency_hz": frequency_hz, "mean_tolerance_pct": 0.7, "span_min_s": 0.2, "span_max_s": 0.85,
+        "gap_max_s": 0.25, "fill_min_pct": 45.0, "count_max": 3, "quiet_after_s": 2.5, "heard_min_s": 0.2,
+        "pitch_scatter_max_hz": 5.47, "beeps_at_enrollment": 1, "pitch_spread_hz": 1.0})
+
+
 # A faint beep after BEEP_AT_S of a quiet room's pink noise, streamed as the daemon does (tests of the beep's
 # integrated and sequence looks).
 BEEP_AT_S = 5.0

@@ -12,7 +12,7 @@ import soundfile as sf
 
 from monitord.profiles import Profile
 from tests import synth
-from tests.conftest import golden_with_beep, stream_beeps
+from tests.conftest import golden_with_beep, single_beep_pump, stream_beeps
 
 DATA = Path(__file__).parent / "data"
 BEEP_HZ = 1800.0
@@ -21,10 +21,7 @@ BEEP_HZ = 1800.0
 @pytest.fixture(scope="module")
 def pump() -> Profile:
     """A single 0.3 s beep at 1800 Hz, as `monitord enroll` learns one."""
-    return golden_with_beep(**{
-        "frequency_hz": BEEP_HZ, "mean_tolerance_pct": 0.7, "span_min_s": 0.2, "span_max_s": 0.85,
-        "gap_max_s": 0.25, "fill_min_pct": 45.0, "count_max": 3, "quiet_after_s": 2.5, "heard_min_s": 0.2,
-        "pitch_scatter_max_hz": 5.47, "beeps_at_enrollment": 1, "pitch_spread_hz": 1.0})
+    return single_beep_pump(BEEP_HZ)
 
 
 def beeps_at(times_s: list[float], rng: np.random.Generator, seconds: float) -> synth.Audio:
