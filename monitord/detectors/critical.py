@@ -463,13 +463,6 @@ GLIDE_PIECE_FACTOR = 0.5  # of the learned tone (twice the shortest tone, unlear
 # criticals in the backgrounds 10 → 10 (the same ten).
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
-# ... but the spectrum is kept from lower still, from the lowest note of which a tone could be a partial in the
-# note-below test (the tone / NOTE_BELOW_MAX_DIVISOR, with the side bins prominence reads): a hi-lo siren's horn,
-# muffled through a window, is loudest in its fundamental, and with the kept spectrum starting at half the low tone
-# a siren whose 3rd and 4th partials are the pump's notes (notes at 4:3) showed only one partial of each note below
-# and took turns with the pump's notes unrefused (seed 5's siren_hilo; the in-step and lower-note tests still look
-# from half the low tone, as they always did).
-_NOTE_BELOW_SIDE_BINS = 6
 _CONTEXT_GUARD_BINS = 3  # ... and ends this many bins short of the low band (the low tone's own spectral skirt)
 _CONTEXT_KEEP_S = 12.0  # longer than any run (or window of one) the detector judges
 
@@ -584,8 +577,7 @@ class CriticalDetector(Detector):
         self._frame_s = 0.032  # the frontend's hop (attach)
         # The spectrum below the low tone and over both bands, kept a while for the in-step test (see IN_STEP_MIN_DB).
         self._context = SpectrumHistory()
-        self._context_skip = 0  # the kept columns below half the low tone (the note-below test's alone) ...
-        self._context_columns = 0  # ... and the next this many, the context below the low band
+        self._context_columns = 0  # the first this many kept columns are the context below the low band
         self._tone_columns = np.zeros(0, dtype=np.intp)  # kept columns of the low and the high tone
         self._context_first_bin = 0  # the spectral bin of the first kept column
         # Per series of a lower note, the kept columns of the low tone's neighbouring partials (LOWER_NOTE_MIN_DB).
@@ -608,7 +600,7 @@ class CriticalDetector(Detector):
             return list(self._bands)
         # The in-step test looks below the low tone, down to half of it: the frontend must analyse that too.
         low = self._bands[0]
-        return [*self._bands, Band("critical_context", min(self.signature.frequencies_hz) / NOTE_BELOW_MAX_DIVISOR,
+        return [*self._bands, Band("critical_context", _CONTEXT_FROM_LOW * min(self.signature.frequencies_hz),
                                    low.low_hz)]
 
     def attach(self, frontend: Frontend) -> None:
@@ -635,10 +627,7 @@ class CriticalDetector(Detector):
             self._harmonic_peaks = PeakLookback(
                 [ToneTracker(band, frontend=frontend, min_snr_db=sig.min_snr_db, every_block=False)
                  for band in self._bands[2:]], frontend=frontend, keep_frames=round(_CONTEXT_KEEP_S / frontend.hop_s))
-            lo = max(0, round(low_hz / NOTE_BELOW_MAX_DIVISOR / frontend.bin_hz) - _NOTE_BELOW_SIDE_BINS
-                     - frontend.bin_lo)
-            # the columns below half the low tone are the note-below test's alone (see _NOTE_BELOW_SIDE_BINS)
-            self._context_skip = max(0, round(_CONTEXT_FROM_LOW * low_hz / frontend.bin_hz) - frontend.bin_lo) - lo
+            lo = max(0, round(_CONTEXT_FROM_LOW * low_hz / frontend.bin_hz) - frontend.bin_lo)
             below = math.floor(self._bands[0].low_hz / frontend.bin_hz) - _CONTEXT_GUARD_BINS - frontend.bin_lo
             tones = [round(hz / frontend.bin_hz) - frontend.bin_lo for hz in (low_hz, high_hz)]
             frame_s = frontend.hop_s
@@ -647,14 +636,13 @@ class CriticalDetector(Detector):
             lower_note_hi = min(frontend.bin_hi - frontend.bin_lo, tones[1] + 2)
             self._context.configure(lo, min(frontend.bin_hi - frontend.bin_lo, tones[1] + 7),
                                     keep_frames=round(_CONTEXT_KEEP_S / frame_s))
-            self._context_columns = max(0, below - lo - self._context_skip)
+            self._context_columns = max(0, below - lo)
             self._notes.configure(tones, keep_frames=round(_CONTEXT_KEEP_S / frame_s))
             self._tone_columns = np.array(tones, dtype=np.intp) - lo
             self._context_first_bin = frontend.bin_lo + lo
             self._lower_note_series = lower_note_series(low_hz, self._bands[1], bin_hz=frontend.bin_hz,
                                                         first_bin=frontend.bin_lo + lo, columns=lower_note_hi - lo,
-                                                        own_column=int(self._tone_columns[0]),
-                                                        lowest_column=self._context_skip + 5)
+                                                        own_column=int(self._tone_columns[0]))
             self._note_below_series = (
                 note_below_series(low_hz, self._bands[1], bin_hz=frontend.bin_hz, first_bin=frontend.bin_lo + lo,
                                   columns=lower_note_hi - lo),
@@ -1215,7 +1203,7 @@ class CriticalDetector(Detector):
             return -math.inf
         low_first = chain[0][0] == 1
         # Each bin with its neighbours (± 1 bin), like the tones: a note between two bins is not weakened.
-        context = levels[:, self._context_skip : self._context_skip + self._context_columns + 1]
+        context = levels[:, : self._context_columns + 1]
         context = np.maximum(np.maximum(context[:, :-2], context[:, 1:-1]), context[:, 2:])
         context_rises = in_step_depths(context, low_first)
         loudest = context.max(axis=0)
@@ -1235,7 +1223,7 @@ class CriticalDetector(Detector):
         power = self._context.rows(frames)
         if len(power) != len(frames) or len(power) < 3:
             return 0.0
-        below = power[:, self._context_skip : self._context_skip + self._context_columns]
+        below = power[:, : self._context_columns]
         peak = below.argmax(axis=1)
         low, high = self._tone_columns.tolist()
         tones = np.maximum(power[:, low - 1 : low + 2].max(axis=1), power[:, high - 1 : high + 2].max(axis=1))
@@ -1581,11 +1569,11 @@ def in_step_depths(levels_db: NDArray[np.float64], low_first: bool) -> tuple[NDA
 
 
 def lower_note_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: int, columns: int,
-                      own_column: int, lowest_column: int = 5) -> list[NDArray[np.intp]]:
+                      own_column: int) -> list[NDArray[np.intp]]:
     """Per divisor k, the columns (of a kept slice starting at spectral bin `first_bin`, `columns` wide) of a tone's
     neighbouring partials f·j/k, j = k ± 1, k ± 2, within f/2 .. 3f/2 (see LOWER_NOTE_MIN_DB): see _kept_series."""
     return _kept_series(lower_note_partials_hz(tone_hz, bin_hz=bin_hz), other, bin_hz=bin_hz, first_bin=first_bin,
-                        columns=columns, own_column=own_column, lowest_column=lowest_column)
+                        columns=columns, own_column=own_column)
 
 
 def note_below_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: int,
@@ -1603,9 +1591,9 @@ def note_below_series(tone_hz: float, other: Band, *, bin_hz: float, first_bin: 
 
 
 def _kept_series(partials_hz: list[list[float]], other: Band, *, bin_hz: float, first_bin: int, columns: int,
-                 own_column: int | None, lowest_column: int = 5) -> list[NDArray[np.intp]]:
+                 own_column: int | None) -> list[NDArray[np.intp]]:
     """Per series of partials (Hz), the columns of a kept slice (starting at spectral bin `first_bin`, `columns`
-    wide) that hold them with the bins beside them (± 5; and at `lowest_column` or above), outside the other tone's
+    wide) that hold them with the bins beside them (± 5), outside the other tone's
     band (± 2 bins) and not the tone's own column; the series with two such columns or more."""
     series = []
     for series_hz in partials_hz:
@@ -1614,7 +1602,7 @@ def _kept_series(partials_hz: list[list[float]], other: Band, *, bin_hz: float, 
             if other.low_hz - 2 * bin_hz <= hz <= other.high_hz + 2 * bin_hz:
                 continue  # the other tone (or its echo) may sit there: the ratio of the pump's tones may be j/k
             column = round(hz / bin_hz) - first_bin
-            if max(5, lowest_column) <= column < columns - 5 and column != own_column:
+            if 5 <= column < columns - 5 and column != own_column:
                 found.add(column)
         if len(found) >= 2:
             series.append(np.array(sorted(found), dtype=np.intp))
