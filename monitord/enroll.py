@@ -354,7 +354,11 @@ def _track(peaks: _Peaks, frequency_hz: float) -> _Track:
         real = frame_snr[start:end] > 0
         weights = frame_snr[start:end][real]
         frame_frequencies = frame_freq[start:end][real]
-        if np.std(frame_frequencies) > _MAX_SEGMENT_WOBBLE * frequency_hz:
+        # Never less than the detector's own pitch-scatter floor (0.35 bin, 5.5 Hz): for a low beep 0.6 % is a
+        # fraction of a bin, and one frame straddling a short beep's onset, read 12 Hz off, made the std 5.0 Hz of
+        # quick seed 199's 805 Hz beep (4.8 Hz allowed): the first beep of every demonstrated sounding was dropped
+        # and the 3-beep pump learned as 2.
+        if np.std(frame_frequencies) > max(_MAX_SEGMENT_WOBBLE * frequency_hz, _SCATTER_MIN_HZ):
             continue  # a glide (voice, siren), not a beeper's steady tone
         accepted[start:end] = True
         segments.append(Segment(
@@ -609,7 +613,11 @@ def _activity_runs(on: NDArray[np.bool_], gap_frames: int) -> list[tuple[int, in
 # (seen 8–15 dB under the beeps in the benchmark's clinic recordings), while a steady beep's own frames stay within
 # ±3 dB of each other, noise or not.
 _BEEP_DIP_DB = 6.0
-_BEEP_MIN_FRAMES = 2  # either side of a dip: a beep's piece shorter than this is its onset or its echo, not a beep
+# Either side of a dip, at least this many frames (0.128 s): a short beep's own level swings as the room's
+# reflections build up with random phases (seen 8 dB within the 0.136 s beeps of quick seed 149's pump1, whose swell
+# in the pauses then read as a fourth beep), while a beep long enough to settle holds its level. A pump with shorter
+# beeps whose pauses the echo fills is still counted by its silent pauses alone.
+_BEEP_MIN_FRAMES = 4
 
 
 def _beeps(on: NDArray[np.bool_], snr_db: NDArray[np.float64], gap_frames: int) -> list[tuple[int, int]]:
@@ -1096,10 +1104,19 @@ def _typical_tone_frames(bursts: list[_Burst], turns: list[int]) -> float:
     turns are its outliers) and votes with its length, the weighted median is the typical turn (chattering bursts
     are the minority of the pump's sounding time, and short runs of clutter between two voices — quick seed 89,
     pump1: five of them, turns of 2–9 frames against the pump's 11–16 — count for little), and the pairs whose two
-    turns both lie within half of it either way give the fine value.
+    turns both lie within half of it either way give the fine value. A burst's vote counts only its turns that keep
+    its own pace (see below).
     """
-    votes = sorted((float(np.median([end - start for _, start, end in (burst.tones[1:-1] or burst.tones)])),
-                    burst.tones[-1][2] - burst.tones[0][1]) for burst in bursts)
+    votes = []
+    for burst in bursts:
+        lengths = np.array([end - start for _, start, end in (burst.tones[1:-1] or burst.tones)])
+        median = float(np.median(lengths))
+        # A burst votes with the frames of its turns that keep its own pace (within ±30 % of its median turn), not
+        # with its whole length: a burst that voices broke into turns of 2–19 frames named a median of 5 frames
+        # and, longer than the clean burst of turns of 7–9 beside it, halved the learned tone (quick seed 197,
+        # pump1: 0.16 s for the pump's 0.269 s, and the detector then heard 9 of its 48 soundings).
+        votes.append((median, int(lengths[np.abs(lengths - median) <= 0.3 * median].sum())))
+    votes.sort()
     if votes:
         cumulative = np.cumsum([weight for _, weight in votes])
         typical = votes[int(np.searchsorted(cumulative, cumulative[-1] / 2))][0]
