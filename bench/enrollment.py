@@ -1,6 +1,7 @@
 """Does `monitord enroll` learn the true tones? Every clinic recording of every corpus, against its manifest.
 
     PYTHONPATH=. .venv/bin/python bench/enrollment.py [--corpus-root bench/corpus] [--exclude seed71-quick ...]
+        [--alarm critical|non_critical]
 
 Runs `monitord enroll` exactly as a family would (one process per recording, both alarms) and compares the learned
 frequencies with the synthetic pump's true ones (within 2 %). Prints one line per mismatch, how far off the learned
@@ -62,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus-root", type=Path, default=HERE / "corpus")
     parser.add_argument("--exclude", nargs="*", default=[], metavar="CORPUS",
                         help="corpus directory names to leave out (held-out corpora)")
+    parser.add_argument("--alarm", choices=("critical", "non_critical"), action="append",
+                        help="check only this alarm's recordings (repeat for both; default both)")
     args = parser.parse_args(argv)
+    alarms = set(args.alarm or ("critical", "non_critical"))
     corpora = sorted(p for p in args.corpus_root.glob("seed*")
                      if (p / "manifest.json").is_file() and p.name not in args.exclude)
     if not corpora:
@@ -76,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         for pump in manifest["pumps"]:
             for alarm, truth in (("critical", (pump["tone_low_hz"], pump["tone_high_hz"])),
                                  ("non_critical", (pump["beep_hz"],))):
+                if alarm not in alarms:
+                    continue
                 recording = corpus / pump["name"] / f"clinic-{alarm.replace('_', '-')}.wav"
                 with tempfile.TemporaryDirectory() as tmp:
                     done = subprocess.run(

@@ -354,7 +354,11 @@ def _track(peaks: _Peaks, frequency_hz: float) -> _Track:
         real = frame_snr[start:end] > 0
         weights = frame_snr[start:end][real]
         frame_frequencies = frame_freq[start:end][real]
-        if np.std(frame_frequencies) > _MAX_SEGMENT_WOBBLE * frequency_hz:
+        # Never less than the detector's own pitch-scatter floor (0.35 bin, 5.5 Hz): for a low beep 0.6 % is a
+        # fraction of a bin, and one frame straddling a short beep's onset, read 12 Hz off, made the std 5.0 Hz of
+        # quick seed 199's 805 Hz beep (4.8 Hz allowed): the first beep of every demonstrated sounding was dropped
+        # and the 3-beep pump learned as 2.
+        if np.std(frame_frequencies) > max(_MAX_SEGMENT_WOBBLE * frequency_hz, _SCATTER_MIN_HZ):
             continue  # a glide (voice, siren), not a beeper's steady tone
         accepted[start:end] = True
         segments.append(Segment(
@@ -604,6 +608,43 @@ def _activity_runs(on: NDArray[np.bool_], gap_frames: int) -> list[tuple[int, in
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
+# A beep of a sequence is told from the next one by a dip this much under the loud frames on both sides of it, even
+# where no frame in the pause falls silent: a room's echo fills a short pause (0.11–0.14 s) with the last beep's tail
+# (seen 8–15 dB under the beeps in the benchmark's clinic recordings), while a steady beep's own frames stay within
+# ±3 dB of each other, noise or not.
+_BEEP_DIP_DB = 6.0
+# Either side of a dip, at least this many frames (0.128 s): a short beep's own level swings as the room's
+# reflections build up with random phases (seen 8 dB within the 0.136 s beeps of quick seed 149's pump1, whose swell
+# in the pauses then read as a fourth beep), while a beep long enough to settle holds its level. A pump with shorter
+# beeps whose pauses the echo fills is still counted by its silent pauses alone.
+_BEEP_MIN_FRAMES = 4
+
+
+def _beeps(on: NDArray[np.bool_], snr_db: NDArray[np.float64], gap_frames: int) -> list[tuple[int, int]]:
+    """(first, end) frames of the beeps in one sounding: runs of `on` (bridging `gap_frames`), split at dips."""
+    beeps: list[tuple[int, int]] = []
+    pending = _activity_runs(on, gap_frames)
+    while pending:
+        start, end = pending.pop(0)
+        level = np.where(on[start:end], snr_db[start:end], -np.inf)
+        split = None
+        if end - start >= 2 * _BEEP_MIN_FRAMES + 1:
+            # A beep's level is what it holds for two frames running: a lone loud frame at an onset or an end (the
+            # direct sound beating with the first reflections, seen 3–7 dB over the beep) makes no dip of the beep.
+            held = np.minimum(level[:-1], level[1:])  # held[j]: frames j and j + 1
+            inner = np.arange(_BEEP_MIN_FRAMES, end - start - _BEEP_MIN_FRAMES)
+            before = np.maximum.accumulate(held)[inner - 2]
+            after = np.maximum.accumulate(held[::-1])[::-1][inner + 1]
+            depth = np.minimum(before, after) - level[inner]
+            if depth.max() >= _BEEP_DIP_DB:
+                split = start + int(inner[np.argmax(depth)])
+        if split is None:
+            beeps.append((start, end))
+        else:
+            pending[:0] = [(start, split), (split + 1, end)]
+    return beeps
+
+
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
                  peaks: _Peaks) -> EnrollmentResult:
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
@@ -629,10 +670,12 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         raise NoClearAlarmError(f"{name}: the strongest tone ({best.frequency_hz:.0f} Hz) is one long steady tone, "
                                 "not a beep")
     beeps_per_run = []
+    run_beeps = []
     inner_gaps = []
     fills = []
     for a, b in runs:
-        beeps = _activity_runs(on[a:b], 0)
+        beeps = _beeps(on[a:b], best.frame_snr_db[a:b], 0)
+        run_beeps.append([(a + x0, a + x1) for x0, x1 in beeps])
         beeps_per_run.append(len(beeps))
         inner_gaps += [(y0 - x1) * hop_s for (_, x1), (y0, _) in itertools.pairwise(beeps)]
         fills.append(100.0 * np.count_nonzero(on[a:b]) / (b - a))
@@ -650,7 +693,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # recording of that pump: three beeps at 39 dB twice, then one 60 ms blip at 14 dB).
     run_snr_db = [float(best.frame_snr_db[a:b][on[a:b]].mean()) for a, b in runs]
     # Told apart bridging one-frame dropouts (32 ms), which split a beep, not the pump's pauses between beeps.
-    clear_beeps = [_activity_runs(on[a:b], 1) for (a, b), snr in zip(runs, run_snr_db, strict=True)
+    clear_beeps = [_beeps(on[a:b], best.frame_snr_db[a:b], 1) for (a, b), snr in zip(runs, run_snr_db, strict=True)
                    if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
     sequence_span_min_s = None
     if np.median(beeps_per_run) >= _SEQUENCE_MIN_BEEPS and all(len(beeps) >= 2 for beeps in clear_beeps):
@@ -674,8 +717,10 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     frequency, pitch_spread_hz = _learned_pitch(best, mask, round(_PITCH_SOUNDING_GAP_S / hop_s))
     snr_db = float(best.frame_snr_db[mask].mean())
     _check_learned_snr(name, f"{frequency:.0f} Hz", snr_db)
+    # One segment per beep heard, so the report says how many beeps each sounding held.
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
-                                   float(best.frame_snr_db[a:b][on[a:b]].mean()))]) for a, b in runs]
+                                   float(best.frame_snr_db[a:b][on[a:b]].mean())) for a, b in beeps])
+                 for beeps in run_beeps]
     harmonics = _harmonics_of(frequency, [t for t in tracks if t is not best], best)
     # How much the beep's pitch strayed frame to frame here: at home it may stray a few times as much (a fainter
     # beep's pitch is measured less exactly) before a sounding is taken for a voice or a tune drifting about it.
@@ -1059,10 +1104,19 @@ def _typical_tone_frames(bursts: list[_Burst], turns: list[int]) -> float:
     turns are its outliers) and votes with its length, the weighted median is the typical turn (chattering bursts
     are the minority of the pump's sounding time, and short runs of clutter between two voices — quick seed 89,
     pump1: five of them, turns of 2–9 frames against the pump's 11–16 — count for little), and the pairs whose two
-    turns both lie within half of it either way give the fine value.
+    turns both lie within half of it either way give the fine value. A burst's vote counts only its turns that keep
+    its own pace (see below).
     """
-    votes = sorted((float(np.median([end - start for _, start, end in (burst.tones[1:-1] or burst.tones)])),
-                    burst.tones[-1][2] - burst.tones[0][1]) for burst in bursts)
+    votes = []
+    for burst in bursts:
+        lengths = np.array([end - start for _, start, end in (burst.tones[1:-1] or burst.tones)])
+        median = float(np.median(lengths))
+        # A burst votes with the frames of its turns that keep its own pace (within ±30 % of its median turn), not
+        # with its whole length: a burst that voices broke into turns of 2–19 frames named a median of 5 frames
+        # and, longer than the clean burst of turns of 7–9 beside it, halved the learned tone (quick seed 197,
+        # pump1: 0.16 s for the pump's 0.269 s, and the detector then heard 9 of its 48 soundings).
+        votes.append((median, int(lengths[np.abs(lengths - median) <= 0.3 * median].sum())))
+    votes.sort()
     if votes:
         cumulative = np.cumsum([weight for _, weight in votes])
         typical = votes[int(np.searchsorted(cumulative, cumulative[-1] / 2))][0]

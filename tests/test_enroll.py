@@ -12,7 +12,7 @@ import pytest
 
 from monitord.alarms import AlarmKind
 from monitord.detectors.non_critical import MAX_SCATTER_BINS
-from monitord.enroll import NoClearAlarmError, _Burst, _typical_tone_frames, enroll
+from monitord.enroll import NoClearAlarmError, _Burst, _Peaks, _track, _typical_tone_frames, enroll
 from monitord.errors import ExitCode
 from monitord.pipeline import Pipeline
 from monitord.profiles import BeepSignature, Profile, TwoToneSignature
@@ -330,6 +330,9 @@ def _burst(turns: list[int]) -> _Burst:
     ([[9, 2, 4, 4, 3, 2, 4, 4, 3, 3, 2, 4, 2, 4, 2, 3, 3, 9], [9, 2, 2, 4, 5, 3, 2, 3, 5, 3, 3, 5, 3, 3, 2, 4, 3, 7],
       [10, 6, 7, 6, 8, 8, 7, 9, 7, 11], [9, 9, 7, 6, 7, 6, 8, 6, 7, 11], [6, 10, 9, 6, 5, 10, 9, 6, 7],
       [6, 9, 6, 10, 6, 10, 22]], 7.8),
+    # Quick seed 197, pump1 (0.269 s = 8.4 frames): voices broke one burst into turns of 2–19 frames; longer than the
+    # clean burst beside it, it named the typical turn (5 frames: the tone learned as 0.16 s, 9 of 48 soundings heard).
+    ([[19, 10, 5, 8, 2, 2, 4, 9, 6], [8, 9, 8, 9, 8, 9, 7]], 8.4),
 ])
 def test_the_typical_tone_is_what_most_of_the_sounding_time_says(bursts: list[list[int]], true_frames: float) -> None:
     """Turns (in 32 ms frames) the enrollment split real benchmark clinic recordings into: merged turns, clutter
@@ -428,3 +431,43 @@ def test_a_beep_is_learned_at_the_mean_of_its_soundings_not_one_of_them(tmp_path
     result = enroll(recording, AlarmKind.NON_CRITICAL)
     assert isinstance(result.signature, BeepSignature)
     assert result.signature.frequency_hz == pytest.approx(3602.7 * (1 + np.mean(offsets)), rel=0.0005)
+
+
+@pytest.mark.parametrize(("recording", "beeps", "every_s"), [
+    # Benchmark quick seed 2024, pump0: three 0.416 s beeps 0.143 s apart (an onset every 0.559 s), 48 kHz.
+    ("clinic-beeps-3-echo-filled-pauses.flac", 3, 0.559),
+    # Quick seed 131, pump1: two 0.469 s beeps 0.143 s apart (0.612 s), 44.1 kHz.
+    ("clinic-beeps-2-echo-filled-pause.flac", 2, 0.612),
+])
+def test_beeps_whose_pauses_the_room_fills_with_echo_are_counted(recording: str, beeps: int, every_s: float) -> None:
+    """Real benchmark clinic recordings (kept at 16 kHz) in which the room's echo fills the short pauses between the
+    pump's beeps, so no frame of a pause falls silent: the beeps are told apart by the dip of 8–15 dB in each pause.
+    Counting only silent pauses learned the 3-beep pump as 2 beeps and the 2-beep pump as a single beep (no rhythm
+    at all to hold a sounding at home to)."""
+    result = enroll(DATA / recording, AlarmKind.NON_CRITICAL)
+    sig = result.signature
+    assert isinstance(sig, BeepSignature)
+    assert sig.beeps_at_enrollment == beeps
+    assert sig.beep_interval_s == pytest.approx(every_s, rel=0.15)
+    assert all(len(sounding.segments) == beeps for sounding in result.soundings)
+    assert any(f"{beeps} beeps, SNR" in line for line in result.summary_lines())
+
+
+@pytest.mark.parametrize(("frequencies_hz", "steady"), [
+    # Quick seed 199, pump0's clinic recording: an 805 Hz beep of 0.136 s, its first frame straddling the onset and
+    # read 12 Hz off (std 5.0 Hz, over 0.6 % = 4.8 Hz): dropped, the first beep of every sounding was lost and the
+    # 3-beep pump learned as 2.
+    ([816.0, 803.0, 803.0, 804.0, 804.0], True),
+    # A voice or a siren gliding through the pitch over the same five frames.
+    ([790.0, 798.0, 806.0, 814.0, 822.0], False),
+])
+def test_a_low_short_beep_is_steady_to_within_the_detectors_pitch_resolution(frequencies_hz: list[float],
+                                                                               steady: bool) -> None:
+    """A steady tone's frames may scatter as much as the detector itself allows (0.35 bin, 5.5 Hz), however low
+    the tone: 0.6 % of a low beep is a fraction of a bin."""
+    frames = 20
+    peaks = _Peaks(frame=np.arange(5, 10), frequency_hz=np.array(frequencies_hz),
+                   snr_db=np.array([32.0, 45.0, 47.0, 48.0, 45.0]), frames=frames, hop_s=0.032,
+                   frame_center0_s=0.032)
+    track = _track(peaks, 805.0)
+    assert bool(track.segments) is steady
