@@ -127,6 +127,7 @@ from monitord.profiles import BeepSignature, Profile
 
 _REPEAT_MERGE_S = 2.5  # a second sounding this soon after a reported one is the same sounding, not a new one
 _MAX_DECAY_DB = 6.0  # first third of a beep's frames may be at most this much louder than the last third
+_COME_BACK_DB = 3.0  # ... unless the frames left out at its end come back within this of the first third (_decay_db)
 _SHORT_BEEP_S = 0.15  # a learned beep this short (heard_min_s is half of one) ends within a sounding's last two frames
 _MAX_WOBBLE = 0.008  # per-frame frequency may vary this much (standard deviation, fraction) within a beep
 # ... and its frames' median distance from their median pitch may be at most this (bins; or what enrollment learned,
@@ -426,22 +427,31 @@ def _decay_db(snr_db: NDArray[np.float32], *, short_beeps: bool = False) -> floa
     two frames may be most of its last beep (three 0.09 s beeps in a room with 0.5 s of echo read 6.5–6.9 dB
     "decaying" without them, at +10 dB too; 3–4.3 dB with the last but one). For longer beeps the two frames are the
     release (benchmark: keeping them lost a 3-beep pump's 0.3 s beeps at +5 dB, and two-beep pumps at −5 dB).
-    But the release is left out only as far as it is quieter: the decay is the least of these readings, each read
-    as a fall per frame between the thirds' centres and scaled to the stretch the reading above judges: the one above,
-    and (from 6 frames on) those with fewer of the last frames left out; of 4 or 5 frames, the body between the first
-    and the last frame (a short sound's onset and release frames are partial; its thirds are single frames). A fade
-    falls as fast over any stretch of it: each reading is the same. A beep heard through a louder sound dips and
-    comes back (its last frames as loud as its first), and a short beep of 4 frames is a held body between its
-    onset and its release: one of the readings shows it level (benchmark, fresh quick seeds 163 and 191)."""
+    But a release is quieter than the beep, and a fade stays quieter: a sounding whose left-out last frames come
+    back to within _COME_BACK_DB of its first third's level has held its level through a dip (a beep heard
+    through a louder sound that interferes with it), not faded. Of 4 or 5 frames (its thirds single frames), the
+    last frame may be the release and the first the onset (both partial frames): the decay is the whole sounding's
+    reading, or if less, the larger of the readings without the last frame and without both (the body), each as
+    a fall per frame between the thirds' centres scaled to the whole sounding's: a short beep is a held body and
+    its release, a fade falls through its body too (benchmark, fresh quick seeds 163 and 191). Only for a sounding
+    PURE_SNR_DB over the floor: fainter, a single frame's level is read to a few dB (the noise adds to it at random
+    phase), and one frame left out decides (quick seeds 157 and 11: a recorded alarm clock's beep 12.8 dB over the
+    floor and a voice at 19 dB were taken for the pump that way)."""
     frames = len(snr_db)
     if frames < 4:
         return _thirds_db(snr_db)
     if frames < 6:
-        return min(_thirds_db(snr_db), _thirds_db(snr_db[1:-1]) * _thirds_apart(frames) / _thirds_apart(frames - 2))
+        if float(snr_db.mean()) < PURE_SNR_DB:
+            return _thirds_db(snr_db)
+        whole = _thirds_apart(frames)
+        without_release = _thirds_db(snr_db[:-1]) * whole / _thirds_apart(frames - 1)
+        body = _thirds_db(snr_db[1:-1]) * whole / _thirds_apart(frames - 2)
+        return min(_thirds_db(snr_db), max(without_release, body))
     release = 1 if short_beeps else 2
-    judged = frames - release
-    return min(_thirds_db(snr_db[: frames - left_out]) * _thirds_apart(judged) / _thirds_apart(frames - left_out)
-               for left_out in range(release + 1))
+    judged = snr_db[:-release]
+    decay = _thirds_db(judged)
+    came_back = float(judged[: max(1, len(judged) // 3)].mean() - snr_db[-release:].max())
+    return min(decay, came_back) if came_back <= _COME_BACK_DB else decay
 
 
 def _thirds_db(snr_db: NDArray[np.float32]) -> float:
