@@ -30,8 +30,8 @@ Timings and tolerances (from the signature):
               and level within 8 dB) it is a device that keeps beeping, not the pump, and all of them are rejected
   - level:    mean SNR over the floor ≥ `min_snr_db`
   - shape:    level and pitch held: the first third of the tone at most 6 dB louder than the last (bells and
-              chimes fade; the release frames at the end are left out only as far as they are quieter, and of a
-              short sounding its body between onset and release is judged too: see _decay_db), the pitch steady
+              chimes fade; but a sounding whose left-out release frames come back to its level did not fade, and
+              a short loud one is judged on its body between onset and release too: see _decay_db), the pitch steady
               within 0.8 % (or 0.6 bin) (voices glide), and its frames' median
               distance from their median pitch at most 0.35 bin (~5.5 Hz) or `pitch_scatter_max_hz` if enrollment
               heard the pump's own beep waver more: a beeper's pitch stands still, while a voice, a tune or a
@@ -59,9 +59,7 @@ Timings and tolerances (from the signature):
               2 bins of their median, see _CLUTTER_FAR_MIN_DB), so a sounding is judged ≥ 4 s after it.
               Chance peaks (see shape) do not count as tone there: a run of them below a held tone is hiss, not
               another sound; and a run that holds no pitch at all (its frames scattered over > 2 bins: noise) counts
-              only when within 3 dB of the candidate (NOISE_SCATTER_BINS). About a candidate PURE_SNR_DB over the
-              floor and within half the mean tolerance of the learned pitch, tonal sounds more than 1.5 bins off
-              its pitch do not count within quiet_after_s (only the same note does: CLUTTER_APART_BINS)
+              only when within 3 dB of the candidate (NOISE_SCATTER_BINS)
 
   - integrated: a sounding heard frame by frame only in pieces shorter than the learned beep (too_short: a faint
               beep's frames fall in and out of the threshold in noise) gets a second look, the power at the pitch
@@ -170,21 +168,6 @@ _HIDDEN_BY_DB = 4.0
 _CHANCE_PEAK_BELOW_DB = 3.0
 _CLUTTER_DB = 6.0  # other tonal runs in the band within this many dB of a candidate count as clutter
 _CLUTTER_MAX = 1
-# ... but about a learned tone standing PURE_SNR_DB or more over the floor (so proven pure: PURE_PROMINENCE_DB over the
-# bins beside it), a tonal sound this far from its pitch is another sound, and counts only as the same note (the far
-# rule below) would: the notes of a tune lie a semitone (6 %) and more apart, outside the band; what sounds within
-# the band a bin or two off the pitch is a voice, a detuned or gliding note, TV, and a pump beeping in a busy room
-# beeps among such sounds (benchmark, fresh quick seeds 151, 157, 163: beeps 29-56 dB over the floor at -10 dB and
-# louder refused as cluttered by music 1.8 % off the pitch, 6-8 dB louder, and by speech). A frame's pitch is read to
-# a fraction of a bin and a beeper holds it within MAX_SCATTER_BINS; 1.5 bins is clear of both and of the mean
-# tolerance (0.7 %: 0.4-1.9 bins over 900-4400 Hz).
-CLUTTER_APART_BINS = 1.5
-# ... and reading within this share of the mean tolerance of the learned pitch: as near as the pump's own soundings
-# read to it (±0.3 % each, see _mean_tolerance_hz). Measured in-process on every sounding refused as cluttered by main
-# on quick seeds 191, 149, 151, 157, 163, 2024, 5, 7, 11, 13 (scratch /work/tmp/beeprec12/clutvar.py, outside the
-# repository): the loud ones it frees were 16 true (7 at -10 dB and louder) and none false; within the whole mean
-# tolerance, 19 true and 2 false (a hi-lo siren drifting through the pitch, 1 bin off it; TV).
-CLUTTER_ON_PITCH = 0.5
 # ... but a "sounding" whose frames do not hold a pitch (their median distance from their median pitch over this many
 # bins) is noise's chance peaks, not a tonal sound: in broadband noise the band's strongest peak jumps about the band
 # whenever nothing tonal sounds, and the frames that cross the threshold make runs whose mean pitch, averaged over a
@@ -1213,13 +1196,6 @@ class NonCriticalDetector(Detector):
                 # the guess only trusts a lone beep in a quiet room.
                 learned = sig.frequency_hz is not None
                 margin_db, allowed = (_CLUTTER_DB, _CLUTTER_MAX) if learned else (_CLUTTER_DB_GUESS, 0)
-                # A learned tone standing PURE_SNR_DB over the floor passed the purity test: it stands out of the
-                # bins beside it as a beeper's does; reading near the learned pitch (CLUTTER_ON_PITCH), it is the
-                # pump's note. Another tonal sound at another pitch (CLUTTER_APART_BINS) about it is another sound,
-                # not this one's tune: only the same note coming back counts then.
-                pure = sig.frequency_hz is not None and candidate.snr_db >= PURE_SNR_DB and \
-                    abs(candidate.frequency_hz - sig.frequency_hz) <= CLUTTER_ON_PITCH * self._mean_tolerance_hz()
-                apart_hz = CLUTTER_APART_BINS * self._bin_hz
                 neighbours = sum(
                     # Each neighbour once: a candidate still waiting is in `still` and in `_pending` alike.
                     1 for other in {id(c): c for c in self._recent[-40:] + self._pending}.values()
@@ -1232,9 +1208,8 @@ class NonCriticalDetector(Detector):
                     and ((other.snr_db >= sig.min_snr_db + _CLUTTER_FAR_MIN_DB
                           and abs(other.frequency_hz / candidate.frequency_hz - 1) <= sig.mean_tolerance_pct / 100
                           and other.held_scatter_hz <= max(self._max_scatter_hz, NOISE_SCATTER_BINS * self._bin_hz))
-                         or (-sig.quiet_after_s <= other.start_s - candidate.start_s
-                             <= sig.quiet_after_s + candidate.span_s
-                             and not (pure and abs(other.frequency_hz - candidate.frequency_hz) > apart_hz)))
+                         or -sig.quiet_after_s <= other.start_s - candidate.start_s
+                         <= sig.quiet_after_s + candidate.span_s)
                 )
                 if neighbours > allowed:
                     candidate.ok, candidate.reason = False, "cluttered"
