@@ -43,6 +43,25 @@ def test_a_beep_that_keeps_coming_every_few_seconds_is_not_the_pump(pump: Profil
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_beep_that_keeps_coming_every_seven_seconds_is_not_the_pump(pump: Profile, seed: int) -> None:
+    """Four beeps 7 s apart (6.7 s pauses: beyond the 5 s reach main had, within REPEAT_REACH_S, 7 s): still a device
+    that keeps sounding, not a pump that beeps about once an hour. Main (2b189aa) reported all four."""
+    rng = np.random.default_rng(seed)
+    found, counters = stream_beeps(pump, beeps_at([6.0, 13.0, 20.0, 27.0], rng, 40.0))
+    assert found == [], counters
+    assert counters.get("repeating_device", 0) == 4, counters
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_pumps_beep_again_after_ten_seconds_is_heard(pump: Profile, seed: int) -> None:
+    """Guard: the same beep three times, 10.3 s apart (the closest the benchmark's recall files space the pump's
+    soundings: 10 s pauses): each is the pump."""
+    rng = np.random.default_rng(seed)
+    found, counters = stream_beeps(pump, beeps_at([6.0, 16.3, 26.6], rng, 40.0))
+    assert [round(d.start_s) for d in found] == [6, 16, 27], counters
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_pumps_beep_again_after_a_quarter_minute_is_heard(pump: Profile, seed: int) -> None:
     """Guard: the same beep three times, 15 s apart (as the benchmark's recall files space the pump's soundings;
     the pump itself waits about an hour): each is the pump."""
@@ -64,5 +83,24 @@ def test_a_recorded_phone_ringing_at_the_pitch_is_not_the_pump() -> None:
     audio, rate = sf.read(DATA / "a-phone-ringing-at-a-three-beep-pumps-pitch.flac", dtype="float32")
     assert rate == 16000
     found, counters = stream_beeps(golden_with_beep(**PUMP_113_1), np.asarray(audio), block_s=16.0)
+    assert found == [], counters
+    assert counters.get("repeating_device", 0) == 4, counters
+
+
+# Quick benchmark seed 157, pump0 as `monitord enroll` learned it: one 0.16 s beep at 2072 Hz.
+PUMP_157_0 = {
+    "frequency_hz": 2071.8, "mean_tolerance_pct": 0.7, "span_min_s": 0.08, "span_max_s": 0.502, "gap_max_s": 0.25,
+    "fill_min_pct": 45.0, "count_max": 3, "quiet_after_s": 2.5, "heard_min_s": 0.08, "pitch_scatter_max_hz": 6.22,
+    "beeps_at_enrollment": 1, "pitch_spread_hz": 2.13, "sounds_alone": True}
+
+
+@pytest.mark.parametrize("block_s", [0.1, 16.0])
+def test_a_squeak_every_six_seconds_in_recorded_noise_is_not_the_pump(block_s: float) -> None:
+    """Quick seed 157's background (pump0, 100-124 s), a recorded noise: every 5.7 s a squeak at 2087 Hz that ends on
+    2077 Hz, 0.2-0.3 s on the pump's pitch 11 dB over the floor (pauses 5.2-5.5 s). Main (2b189aa) reported all
+    four; the whole background 13 times in 10 minutes."""
+    audio, rate = sf.read(DATA / "squeak-every-5-7-s-at-a-beeps-pitch.flac", dtype="float32")
+    assert rate == 16000
+    found, counters = stream_beeps(golden_with_beep(**PUMP_157_0), np.asarray(audio), block_s=block_s)
     assert found == [], counters
     assert counters.get("repeating_device", 0) == 4, counters
