@@ -446,7 +446,7 @@ class ToneSegment:
 
 
 _MAX_RUN_S = 20.0
-_PeakKey = tuple[int, int, float, float, float, bool, bool]  # what a peak search depends on (ToneTracker._peak_key)
+_PeakKey = tuple[int, int, float, float, float, bool]  # what a tracker's peak search depends on (ToneTracker._peak_key)
 # Per search, as columns (bands, 1): lowest and highest bin of the climb, tonal threshold, band edges; and the rows of
 # the searches among tones: see _peak_bounds.
 _PeakBounds = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float32], NDArray[np.float32], NDArray[np.float32],
@@ -470,23 +470,14 @@ class ToneTracker:
     known pitch, where another tone may sound just beside it) it is the band's strongest local maximum of power
     instead — the flank of a louder tone beside the band is its strongest bin, but no peak of its own — and it need
     stand `tonal_db` only over the quieter side of the bins beside its main lobe: a louder tone 3–7 bins away lies
-    in the other side (a broadband sound fills both). With `in_band_peaks` alone, the best peak is the strongest
-    local maximum whose bin lies in the band (as among tones), but it must stand over both sides of the ring.
-
-    With `beside_note_tolerance` (and `note_hz`), a frame whose strongest peak lies past the band's edge (a louder
-    sound beside the band: it takes the search's extra bin beyond the edge, and the frame would be off) is searched
-    again for the strongest local maximum within that fraction of the note (`in_band_peaks` over the note's own
-    narrow band): a louder note just beside the band does not hide the note inside it. Frames whose strongest peak
-    lies in the band are not changed.
+    in the other side (a broadband sound fills both).
     """
 
     def __init__(self, band: Band, *, frontend: Frontend, min_snr_db: float, tonal_db: float = 6.0,
                  min_frames: int = 2, note_hz: float | None = None, note_snr_db: float | None = None,
-                 note_tolerance: float = 0.0, among_tones: bool = False, in_band_peaks: bool = False,
-                 beside_note_tolerance: float | None = None, every_block: bool = True) -> None:
+                 note_tolerance: float = 0.0, among_tones: bool = False, every_block: bool = True) -> None:
         self.band = band
         self.among_tones = among_tones
-        self.in_band_peaks = in_band_peaks or among_tones
         self.fe = frontend
         self.min_snr_lin = np.float32(10 ** (min_snr_db / 10))
         # A known note (learned at enrollment) may be heard fainter: a peak within note_tolerance of it needs only
@@ -508,21 +499,13 @@ class ToneTracker:
         centres_hz = (np.arange(self._k0, self._k1 + 1) + frontend.bin_lo) * bin_hz
         self._in_band = (centres_hz >= band.low_hz - bin_hz / 2) & (centres_hz <= band.high_hz + bin_hz / 2)
         # What the peak search depends on (see frame_features): trackers that agree on it share the search.
-        self._peak_key: _PeakKey = (self._k0, self._k1, band.low_hz, band.high_hz, float(self.tonal_lin), among_tones,
-                                    self.in_band_peaks)
+        self._peak_key: _PeakKey = (self._k0, self._k1, band.low_hz, band.high_hz, float(self.tonal_lin), among_tones)
         # (`every_block` False: nobody asks for this band's peaks block by block; a PeakLookback searches the frames
         # it is asked about, later.)
         if every_block:
             frontend.peak_searches.setdefault(self._peak_key, self)
         # The floor is read over the band and beside the peak, which may climb two bins past it (frame_features).
         frontend.need_floor(self._k0 - 3, self._k1 + 4)
-        # The note's own local maxima, for frames whose strongest peak lies past the band's edge (beside_note_tolerance)
-        self._inside = None
-        if beside_note_tolerance is not None and note_hz is not None and not self.in_band_peaks:
-            narrow = Band(f"{band.label}.note", note_hz * (1 - beside_note_tolerance),
-                          note_hz * (1 + beside_note_tolerance))
-            self._inside = ToneTracker(narrow, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db,
-                                       in_band_peaks=True, every_block=every_block)
         # Carried across blocks: per-frame features of frames whose segment is not final yet.
         self._carry_first = 0
         self._carry: tuple[NDArray[np.bool_], NDArray[np.float32], NDArray[np.float32]] = (
@@ -539,39 +522,20 @@ class ToneTracker:
         first = int(np.argmax(on))
         return self.fe.frame_center_s(self._carry_first + first) - self.fe.hop_s / 2
 
-    def _peaks(self, block: SpectralBlock) -> _PeakFeatures:
-        """Per frame: whether the search's best peak is shaped like a tone, its frequency and SNR (linear)."""
+    def frame_features(self, block: SpectralBlock) -> tuple[NDArray[np.bool_], NDArray[np.float32],
+                                                            NDArray[np.float32]]:
+        """Per frame: on/off, peak frequency (Hz) and peak SNR over the floor (linear)."""
         # The peaks of every band are found in one pass per block (see _find_peaks); trackers of the same band (the
         # default profile's two detectors both search 500–4500 Hz) share them. Only the thresholds are per tracker.
         shared = self.fe.peak_cache.get(self._peak_key)
         if shared is None or shared[0] is not block:
             _find_peaks(self.fe, block)
             shared = self.fe.peak_cache[self._peak_key]
-        return shared[1]
-
-    def frame_features(self, block: SpectralBlock) -> tuple[NDArray[np.bool_], NDArray[np.float32],
-                                                            NDArray[np.float32]]:
-        """Per frame: on/off, peak frequency (Hz) and peak SNR over the floor (linear)."""
-        shaped, frequency, snr = self._peaks(block)
-        on = shaped & self._loud(frequency, snr)
-        if self._inside is not None:
-            beside = (frequency < self.band.low_hz) | (frequency > self.band.high_hz)
-            if beside.any():
-                # Only a frame that the note's own peak makes "on" changes: an off frame keeps its strongest peak
-                # (rules that read where an off frame's peak sits must not find it on the note by construction).
-                inside_shaped, inside_frequency, inside_snr = self._inside._peaks(block)
-                heard = beside & inside_shaped & self._loud(inside_frequency, inside_snr)
-                if heard.any():
-                    on = on | heard
-                    frequency = np.where(heard, inside_frequency, frequency)
-                    snr = np.where(heard, inside_snr, snr)
-        return on, frequency, snr
-
-    def _loud(self, frequency: NDArray[np.float32], snr: NDArray[np.float32]) -> NDArray[np.bool_]:
-        loud: NDArray[np.bool_] = snr >= self.min_snr_lin
+        shaped, frequency, snr = shared[1]
+        loud = snr >= self.min_snr_lin
         if self.note_hz is not None:
             loud |= (snr >= self.note_snr_lin) & (np.abs(frequency / self.note_hz - 1) <= self.note_tolerance)
-        return loud
+        return shaped & loud, frequency, snr
 
     def process(self, block: SpectralBlock) -> list[ToneSegment]:
         on_new, freq_new, snr_new = self.frame_features(block)
@@ -739,12 +703,12 @@ def _ring_mean(ring_bins: list[NDArray[np.float32]], among_tones: NDArray[np.int
 
 
 def _best_bin(search: ToneTracker, power: NDArray[np.float32], floor: NDArray[np.float32]) -> NDArray[np.intp]:
-    """Per frame, the search's best bin by power over the floor: among all of its bins, or (`in_band_peaks`) among
+    """Per frame, the search's best bin by power over the floor: among all of its bins, or (`among_tones`) among
     its local maxima of power in the band only (a frame without one gets the first bin, whose climb then leaves the
     band or finds no peak, so it is not shaped like a tone)."""
     k0, k1 = search._k0, search._k1
     ratio = power[:, k0 : k1 + 1] / floor[:, k0 : k1 + 1]
-    if search.in_band_peaks:
+    if search.among_tones:
         # _k0 >= BAND_MARGIN_BINS - 1 and _k1 <= width - BAND_MARGIN_BINS: both neighbours exist.
         centre = power[:, k0 : k1 + 1]
         peaked = (centre >= power[:, k0 - 1 : k1]) & (centre >= power[:, k0 + 1 : k1 + 2]) & search._in_band
@@ -831,13 +795,11 @@ class RunTracker:
                  max_run_s: float, window_hop_s: float | None = None, tonal_db: float = 6.0,
                  tail_gate_db: float = _TAIL_GATE_DB, notes_hz: list[float] | None = None,
                  note_snr_db: float | None = None, note_tolerance: float = 0.0,
-                 among_tones: list[bool] | None = None, beside_note_tolerance: float | None = None,
-                 active_bands: int | None = None,
+                 among_tones: list[bool] | None = None, active_bands: int | None = None,
                  looks: LookGate | None = None) -> None:
         self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db,
                                      note_hz=notes_hz[i] if notes_hz else None, note_snr_db=note_snr_db,
-                                     note_tolerance=note_tolerance, among_tones=bool(among_tones and among_tones[i]),
-                                     beside_note_tolerance=beside_note_tolerance)
+                                     note_tolerance=note_tolerance, among_tones=bool(among_tones and among_tones[i]))
                          for i, band in enumerate(bands)]
         # Runs are made of the activity of the first `active_bands` bands; the others ride along (their features
         # are handed over with each run, for the detector to consult) but neither start, extend nor join a run.

@@ -614,10 +614,6 @@ class CriticalDetector(Detector):
                                            max_gap_s=sig.gap_max_s, max_run_s=sig.burst_max_s + sig.gap_max_s + 1.0,
                                            window_hop_s=0.8, notes_hz=[low_hz, high_hz],
                                            note_snr_db=NOTE_SNR_DB, note_tolerance=NOTE_TOLERANCE_PCT / 100.0,
-                                           # A louder note just past a band's edge does not hide the pump's note
-                                           # (its own local maximum, within the mean tolerance): see
-                                           # tests/test_critical_note_beside_band.py
-                                           beside_note_tolerance=sig.mean_tolerance_pct / 100.0,
                                            looks=LookGate(
                                                every_s=LOOK_EVERY_S, notes_hz=(low_hz, high_hz),
                                                tolerance_hz=tuple(sig.mean_tolerance_pct / 100.0 * hz
