@@ -621,7 +621,8 @@ class CriticalDetector(Detector):
                                                                   for hz in (low_hz, high_hz)),
                                                span_s=LOOK_SPAN_TONES * (sig.tone_typical_s or sig.tone_max_s)
                                                + sig.gap_max_s + _HANGOVER_S,
-                                               min_share=LOOK_NOTE_SHARE))
+                                               min_share=LOOK_NOTE_SHARE,
+                                               settle_s=sig.gap_max_s + _HANGOVER_S))
             # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
             # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
             self._harmonic_peaks = PeakLookback(
