@@ -130,6 +130,12 @@ LOOK_EVERY_S = 0.1
 LOOK_SPAN_TONES = 4
 LOOK_NOTE_BINS = 0.5
 LOOK_NOTE_SHARE = 0.2
+# ... and also (LookGate.settle_s) a few looks where one note heard so has not been heard for the wait before a chain
+# is complete (gap_max_s + _HANGOVER_S): a burst whose other tone is too faint for LOOK_NOTE_SHARE — heard only through
+# the rhythm or a harmonic, in pieces under the TV, or only at its onsets when the room muffles it — was otherwise
+# judged when the run ended or in its windows, 2–4.6 s after the burst when the TV or the second burst kept the run
+# going (quick seeds 5, 17, 23, 57: 2.0, 4.6, 2.0, 4.3 s; tests/test_critical_latency.py). Looks over the throughput
+# file of quick seed 131 (30 min of music, TV, speech), 11 profiles: 846 → 1 230 (0.43 → 0.62 % of the look points).
 # Without learned tones (the default guess), a tone's turn heard at 2×, 3× or 4× its pitch is that tone: the tracker
 # follows the band's strongest peak, and a room's modes and the microphone lift a harmonic over its fundamental now
 # and then (benchmark seed 2024, pump2 at 1465/2028 Hz: turns of the high tone heard as 4055 Hz).
