@@ -12,6 +12,7 @@ interpolation of the peak gives the frequency to a few hundredths of a bin at us
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -777,7 +778,8 @@ class LookGate:
     the TV) cost `analyze` several times its whole time.
 
     With `settle_s`, also where one band's note was heard so in the span but not in the last `settle_s` (up to
-    `settle_s` + `settle_looks` looks): a run of turns that has just ended, so a chain that one note is heard in is
+    `settle_s` + `settle_looks` looks; heard means for `settle_turn_s` in a row, so noise peaking on the note a frame
+    or two at a time does not hold it): a run of turns that has just ended, so a chain that one note is heard in is
     looked at when it may be complete (the detector's wait after its last tone), even when the other note is not
     heard in enough frames for the first rule — a tone heard only through the rhythm or a harmonic, in pieces, or
     only at its onsets in a reverberant room. A few looks per note that comes and goes, not one per 0.1 s while
@@ -790,6 +792,7 @@ class LookGate:
     min_share: float
     settle_s: float | None = None
     settle_looks: int = 3
+    settle_turn_s: float = 0.0
 
 
 class RunTracker:
@@ -838,6 +841,7 @@ class RunTracker:
         self._recent_notes = np.zeros((len(bands), self._look_span), dtype=bool)
         self._settle_frames = None if looks is None or looks.settle_s is None else round(looks.settle_s / frame_s)
         self._settle_reach = 0 if looks is None else looks.settle_looks * self.look_every_frames
+        self._settle_turn_frames = 1 if looks is None else max(1, math.ceil(looks.settle_turn_s / frame_s - 1e-9))
 
     @property
     def open_since_s(self) -> float | None:
@@ -927,8 +931,11 @@ class RunTracker:
             if self._settle_frames is not None:
                 # ... or one note held so that has just stopped (LookGate.settle_s): the frames since each band's
                 # note was last heard, before each point (a note held in the span was heard within `heard`).
-                frames = np.arange(heard.shape[1])
-                last_heard = np.maximum.accumulate(np.where(heard, frames, -heard.shape[1]), axis=1)
+                turn = self._settle_turn_frames  # heard in the frames up to each one, that many in a row
+                in_row = held[:, turn:] - held[:, :-turn] == turn
+                frames = np.arange(turn - 1, heard.shape[1])
+                last_heard = np.full(heard.shape, -heard.shape[1], dtype=np.int64)
+                last_heard[:, turn - 1 :] = np.maximum.accumulate(np.where(in_row, frames, -heard.shape[1]), axis=1)
                 silent = column[None, :] - 1 - last_heard[:, column - 1]
                 settled = (silent >= self._settle_frames) & (silent < self._settle_frames + self._settle_reach)
                 passed |= (note_held & settled).any(axis=0)

@@ -628,7 +628,9 @@ class CriticalDetector(Detector):
                                                span_s=LOOK_SPAN_TONES * (sig.tone_typical_s or sig.tone_max_s)
                                                + sig.gap_max_s + _HANGOVER_S,
                                                min_share=LOOK_NOTE_SHARE,
-                                               settle_s=sig.gap_max_s + _HANGOVER_S))
+                                               settle_s=sig.gap_max_s + _HANGOVER_S,
+                                               settle_turn_s=self._shortest_tone_frames(frontend.hop_s)
+                                               * frontend.hop_s))
             # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
             # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
             self._harmonic_peaks = PeakLookback(
