@@ -134,8 +134,11 @@ LOOK_NOTE_SHARE = 0.2
 # is complete (gap_max_s + _HANGOVER_S): a burst whose other tone is too faint for LOOK_NOTE_SHARE — heard only through
 # the rhythm or a harmonic, in pieces under the TV, or only at its onsets when the room muffles it — was otherwise
 # judged when the run ended or in its windows, 2–4.6 s after the burst when the TV or the second burst kept the run
-# going (quick seeds 5, 17, 23, 57: 2.0, 4.6, 2.0, 4.3 s; tests/test_critical_latency.py). Looks over the throughput
-# file of quick seed 131 (30 min of music, TV, speech), 11 profiles: 846 → 1 230 (0.43 → 0.62 % of the look points).
+# going (quick seeds 5, 17, 23, 57: 2.0, 4.6, 2.0, 4.3 s; fresh seed 197 pump2 at −10 dB: 1.6 s, where noise peaked on
+# the note a frame or two at a time after the burst — so a note counts as heard there only for a turn's least length
+# in a row; tests/test_critical_latency.py). Looks over the throughput file of quick seed 131 (30 min of music, TV,
+# speech), 11 benchmark profiles: 846 → 1 793 (0.43 → 0.91 % of the look points); the pipeline's CPU time on it
+# 9.4 → 10.0 s (3 runs each, 16 s blocks).
 # Without learned tones (the default guess), a tone's turn heard at 2×, 3× or 4× its pitch is that tone: the tracker
 # follows the band's strongest peak, and a room's modes and the microphone lift a harmonic over its fundamental now
 # and then (benchmark seed 2024, pump2 at 1465/2028 Hz: turns of the high tone heard as 4055 Hz).
