@@ -12,6 +12,7 @@ interpolation of the peak gives the frequency to a few hundredths of a bin at us
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -774,13 +775,24 @@ class LookGate:
     stream was cut into blocks), where in the `span_s` before it each of the first bands held its note (within
     `tolerance_hz` of `notes_hz`, one per band) in at least `min_share` of the frames. A run whose notes are not
     heard lately is judged when it ends (or in its windows): looking at it every 0.1 s (the busy bands of music and
-    the TV) cost `analyze` several times its whole time."""
+    the TV) cost `analyze` several times its whole time.
+
+    With `settle_s`, also where one band's note was heard so in the span but not in the last `settle_s` (up to
+    `settle_s` + `settle_looks` looks; heard means for `settle_turn_s` in a row, so noise peaking on the note a frame
+    or two at a time does not hold it): a run of turns that has just ended, so a chain that one note is heard in is
+    looked at when it may be complete (the detector's wait after its last tone), even when the other note is not
+    heard in enough frames for the first rule — a tone heard only through the rhythm or a harmonic, in pieces, or
+    only at its onsets in a reverberant room. A few looks per note that comes and goes, not one per 0.1 s while
+    any note is heard (that cost `analyze` 2–3× its time in music and the TV)."""
 
     every_s: float
     notes_hz: tuple[float, ...]
     tolerance_hz: tuple[float, ...]
     span_s: float
     min_share: float
+    settle_s: float | None = None
+    settle_looks: int = 3
+    settle_turn_s: float = 0.0
 
 
 class RunTracker:
@@ -827,6 +839,9 @@ class RunTracker:
         self._look_span = 0 if looks is None else max(1, round(looks.span_s / frame_s))
         # Per band, whether each of the last _look_span frames held its note (LookGate), oldest first.
         self._recent_notes = np.zeros((len(bands), self._look_span), dtype=bool)
+        self._settle_frames = None if looks is None or looks.settle_s is None else round(looks.settle_s / frame_s)
+        self._settle_reach = 0 if looks is None else looks.settle_looks * self.look_every_frames
+        self._settle_turn_frames = 1 if looks is None else max(1, math.ceil(looks.settle_turn_s / frame_s - 1e-9))
 
     @property
     def open_since_s(self) -> float | None:
@@ -911,7 +926,20 @@ class RunTracker:
             held = np.concatenate([np.zeros((bands, 1)), np.cumsum(heard, axis=1)], axis=1)
             column = points - (block.first_frame - self._look_span)  # of heard, just after frame p − 1
             share = (held[:, column] - held[:, column - self._look_span]) / self._look_span
-            points = points[going_on & (share >= self.looks.min_share).all(axis=0)]
+            note_held = share >= self.looks.min_share
+            passed = note_held.all(axis=0)
+            if self._settle_frames is not None:
+                # ... or one note held so that has just stopped (LookGate.settle_s): the frames since each band's
+                # note was last heard, before each point (a note held in the span was heard within `heard`).
+                turn = self._settle_turn_frames  # heard in the frames up to each one, that many in a row
+                in_row = held[:, turn:] - held[:, :-turn] == turn
+                frames = np.arange(turn - 1, heard.shape[1])
+                last_heard = np.full(heard.shape, -heard.shape[1], dtype=np.int64)
+                last_heard[:, turn - 1 :] = np.maximum.accumulate(np.where(in_row, frames, -heard.shape[1]), axis=1)
+                silent = column[None, :] - 1 - last_heard[:, column - 1]
+                settled = (silent >= self._settle_frames) & (silent < self._settle_frames + self._settle_reach)
+                passed |= (note_held & settled).any(axis=0)
+            points = points[going_on & passed]
         runs: list[BandRun] = []
         for point in points.tolist():
             at, upto = self._first - base, point - base
