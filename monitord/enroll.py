@@ -1101,11 +1101,10 @@ def _typical_tone_frames(bursts: list[_Burst], turns: list[int]) -> float:
     pump's length (quick seed 127, pump2: two bursts of 18 turns of 2–4 frames beside four of 7–10 turns of 6–10).
     Pooled, the chattering bursts' many short turns outvoted the clean ones, halved the learned tone, and the
     detector then refused every burst of the pump as the wrong rhythm. So each burst names its median turn (merged
-    turns are its outliers) and votes with its length, the weighted median is the typical turn (chattering bursts
-    are the minority of the pump's sounding time, and short runs of clutter between two voices — quick seed 89,
-    pump1: five of them, turns of 2–9 frames against the pump's 11–16 — count for little), and the pairs whose two
-    turns both lie within half of it either way give the fine value. A burst's vote counts only its turns that keep
-    its own pace (see below).
+    turns are its outliers) and votes with the frames of its turns that keep that pace (below), the weighted median is
+    the typical turn (chattering bursts are the minority of the pump's sounding time, and short runs of clutter
+    between two voices — quick seed 89, pump1: five of them, turns of 2–9 frames against the pump's 11–16 — count for
+    little), and the pairs whose two turns both lie within half of it either way give the fine value.
     """
     votes = []
     for burst in bursts:
