@@ -216,7 +216,8 @@ _ALIKE_LEVEL_DB = 8.0
 # as above), with pauses of up to REPEAT_REACH_S between one and the next, form a chain, and a chain of REPEAT_CHAIN
 # is refused whole (reason repeating_device). Two are allowed: the pump's beep and a stray alike to it. A sounding
 # that passed waits REPEAT_REACH_S + span_max_s + _REPEAT_HANDOVER_S after its end, and after its chain's last
-# sounding, before it is reported (about 4 s later than without; the integrated look's soundings wait 8 s anyway).
+# sounding, before it is reported (about 6 s later than without at the 7 s reach, 4 s at the 5 s first set here; the
+# integrated look's soundings wait 8 s anyway).
 # Measured in-process with main's enrolled profiles (scratch /work/tmp/fp11/simchain.py and ev.py, outside the
 # repository) on quick seeds 131, 137, 109, 139, 113, 127, 99, 11, 57, 5, 2024, 17, 7, 41, 31, 61, 13, 83, 23: false
 # beeps 90 -> 73 (a recorded phone ring on a 3-beep pump's pitch and rhythm, every 4.9 s: 11; game sounds, noise,
