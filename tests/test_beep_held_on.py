@@ -74,3 +74,22 @@ def test_a_held_note_of_music_at_the_pitch_is_not_the_pump(block_s: float) -> No
     found, counters = stream_beeps(golden_with_beep(**PUMP_FULL_2), audio, block_s=block_s)
     assert found == [], counters
     assert counters.get("held_on", 0) == 1, counters
+
+
+# Quick benchmark seed 57, pump1 as `monitord enroll` learned it: one 0.28 s beep at 1492 Hz.
+PUMP_57_1 = {
+    "frequency_hz": 1492.3, "mean_tolerance_pct": 0.7, "span_min_s": 0.1, "span_max_s": 0.675, "gap_max_s": 0.25,
+    "fill_min_pct": 45.0, "count_max": 3, "quiet_after_s": 2.5, "heard_min_s": 0.144, "pitch_scatter_max_hz": 14.56,
+    "beeps_at_enrollment": 1, "pitch_spread_hz": 0.51, "sounds_alone": True}
+
+
+@pytest.mark.parametrize("block_s", [0.1, 16.0])
+def test_a_beep_followed_by_a_blip_at_its_pitch_is_heard(block_s: float) -> None:
+    """Guard: quick seed 57's pump1 at -15 dB in TV (recall file, 12-28 s), its beep at 19.7 s; 0.19 s after it a
+    blip of two frames at the pitch, 5 dB fainter (noise, or the beep's last echo): no held note. The first version
+    of the held_on test, which let such a piece count (held_frames >= the sounding's minimum less one), refused it."""
+    audio, rate = sf.read(DATA / "beep-in-tv-and-a-blip-at-its-pitch.flac", dtype="float32")
+    assert rate == 16000
+    found, counters = stream_beeps(golden_with_beep(**PUMP_57_1), audio, block_s=block_s)
+    assert [round(d.start_s + 12.0) for d in found] == [20], counters
+    assert counters.get("held_on", 0) == 0, counters
