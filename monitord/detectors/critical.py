@@ -29,9 +29,10 @@ Timings and tolerances (from the signature):
             `tone_max_s` (music's note running into the pump's first tone: the burst starts afresh after it) —
             but not two turns of one tone with the other's turn between them lost in noise (LOST_TURN)
   - burst:  tones at most `gap_max_s` apart, at least `changes_min` changes low↔high, `burst_min_s` .. `burst_max_s`
-            long; the two tones alternate rather than sound together (a chord or DTMF digit is not this alarm):
-            their level difference swings `MIN_SWING_DB` between the turns (both may ring on in a reverberant room);
-            one of them sounds during at least `fill_min_pct` of the burst
+            long, and half a learned burst by its changes or its length (`part_of_a_burst`: HALF_A_BURST); the two
+            tones alternate rather than sound together (a chord or DTMF digit is not this alarm): their level
+            difference swings `MIN_SWING_DB` between the turns (both may ring on in a reverberant room); one of them
+            sounds during at least `fill_min_pct` of the burst
   - level:  a frame is heard at `min_snr_db` over the floor, or at `NOTE_SNR_DB` (6 dB) when its peak is within
             `NOTE_TOLERANCE_PCT` (0.6 %) of the learned note (a muffled tone), or — in the gaps of a train of the
             other tone's turns — at the floor, when over the train the peak sits on the note in far more of the gap
@@ -73,7 +74,8 @@ within 2.5 s of the reported end, or within a burst more when it was judged on a
 
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
 too_long_burst, simultaneous, sparse, wrong_rhythm, wrong_cycle, inconsistent, unsteady, off_frequency,
-wrong_ratio, weak, in_step, lower_note, note_below, glide_below, louder_sound_going_on, merged_repeat, not_isolated
+wrong_ratio, weak, in_step, lower_note, note_below, glide_below, louder_sound_going_on, merged_repeat, part_of_a_burst,
+not_isolated
 (default guess only);
 of the integrated look: integrated_only, integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated:
 detections made by it).
@@ -205,6 +207,19 @@ _LATE_START_CHANGES_MIN = 3
 # a piece of a hi-lo siren or a tune whose notes were off over the whole chain (`wrong_ratio`, `off_frequency`) was
 # then reported (final run of this change: fresh seed 127, a hi-lo siren at 160.4 s; held-out seed 131, music at
 # 226.6 s — each refused whole for its notes, a trimmed piece passed).
+# A sounding of the critical alarm is made of whole bursts: a chain stands for one only when it holds half of a learned
+# burst, by its changes low↔high (HALF_A_BURST of burst_typical_s / tone_typical_s − 1, rounded up, but no more than
+# _LATE_START_CHANGES_MIN: two whole inner turns) or by its length (HALF_A_BURST of burst_typical_s) (reason
+# `part_of_a_burst`). Enroll's `changes_min` (half the fewest changes a recorded burst showed, rounded down) lets a pump
+# of short turns be reported from three turns — one inner turn, which the rhythm and cycle checks read alone — and
+# other sounds cross the two bands in three short turns by chance far more often than in four: fresh seed 233, pump1
+# (0.272 s turns, 1.632 s bursts: 5 changes, changes_min 2), a siren's wail at 144.1 s and a recorded noise at 443.0 s
+# (and two chains in its recall files) were reported as critical from 3 turns lasting 0.67–0.77 s (0.41–0.47 of a
+# burst). The length saves the pump's own burst heard only in its last 3 turns, each long (seed 131 pump1 at −10 dB:
+# turns of 0.48, 0.35 and 1.06 s after turns refused for other reasons, 0.82 of a burst; refused, its sounding was
+# heard only from its second burst, 4 s late) — only pumps whose burst holds more than 4 changes are asked for more
+# than enroll learned. The cost: seed 99 pump1 at −20 dB, two soundings heard only as 3 turns in 0.47–0.49 of a burst.
+HALF_A_BURST = 0.5
 TRIM_NOT_AFTER = frozenset({"off_frequency", "wrong_ratio", "beside_note", "in_step", "lower_note", "note_below",
                             "glide_below", "louder_sound_going_on", "weak", "simultaneous"})
 TRIM_MAX_TURNS = 3
@@ -1034,6 +1049,9 @@ class CriticalDetector(Detector):
         if end_s - start_s < sig.burst_min_s:
             self.counters["too_short_burst"] += 1
             return None
+        if not holds_half_a_burst(sig, changes, end_s - start_s):
+            self.counters["part_of_a_burst"] += 1  # a siren or noise crossing the notes in 3 turns: see HALF_A_BURST
+            return None
         if max(end - start for _, start, end in chain) * frame_s > sig.tone_max_s:
             self.counters["steady_tone"] += 1
             return None
@@ -1670,6 +1688,17 @@ def other_turn_lost(labels: NDArray[np.int8], tone: tuple[int, int, int], *, sho
         return False
     pieces = ends - starts
     return bool(pieces.min() >= shortest and pieces.max() <= longest and starts[1] - ends[0] <= longest)
+
+
+def holds_half_a_burst(sig: TwoToneSignature, changes: int, span_s: float) -> bool:
+    """Whether a chain of `changes` changes low↔high lasting `span_s` holds half of one of the pump's learned bursts,
+    by its changes (HALF_A_BURST of a burst's, rounded up, but no more than _LATE_START_CHANGES_MIN) or by its length
+    (HALF_A_BURST of burst_typical_s). True without a learned burst and tone."""
+    if not sig.tone_typical_s or not sig.burst_typical_s:
+        return True
+    typical_changes = sig.burst_typical_s / sig.tone_typical_s - 1
+    enough = min(_LATE_START_CHANGES_MIN, math.ceil(HALF_A_BURST * typical_changes - 1e-9))
+    return changes >= enough or span_s >= HALF_A_BURST * sig.burst_typical_s
 
 
 def _scatter_hz(pitch: NDArray[np.float32]) -> float:
