@@ -646,19 +646,37 @@ def _beeps(on: NDArray[np.bool_], snr_db: NDArray[np.float64], gap_frames: int) 
 
 
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                 peaks: _Peaks) -> EnrollmentResult:
+                 peaks: _Peaks, *, outside_critical: bool = False) -> EnrollmentResult:
+    """Learn the beep from the strongest steady tone; `outside_critical`: `peaks` already leave out a critical alarm
+    heard in the same recording (no second try)."""
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     best = _prefer_fundamental(max(clear, key=_score), peaks)
     partner = _alternating_partner(best, clear, peaks)
     if partner is not None:
         low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
-        raise NoClearAlarmError(
+        wrong_alarm = NoClearAlarmError(
             f"{name}: this sounds like the critical alarm, not the non-critical one: two tones, "
             f"{low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz, take turns (the non-critical alarm is a "
             "beep at one pitch)",
             hint="if the recording holds the critical alarm, enroll it with --alarm critical; for the non-critical "
             "alarm, record the single beep the pump makes for a low reservoir",
         )
+        if outside_critical:
+            raise wrong_alarm
+        # The clinic may demonstrate both alarms in one visit, and the family record both in one go: then the beep
+        # is learned from the rest of the recording, away from the critical alarm's soundings.
+        rest, critical_spans = _without_two_tone_alarm(low, high, peaks)
+        rest_tracks = [_track(rest, f) for f in _all_candidates(rest)]
+        rest_clear = [t for t in rest_tracks if t.segments and t.duty <= _MAX_DUTY
+                      and t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
+        if not critical_spans or not rest_clear:
+            raise wrong_alarm
+        result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest, outside_critical=True)
+        where = ", ".join(f"{start:.1f}–{end:.1f} s" for start, end in critical_spans)
+        result.notes.insert(0, f"this recording also holds the critical alarm ({low.frequency_hz:.0f} Hz and "
+                               f"{high.frequency_hz:.0f} Hz taking turns, at {where}): the beep was learned from the "
+                               "rest of it; learn the critical alarm from it with --alarm critical")
+        return result
     on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
     # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
     # demonstrations). Inside, the pauses and beeps the frontend saw.
@@ -790,6 +808,39 @@ def _alternating_partner(best: _Track, clear: list[_Track], peaks: _Peaks) -> _T
         if np.count_nonzero(in_bursts & best.frame_on) >= _ALTERNATING_SHARE * best_frames:
             return other
     return None
+
+
+# A two-tone run with fewer changes than this share of the recording's usual burst is left out of the critical
+# alarm's enrollment (see _enroll_two_tone).
+_STRAY_BURST_SHARE = 0.25
+# A critical alarm's sounding is left out of a beep's enrollment from this long before its first burst to this long
+# after its last (a room's echo, and a burst's faint start under the noise, belong to it too).
+_CRITICAL_MARGIN_S = 1.5
+
+
+def _without_two_tone_alarm(low: _Track, high: _Track, peaks: _Peaks) -> tuple[_Peaks, list[tuple[float, float]]]:
+    """`peaks` without the frames of the critical alarm's soundings (two-tone bursts of `low` and `high` with
+    three changes or more, bursts closer than a sounding's pause taken as one sounding), and those soundings'
+    times (seconds)."""
+    hop_s = peaks.hop_s
+    bursts = [b for b in _two_tone_bursts(low, high, max(1, round(0.3 / hop_s))) if b.changes >= 3]
+    soundings: list[list[int]] = []
+    for burst in bursts:
+        first, last = burst.start_frame + burst.tones[0][1], burst.start_frame + burst.tones[-1][2]
+        if soundings and (first - soundings[-1][1]) * hop_s <= _SOUNDING_GAP_S:
+            soundings[-1][1] = last
+        else:
+            soundings.append([first, last])
+    margin = round(_CRITICAL_MARGIN_S / hop_s)
+    drop = np.zeros(peaks.frames + 2, dtype=bool)
+    for first, last in soundings:
+        drop[max(0, first - margin) : last + margin] = True
+    keep = ~drop[peaks.frame]
+    rest = dataclasses.replace(peaks, frame=peaks.frame[keep], frequency_hz=peaks.frequency_hz[keep],
+                               snr_db=peaks.snr_db[keep])
+    spans = [(peaks.frame_center0_s + (first - 0.5) * hop_s, peaks.frame_center0_s + (last - 0.5) * hop_s)
+             for first, last in soundings]
+    return rest, spans
 
 
 def _rival_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
@@ -958,6 +1009,14 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     if not bursts:
         raise NoClearAlarmError(f"{name}: the tones {low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz never "
                                 "alternate within a burst")
+    # A "burst" with under a quarter of the usual turns is no demonstration of the alarm: the pump's beep at one
+    # of the tones' pitches (a recording that holds both alarms: quick seed 149's pump beeps two 0.39 s beeps at
+    # 1386 Hz, its low tone is 1383 Hz, and one sounding passed for a burst with one change, which let bursts of
+    # 0.36 s and one change through at home), or a voice's two notes. Bursts of a few turns are kept when that is
+    # what the pump plays.
+    usual_changes = float(np.median([b.changes for b in bursts]))
+    stray = [b for b in bursts if _STRAY_BURST_SHARE * usual_changes > b.changes]
+    bursts = [b for b in bursts if b not in stray]
     tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
     inner_tones = [end - start for burst in bursts for _, start, end in burst.tones[1:-1]]
     burst_lengths = [(b.tones[-1][2] - b.tones[0][1]) * hop_s for b in bursts]
@@ -985,6 +1044,11 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     notes = []
     if len(soundings) == 1:
         notes.append("only one sounding found; a recording with two or more gives a surer signature")
+    for short in stray:
+        at_s = frame0_s + (short.start_frame + short.tones[0][1] - 0.5) * hop_s
+        notes.append(f"left out a short run of the two tones at {at_s:.1f} s ({short.changes} change"
+                     f"{'s' if short.changes > 1 else ''}; the bursts here have about {usual_changes:.0f}): a beep or "
+                     "a voice at the tones' pitch, not a burst of the alarm")
     signature = TwoToneSignature(
         frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
         tolerance_pct=_TOLERANCE_PCT,
