@@ -742,7 +742,11 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     harmonics = _harmonics_of(frequency, [t for t in tracks if t is not best], best)
     # How much the beep's pitch strayed frame to frame here: at home it may stray a few times as much (a fainter
     # beep's pitch is measured less exactly) before a sounding is taken for a voice or a tune drifting about it.
-    scatter_hz = max(pitch_scatter_hz(best.frame_frequency_hz[a:b][on[a:b]]) for a, b in runs)
+    # Measured on the clear soundings only: a blip at the pitch far under them (a voice, the room) is no sounding
+    # of the pump's and strays as it likes (9 of 110 benchmark clinic recordings held one, 13–17 dB against 30–45;
+    # quick seed 193's pump1 learned a 30.6 Hz allowance from one at 14.6 dB where its beeps strayed 0.1–0.2 Hz).
+    clear_runs = [run for run, snr in zip(runs, run_snr_db, strict=True) if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
+    scatter_hz = max(pitch_scatter_hz(best.frame_frequency_hz[a:b][on[a:b]]) for a, b in clear_runs)
     notes = []
     if len(soundings) == 1:
         notes.append("only one sounding found; a recording with two or more soundings gives a surer signature")
