@@ -68,14 +68,24 @@ def learned_frequencies(stdout: str) -> list[float]:
 
 
 def join_recordings(first: Path, second: Path, out: Path) -> None:
-    """`first` then `second` (mono, at `first`'s rate) in one WAV: a clinic visit recorded in one go."""
-    a, rate = soundfile.read(first, dtype="float32", always_2d=True)
-    b, rate_b = soundfile.read(second, dtype="float32", always_2d=True)
+    """`first` then `second` (mono, at `first`'s rate) in one WAV: a clinic visit recorded in one go. One phone in
+    one room keeps one level, so `second` is scaled to put its background (the 10th percentile of its half-second
+    levels) at `first`'s: the corpus normalises each recording to a random level, and joined as they are the room
+    jumped up to 11 dB at the seam, where every voice in it stood that much over a noise floor still learning."""
+    a, rate = soundfile.read(first, dtype="float64", always_2d=True)
+    b, rate_b = soundfile.read(second, dtype="float64", always_2d=True)
     a, b = a.mean(axis=1), b.mean(axis=1)
     if rate_b != rate:
         step = math.gcd(rate, rate_b)
-        b = signal.resample_poly(b, rate // step, rate_b // step).astype(np.float32)
-    soundfile.write(out, np.concatenate([a, b]), rate, subtype="PCM_16")
+        b = signal.resample_poly(b, rate // step, rate_b // step)
+
+    def background(x: np.ndarray) -> float:
+        n = rate // 2
+        levels = np.sqrt(np.mean(x[: len(x) // n * n].reshape(-1, n) ** 2, axis=1))
+        return float(np.percentile(levels, 10)) + 1e-12
+
+    joined = np.concatenate([a, b * background(a) / background(b)])
+    soundfile.write(out, np.clip(joined, -1.0, 1.0), rate, subtype="PCM_16")
 
 
 def main(argv: list[str] | None = None) -> int:

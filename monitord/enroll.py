@@ -665,7 +665,8 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
             raise wrong_alarm
         # The clinic may demonstrate both alarms in one visit, and the family record both in one go: then the beep
         # is learned from the rest of the recording, away from the critical alarm's soundings.
-        rest, critical_spans = _without_two_tone_alarm(low, high, peaks)
+        critical = _critical_pair(clear, peaks) or (low, high)
+        rest, critical_spans = _without_two_tone_alarm(*critical, peaks)
         rest_tracks = [_track(rest, f) for f in _all_candidates(rest)]
         rest_clear = [t for t in rest_tracks if t.segments and t.duty <= _MAX_DUTY
                       and t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
@@ -673,9 +674,10 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
             raise wrong_alarm
         result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest, outside_critical=True)
         where = ", ".join(f"{start:.1f}–{end:.1f} s" for start, end in critical_spans)
-        result.notes.insert(0, f"this recording also holds the critical alarm ({low.frequency_hz:.0f} Hz and "
-                               f"{high.frequency_hz:.0f} Hz taking turns, at {where}): the beep was learned from the "
-                               "rest of it; learn the critical alarm from it with --alarm critical")
+        tones = f"{critical[0].frequency_hz:.0f} Hz and {critical[1].frequency_hz:.0f} Hz"
+        result.notes.insert(0, f"this recording also holds the critical alarm ({tones} taking turns, at {where}): "
+                               "the beep was learned from the rest of it; learn the critical alarm from it with "
+                               "--alarm critical")
         return result
     on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
     # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
@@ -953,9 +955,9 @@ def _two_tone_bursts(low: _Track, high: _Track, gap_frames: int) -> list[_Burst]
     return bursts
 
 
-def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                     peaks: _Peaks) -> EnrollmentResult:
-    hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
+def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] | None:
+    """The critical alarm's two tones among the clear ones: the pair of fundamentals that takes the most turns, by
+    their strength; None when no two clear tones take turns."""
     # Each candidate stands for its fundamental (a harmonic sounding with a clear sub-harmonic is not a tone).
     fundamentals: list[_Track] = []
     for track in sorted(clear, key=_score, reverse=True):
@@ -966,7 +968,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     # pass for one on its own (benchmark seed 31: a 662 Hz tone's 3rd harmonic was paired with the high tone).
     candidates = [t for t in fundamentals
                   if not any(_is_partial_of(t, other, peaks) for other in fundamentals if other is not t)][:8]
-    split_gap = max(1, round(0.3 / hop_s))
+    split_gap = max(1, round(0.3 / peaks.hop_s))
     best: tuple[_Track, _Track] | None = None
     best_score = 0.0
     pair_turns: list[tuple[_Track, _Track, int]] = []
@@ -986,8 +988,14 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                 pair_turns.append((low, high, turns))
             if score > best_score:
                 best, best_score = (low, high), score
-    if best is not None:
-        best = _pair_of_fundamentals(best, pair_turns, peaks)
+    return None if best is None else _pair_of_fundamentals(best, pair_turns, peaks)
+
+
+def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
+                     peaks: _Peaks) -> EnrollmentResult:
+    hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
+    split_gap = max(1, round(0.3 / hop_s))
+    best = _critical_pair(clear, peaks)
     if best is None:
         raise NoClearAlarmError(
             f"{name}: no two alternating tones found (the critical alarm is two tones in turns); the strongest "
