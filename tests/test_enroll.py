@@ -225,6 +225,27 @@ def test_a_beep_at_a_critical_tones_pitch_is_no_burst_of_the_critical_alarm() ->
     assert beep.signature.beeps_at_enrollment == 2
 
 
+def test_a_beep_on_the_high_tones_harmonic_does_not_hide_the_high_tone() -> None:
+    """Quick seed 109 pump2, both clinic recordings joined (kept at 16 kHz, 26 s): the pump beeps twice at 3207 Hz,
+    right on its high tone's 2nd harmonic (2 × 1617.7 Hz). Whether the 1616 Hz tone sounds under that harmonic was
+    judged over all of the 3230 Hz track, beeps included, where it never does, so the harmonic was learned as the
+    high tone (1018/3230 Hz: a pump that would never be heard). It is judged where the two tones take turns."""
+    result = enroll(DATA / "clinic-both-alarms-beep-on-the-high-tones-harmonic.flac", AlarmKind.CRITICAL)
+    low, high = result.frequencies_hz
+    assert low == pytest.approx(1018.5, rel=0.005)
+    assert high == pytest.approx(1617.7, rel=0.005)
+
+
+def test_a_faint_blip_at_the_beeps_pitch_does_not_widen_its_pitch_allowance() -> None:
+    """Quick seed 193 pump1's clinic recording (kept at 16 kHz): three beeps at 3522 Hz, 45 dB, whose pitch strays
+    0.1–0.2 Hz, and a 14.6 dB blip at the pitch that strays 10 Hz. The allowance at home (3× what the clinic
+    showed, at least the detector's floor) was learned from the blip: 30.6 Hz, wide enough for a voice's harmonic
+    gliding through. It is learned from the clear soundings."""
+    signature = enroll(DATA / "clinic-beeps-and-a-faint-blip-at-their-pitch.flac", AlarmKind.NON_CRITICAL).signature
+    assert isinstance(signature, BeepSignature)
+    assert signature.pitch_scatter_max_hz == pytest.approx(MAX_SCATTER_BINS * 16000 / 1024, abs=0.1)
+
+
 def test_a_recording_of_the_critical_alarm_and_no_beep_is_still_refused_as_the_beep(
         clinic_recordings: Callable[..., Path]) -> None:
     """Leaving out the critical alarm's soundings must not turn what is left (the room, the soundings' echo) into a
