@@ -716,7 +716,12 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     clear_beeps = [_beeps(on[a:b], best.frame_snr_db[a:b], 1) for (a, b), snr in zip(runs, run_snr_db, strict=True)
                    if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
     sequence_span_min_s = None
-    if np.median(beeps_per_run) >= _SEQUENCE_MIN_BEEPS and all(len(beeps) >= 2 for beeps in clear_beeps):
+    # How many beeps the pump sounds, from the clear soundings too: faint blips at the pitch (voices, the room; one
+    # beep each) outnumbered a 3-beep pump's three clear soundings in a recording of both alarms (quick seed 113
+    # pump1: 1, 1, 3, 3, 2, 1 beeps, learned as 1), and a 3-beep pump learned as 1 needs only one beep at home.
+    clear_beep_counts = [n for n, snr in zip(beeps_per_run, run_snr_db, strict=True)
+                         if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
+    if np.median(clear_beep_counts) >= _SEQUENCE_MIN_BEEPS and all(len(beeps) >= 2 for beeps in clear_beeps):
         sequence_span_min_s = round(_SEQUENCE_SPAN_FRACTION * hop_s * min(
             y0 - x0 for beeps in clear_beeps for (x0, _), (y0, _) in itertools.pairwise(beeps)), 3)
     # The sequence's rhythm (a pump that beeps two or more times; see beep_interval_s): from the clear soundings that
@@ -774,7 +779,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         count_max=min(50, max(beeps_per_run) + 2),
         quiet_after_s=2.5,
-        beeps_at_enrollment=int(np.median(beeps_per_run)),
+        beeps_at_enrollment=int(np.median(clear_beep_counts)),
         beep_interval_s=beep_interval_s,
         pitch_scatter_max_hz=round(max(_SCATTER_MIN_HZ, _SCATTER_SLACK * scatter_hz), 2),
         pitch_spread_hz=None if pitch_spread_hz is None else round(pitch_spread_hz, 2),

@@ -246,6 +246,17 @@ def test_a_faint_blip_at_the_beeps_pitch_does_not_widen_its_pitch_allowance() ->
     assert signature.pitch_scatter_max_hz == pytest.approx(MAX_SCATTER_BINS * 16000 / 1024, abs=0.1)
 
 
+def test_faint_blips_at_the_pitch_do_not_set_how_many_beeps_the_pump_sounds() -> None:
+    """Quick seed 113 pump1 (three beeps at 930 Hz), from a recording of both alarms, kept at 16 kHz: two clear
+    soundings of three beeps at 33 dB among four faint blips at the pitch (13–16 dB, one or two "beeps" each). The
+    median over every sounding said 1 beep, so one blip at home would pass for the pump; over the clear soundings
+    (within 12 dB of the clearest, as the sequence check already counts) it is 3."""
+    signature = enroll(DATA / "clinic-three-beeps-among-faint-blips.flac", AlarmKind.NON_CRITICAL).signature
+    assert isinstance(signature, BeepSignature)
+    assert signature.beeps_at_enrollment == 3
+    assert signature.span_min_s > 0.5  # two beeps' worth: a lone blip is not the pump
+
+
 def test_a_recording_of_the_critical_alarm_and_no_beep_is_still_refused_as_the_beep(
         clinic_recordings: Callable[..., Path]) -> None:
     """Leaving out the critical alarm's soundings must not turn what is left (the room, the soundings' echo) into a
