@@ -646,19 +646,39 @@ def _beeps(on: NDArray[np.bool_], snr_db: NDArray[np.float64], gap_frames: int) 
 
 
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                 peaks: _Peaks) -> EnrollmentResult:
+                 peaks: _Peaks, *, outside_critical: bool = False) -> EnrollmentResult:
+    """Learn the beep from the strongest steady tone; `outside_critical`: `peaks` already leave out a critical alarm
+    heard in the same recording (no second try)."""
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     best = _prefer_fundamental(max(clear, key=_score), peaks)
     partner = _alternating_partner(best, clear, peaks)
     if partner is not None:
         low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
-        raise NoClearAlarmError(
+        wrong_alarm = NoClearAlarmError(
             f"{name}: this sounds like the critical alarm, not the non-critical one: two tones, "
             f"{low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz, take turns (the non-critical alarm is a "
             "beep at one pitch)",
             hint="if the recording holds the critical alarm, enroll it with --alarm critical; for the non-critical "
             "alarm, record the single beep the pump makes for a low reservoir",
         )
+        if outside_critical:
+            raise wrong_alarm
+        # The clinic may demonstrate both alarms in one visit, and the family record both in one go: then the beep
+        # is learned from the rest of the recording, away from the critical alarm's soundings.
+        critical = _critical_pair(clear, peaks) or (low, high)
+        rest, critical_spans = _without_two_tone_alarm(*critical, peaks)
+        rest_tracks = [_track(rest, f) for f in _all_candidates(rest)]
+        rest_clear = [t for t in rest_tracks if t.segments and t.duty <= _MAX_DUTY
+                      and t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
+        if not critical_spans or not rest_clear:
+            raise wrong_alarm
+        result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest, outside_critical=True)
+        where = ", ".join(f"{start:.1f}–{end:.1f} s" for start, end in critical_spans)
+        tones = f"{critical[0].frequency_hz:.0f} Hz and {critical[1].frequency_hz:.0f} Hz"
+        result.notes.insert(0, f"this recording also holds the critical alarm ({tones} taking turns, at {where}): "
+                               "the beep was learned from the rest of it; learn the critical alarm from it with "
+                               "--alarm critical")
+        return result
     on = best.frame_on & (best.frame_snr_db >= _MIN_CLEAR_SNR_DB - 2)
     # Soundings: runs of the tone with pauses up to 0.6 s (a sequence's own pauses; clinics pause longer between
     # demonstrations). Inside, the pauses and beeps the frontend saw.
@@ -696,7 +716,12 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     clear_beeps = [_beeps(on[a:b], best.frame_snr_db[a:b], 1) for (a, b), snr in zip(runs, run_snr_db, strict=True)
                    if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
     sequence_span_min_s = None
-    if np.median(beeps_per_run) >= _SEQUENCE_MIN_BEEPS and all(len(beeps) >= 2 for beeps in clear_beeps):
+    # How many beeps the pump sounds, from the clear soundings too: faint blips at the pitch (voices, the room; one
+    # beep each) outnumbered a 3-beep pump's three clear soundings in a recording of both alarms (quick seed 113
+    # pump1: 1, 1, 3, 3, 2, 1 beeps, learned as 1), and a 3-beep pump learned as 1 needs only one beep at home.
+    clear_beep_counts = [n for n, snr in zip(beeps_per_run, run_snr_db, strict=True)
+                         if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
+    if np.median(clear_beep_counts) >= _SEQUENCE_MIN_BEEPS and all(len(beeps) >= 2 for beeps in clear_beeps):
         sequence_span_min_s = round(_SEQUENCE_SPAN_FRACTION * hop_s * min(
             y0 - x0 for beeps in clear_beeps for (x0, _), (y0, _) in itertools.pairwise(beeps)), 3)
     # The sequence's rhythm (a pump that beeps two or more times; see beep_interval_s): from the clear soundings that
@@ -724,7 +749,11 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     harmonics = _harmonics_of(frequency, [t for t in tracks if t is not best], best)
     # How much the beep's pitch strayed frame to frame here: at home it may stray a few times as much (a fainter
     # beep's pitch is measured less exactly) before a sounding is taken for a voice or a tune drifting about it.
-    scatter_hz = max(pitch_scatter_hz(best.frame_frequency_hz[a:b][on[a:b]]) for a, b in runs)
+    # Measured on the clear soundings only: a blip at the pitch far under them (a voice, the room) is no sounding
+    # of the pump's and strays as it likes (9 of 110 benchmark clinic recordings held one, 13–17 dB against 30–45;
+    # quick seed 193's pump1 learned a 30.6 Hz allowance from one at 14.6 dB where its beeps strayed 0.1–0.2 Hz).
+    clear_runs = [run for run, snr in zip(runs, run_snr_db, strict=True) if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
+    scatter_hz = max(pitch_scatter_hz(best.frame_frequency_hz[a:b][on[a:b]]) for a, b in clear_runs)
     notes = []
     if len(soundings) == 1:
         notes.append("only one sounding found; a recording with two or more soundings gives a surer signature")
@@ -750,7 +779,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         count_max=min(50, max(beeps_per_run) + 2),
         quiet_after_s=2.5,
-        beeps_at_enrollment=int(np.median(beeps_per_run)),
+        beeps_at_enrollment=int(np.median(clear_beep_counts)),
         beep_interval_s=beep_interval_s,
         pitch_scatter_max_hz=round(max(_SCATTER_MIN_HZ, _SCATTER_SLACK * scatter_hz), 2),
         pitch_spread_hz=None if pitch_spread_hz is None else round(pitch_spread_hz, 2),
@@ -790,6 +819,39 @@ def _alternating_partner(best: _Track, clear: list[_Track], peaks: _Peaks) -> _T
         if np.count_nonzero(in_bursts & best.frame_on) >= _ALTERNATING_SHARE * best_frames:
             return other
     return None
+
+
+# A two-tone run with fewer changes than this share of the recording's usual burst is left out of the critical
+# alarm's enrollment (see _enroll_two_tone).
+_STRAY_BURST_SHARE = 0.25
+# A critical alarm's sounding is left out of a beep's enrollment from this long before its first burst to this long
+# after its last (a room's echo, and a burst's faint start under the noise, belong to it too).
+_CRITICAL_MARGIN_S = 1.5
+
+
+def _without_two_tone_alarm(low: _Track, high: _Track, peaks: _Peaks) -> tuple[_Peaks, list[tuple[float, float]]]:
+    """`peaks` without the frames of the critical alarm's soundings (two-tone bursts of `low` and `high` with
+    three changes or more, bursts closer than a sounding's pause taken as one sounding), and those soundings'
+    times (seconds)."""
+    hop_s = peaks.hop_s
+    bursts = [b for b in _two_tone_bursts(low, high, max(1, round(0.3 / hop_s))) if b.changes >= 3]
+    soundings: list[list[int]] = []
+    for burst in bursts:
+        first, last = burst.start_frame + burst.tones[0][1], burst.start_frame + burst.tones[-1][2]
+        if soundings and (first - soundings[-1][1]) * hop_s <= _SOUNDING_GAP_S:
+            soundings[-1][1] = last
+        else:
+            soundings.append([first, last])
+    margin = round(_CRITICAL_MARGIN_S / hop_s)
+    drop = np.zeros(peaks.frames + 2, dtype=bool)
+    for first, last in soundings:
+        drop[max(0, first - margin) : last + margin] = True
+    keep = ~drop[peaks.frame]
+    rest = dataclasses.replace(peaks, frame=peaks.frame[keep], frequency_hz=peaks.frequency_hz[keep],
+                               snr_db=peaks.snr_db[keep])
+    spans = [(peaks.frame_center0_s + (first - 0.5) * hop_s, peaks.frame_center0_s + (last - 0.5) * hop_s)
+             for first, last in soundings]
+    return rest, spans
 
 
 def _rival_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
@@ -898,9 +960,9 @@ def _two_tone_bursts(low: _Track, high: _Track, gap_frames: int) -> list[_Burst]
     return bursts
 
 
-def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                     peaks: _Peaks) -> EnrollmentResult:
-    hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
+def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] | None:
+    """The critical alarm's two tones among the clear ones: the pair of fundamentals that takes the most turns, by
+    their strength; None when no two clear tones take turns."""
     # Each candidate stands for its fundamental (a harmonic sounding with a clear sub-harmonic is not a tone).
     fundamentals: list[_Track] = []
     for track in sorted(clear, key=_score, reverse=True):
@@ -911,7 +973,7 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     # pass for one on its own (benchmark seed 31: a 662 Hz tone's 3rd harmonic was paired with the high tone).
     candidates = [t for t in fundamentals
                   if not any(_is_partial_of(t, other, peaks) for other in fundamentals if other is not t)][:8]
-    split_gap = max(1, round(0.3 / hop_s))
+    split_gap = max(1, round(0.3 / peaks.hop_s))
     best: tuple[_Track, _Track] | None = None
     best_score = 0.0
     pair_turns: list[tuple[_Track, _Track, int]] = []
@@ -931,8 +993,14 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
                 pair_turns.append((low, high, turns))
             if score > best_score:
                 best, best_score = (low, high), score
-    if best is not None:
-        best = _pair_of_fundamentals(best, pair_turns, peaks)
+    return None if best is None else _pair_of_fundamentals(best, pair_turns, peaks)
+
+
+def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
+                     peaks: _Peaks) -> EnrollmentResult:
+    hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
+    split_gap = max(1, round(0.3 / hop_s))
+    best = _critical_pair(clear, peaks)
     if best is None:
         raise NoClearAlarmError(
             f"{name}: no two alternating tones found (the critical alarm is two tones in turns); the strongest "
@@ -958,6 +1026,14 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     if not bursts:
         raise NoClearAlarmError(f"{name}: the tones {low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz never "
                                 "alternate within a burst")
+    # A "burst" with under a quarter of the usual turns is no demonstration of the alarm: the pump's beep at one
+    # of the tones' pitches (a recording that holds both alarms: quick seed 149's pump beeps two 0.39 s beeps at
+    # 1386 Hz, its low tone is 1383 Hz, and one sounding passed for a burst with one change, which let bursts of
+    # 0.36 s and one change through at home), or a voice's two notes. Bursts of a few turns are kept when that is
+    # what the pump plays.
+    usual_changes = float(np.median([b.changes for b in bursts]))
+    stray = [b for b in bursts if _STRAY_BURST_SHARE * usual_changes > b.changes]
+    bursts = [b for b in bursts if b not in stray]
     tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
     inner_tones = [end - start for burst in bursts for _, start, end in burst.tones[1:-1]]
     burst_lengths = [(b.tones[-1][2] - b.tones[0][1]) * hop_s for b in bursts]
@@ -985,6 +1061,11 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     notes = []
     if len(soundings) == 1:
         notes.append("only one sounding found; a recording with two or more gives a surer signature")
+    for short in stray:
+        at_s = frame0_s + (short.start_frame + short.tones[0][1] - 0.5) * hop_s
+        notes.append(f"left out a short run of the two tones at {at_s:.1f} s ({short.changes} change"
+                     f"{'s' if short.changes > 1 else ''}; the bursts here have about {usual_changes:.0f}): a beep or "
+                     "a voice at the tones' pitch, not a burst of the alarm")
     signature = TwoToneSignature(
         frequencies_hz=(round(frequencies[0], 1), round(frequencies[1], 1)),
         tolerance_pct=_TOLERANCE_PCT,
@@ -1034,13 +1115,25 @@ def _pair_of_fundamentals(pair: tuple[_Track, _Track], pair_turns: list[tuple[_T
                     continue
                 other = b if keep is a else a
                 if (other is not partial and _on_low_harmonic(partial.frequency_hz, other.frequency_hz)
-                        and _presence(peaks, other.frequency_hz, partial) >= _PARTIAL_PRESENCE):
+                        and _presence(peaks, other.frequency_hz, _in_bursts(partial, low, high, peaks.hop_s))
+                        >= _PARTIAL_PRESENCE):
                     low, high = sorted((keep, other), key=lambda t: t.frequency_hz)
                     turns, changed = other_turns, True
                     break
             if changed:
                 break
     return low, high
+
+
+def _in_bursts(track: _Track, low: _Track, high: _Track, hop_s: float) -> _Track:
+    """`track` where `low` and `high` take turns: whether a fundamental sounds under a tone is judged there, not
+    where the pump beeps at the same pitch (quick seed 109 pump2 beeps at 3207 Hz, its high tone's 2nd harmonic is
+    3235 Hz: with both alarms in one recording the beeps, 3207 Hz alone, hid the high tone under its harmonic and
+    the pair 1018/3230 Hz was learned)."""
+    mask = np.zeros_like(track.frame_on)
+    for burst in _two_tone_bursts(low, high, max(1, round(0.3 / hop_s))):
+        mask[burst.start_frame : burst.end_frame] = True
+    return dataclasses.replace(track, frame_on=track.frame_on & mask)
 
 
 # The pump's notes, as a sounding's median frame, may differ from the enrolled ones by this much (percent): at least

@@ -95,27 +95,28 @@ def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> 
 
 
 @pytest.fixture
-def clinic_recordings(tmp_path: Path) -> Callable[[str], Path]:
+def clinic_recordings(tmp_path: Path) -> Callable[..., Path]:
     """A phone a metre away in a clinic: 44.1 kHz, room reverberation, noise and a murmur of voices, three
-    soundings of the alarm at about +12 dB."""
+    soundings of the alarm at about +12 dB ("both": the critical alarm's three, then the beep's three)."""
 
     def make(alarm: str, *, glide_hz: float = 0.0, beeps: int = 1, beep_s: float = PUMP_BEEP_S,
-             pause_s: float = 0.25) -> Path:
+             pause_s: float = 0.25, beep_hz: float = PUMP_BEEP_HZ) -> Path:
         rng = np.random.default_rng(7 if alarm == "critical" else 8)
         rate = 44100
-        duration = 16.0
+        kinds = {"both": ["critical"] * 3 + ["non_critical"] * 3}.get(alarm, [alarm] * 3)
+        duration = 5.0 * len(kinds) + 1.0
         room = synth.pink_noise(duration, rng, level=0.01, rate_hz=rate) + synth.babble(
             duration, rng, level=0.006, rate_hz=rate)
         audio = room
-        for at in (2.0, 7.0, 12.0):
-            if alarm == "critical":
+        for i, kind in enumerate(kinds):
+            if kind == "critical":
                 sound = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=PUMP_TONE_S, burst_s=2.0, rate_hz=rate,
                                        harmonics=(0.0, 0.25))
             else:
-                sound = synth.beeps(PUMP_BEEP_HZ, count=beeps, beep_s=beep_s, gap_s=pause_s, rate_hz=rate,
+                sound = synth.beeps(beep_hz, count=beeps, beep_s=beep_s, gap_s=pause_s, rate_hz=rate,
                                     harmonics=(0.0, 0.2), glide_hz=glide_hz)
             sound = synth.reverb(sound, rng, rt60_s=0.4, rate_hz=rate)
-            audio = synth.mix_at_snr(sound, audio, 12.0, at_s=at, rate_hz=rate)
+            audio = synth.mix_at_snr(sound, audio, 12.0, at_s=2.0 + 5.0 * i, rate_hz=rate)
         path = tmp_path / f"clinic-{alarm}{'-gliding' if glide_hz else ''}{f'-{beeps}-beeps' if beeps > 1 else ''}.wav"
         return synth.write_wav(path, audio, rate_hz=rate)
 

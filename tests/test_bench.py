@@ -267,6 +267,11 @@ def test_enrollment_bench_checks_learned_timing_against_the_pump(tmp_path: Path,
     out = capsys.readouterr().out
     assert "2/2 clinic recordings" in out
     assert "tone length: learned / true over 1" in out
+    # One recording of both alarms, in either order: each alarm is learned from it as from its own.
+    assert enrollment.main(["--corpus-root", str(tmp_path / "right"), "--both"]) == 0
+    out = capsys.readouterr().out
+    assert "4/4 enrollments from joined recordings of both alarms" in out
+    assert "MISMATCH" not in out
     # The same recordings, but the manifest says the pump's tones are twice as long and it beeps three times.
     _one_pump_corpus(tmp_path / "wrong", pump, {"tone_segment_s": 0.5, "beep_count": 3})
     assert enrollment.main(["--corpus-root", str(tmp_path / "wrong")]) == 1
