@@ -548,6 +548,16 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
 
+def _usable(track: _Track) -> bool:
+    """A tone that comes and goes (not a hum or whistle on most of the time)."""
+    return bool(track.segments) and track.duty <= _MAX_DUTY
+
+
+def _is_clear(track: _Track) -> bool:
+    """Loud and sharp enough to learn from: a beeper a metre away, not a voice's wandering harmonics."""
+    return track.snr_db >= _MIN_CLEAR_SNR_DB and track.concentration >= _MIN_CONCENTRATION
+
+
 def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = None,
            sample_format: str | None = None) -> EnrollmentResult:
     """Learn `alarm`'s signature from `recording`. Raises NoClearAlarmError (exit 2) when there is nothing clear."""
@@ -555,8 +565,8 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
     if duration_s < 0.3:
         raise NoClearAlarmError(f"{recording}: only {duration_s:.2f} s of audio — too short to hold an alarm")
     tracks = [_track(peaks, f) for f in _all_candidates(peaks)]
-    usable = [t for t in tracks if t.segments and t.duty <= _MAX_DUTY]
-    clear = [t for t in usable if t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
+    usable = [t for t in tracks if _usable(t)]
+    clear = [t for t in usable if _is_clear(t)]
     name = str(recording)
     if not clear:
         band = ""
@@ -668,8 +678,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         critical = _critical_pair(clear, peaks) or (low, high)
         rest, critical_spans = _without_two_tone_alarm(*critical, peaks)
         rest_tracks = [_track(rest, f) for f in _all_candidates(rest)]
-        rest_clear = [t for t in rest_tracks if t.segments and t.duty <= _MAX_DUTY
-                      and t.snr_db >= _MIN_CLEAR_SNR_DB and t.concentration >= _MIN_CONCENTRATION]
+        rest_clear = [t for t in rest_tracks if _usable(t) and _is_clear(t)]
         if not critical_spans or not rest_clear:
             raise wrong_alarm
         result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest, outside_critical=True)
@@ -712,15 +721,15 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # faint blip at the pitch far under the demonstrations is no sounding of its own (quick seed 5's clinic
     # recording of that pump: three beeps at 39 dB twice, then one 60 ms blip at 14 dB).
     run_snr_db = [float(best.frame_snr_db[a:b][on[a:b]].mean()) for a, b in runs]
+    run_is_clear = [snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB for snr in run_snr_db]
+    clear_runs = list(itertools.compress(runs, run_is_clear))
     # Told apart bridging one-frame dropouts (32 ms), which split a beep, not the pump's pauses between beeps.
-    clear_beeps = [_beeps(on[a:b], best.frame_snr_db[a:b], 1) for (a, b), snr in zip(runs, run_snr_db, strict=True)
-                   if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
+    clear_beeps = [_beeps(on[a:b], best.frame_snr_db[a:b], 1) for a, b in clear_runs]
     sequence_span_min_s = None
     # How many beeps the pump sounds, from the clear soundings too: faint blips at the pitch (voices, the room; one
     # beep each) outnumbered a 3-beep pump's three clear soundings in a recording of both alarms (quick seed 113
     # pump1: 1, 1, 3, 3, 2, 1 beeps, learned as 1), and a 3-beep pump learned as 1 needs only one beep at home.
-    clear_beep_counts = [n for n, snr in zip(beeps_per_run, run_snr_db, strict=True)
-                         if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
+    clear_beep_counts = list(itertools.compress(beeps_per_run, run_is_clear))
     if np.median(clear_beep_counts) >= _SEQUENCE_MIN_BEEPS and all(len(beeps) >= 2 for beeps in clear_beeps):
         sequence_span_min_s = round(_SEQUENCE_SPAN_FRACTION * hop_s * min(
             y0 - x0 for beeps in clear_beeps for (x0, _), (y0, _) in itertools.pairwise(beeps)), 3)
@@ -752,7 +761,6 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # Measured on the clear soundings only: a blip at the pitch far under them (a voice, the room) is no sounding
     # of the pump's and strays as it likes (9 of 110 benchmark clinic recordings held one, 13–17 dB against 30–45;
     # quick seed 193's pump1 learned a 30.6 Hz allowance from one at 14.6 dB where its beeps strayed 0.1–0.2 Hz).
-    clear_runs = [run for run, snr in zip(runs, run_snr_db, strict=True) if snr >= max(run_snr_db) - _SEQUENCE_CLEAR_DB]
     scatter_hz = max(pitch_scatter_hz(best.frame_frequency_hz[a:b][on[a:b]]) for a, b in clear_runs)
     notes = []
     if len(soundings) == 1:
