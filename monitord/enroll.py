@@ -812,7 +812,7 @@ _ALTERNATING_SHARE = 0.5
 def _alternating_partner(best: _Track, clear: list[_Track], peaks: _Peaks) -> _Track | None:
     """Another clear tone that takes turns with `best` in two-tone bursts most of the time: then the recording
     holds the critical alarm, and learning one of its tones as a beep would be a silent, wrong signature."""
-    split_gap = max(1, round(0.3 / peaks.hop_s))
+    split_gap = _split_gap_frames(peaks.hop_s)
     best_frames = max(1, int(np.count_nonzero(best.frame_on)))
     for other in clear:
         if not _could_pair(best, other):
@@ -842,7 +842,7 @@ def _without_two_tone_alarm(low: _Track, high: _Track, peaks: _Peaks) -> tuple[_
     three changes or more, bursts closer than a sounding's pause taken as one sounding), and those soundings'
     times (seconds)."""
     hop_s = peaks.hop_s
-    bursts = [b for b in _two_tone_bursts(low, high, max(1, round(0.3 / hop_s))) if b.changes >= 3]
+    bursts = [b for b in _two_tone_bursts(low, high, _split_gap_frames(hop_s)) if b.changes >= 3]
     soundings: list[list[int]] = []
     for burst in bursts:
         first, last = burst.start_frame + burst.tones[0][1], burst.start_frame + burst.tones[-1][2]
@@ -946,6 +946,11 @@ class _Burst:
         return len(self.tones) - 1
 
 
+def _split_gap_frames(hop_s: float) -> int:
+    """A first split into bursts: silences over 0.3 s (in frames) part them, before the recording's own gap is known."""
+    return max(1, round(0.3 / hop_s))
+
+
 def _two_tone_bursts(low: _Track, high: _Track, gap_frames: int) -> list[_Burst]:
     """Runs of frames where either tone sounds (gaps up to `gap_frames` bridged), split into turns the same way
     the critical detector does (monitord.detectors.critical.split_two_tones)."""
@@ -981,7 +986,7 @@ def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] 
     # pass for one on its own (benchmark seed 31: a 662 Hz tone's 3rd harmonic was paired with the high tone).
     candidates = [t for t in fundamentals
                   if not any(_is_partial_of(t, other, peaks) for other in fundamentals if other is not t)][:8]
-    split_gap = max(1, round(0.3 / peaks.hop_s))
+    split_gap = _split_gap_frames(peaks.hop_s)
     best: tuple[_Track, _Track] | None = None
     best_score = 0.0
     pair_turns: list[tuple[_Track, _Track, int]] = []
@@ -1007,7 +1012,7 @@ def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] 
 def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
                      peaks: _Peaks) -> EnrollmentResult:
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
-    split_gap = max(1, round(0.3 / hop_s))
+    split_gap = _split_gap_frames(hop_s)
     best = _critical_pair(clear, peaks)
     if best is None:
         raise NoClearAlarmError(
@@ -1040,8 +1045,8 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     # 0.36 s and one change through at home), or a voice's two notes. Bursts of a few turns are kept when that is
     # what the pump plays.
     usual_changes = float(np.median([b.changes for b in bursts]))
-    stray = [b for b in bursts if _STRAY_BURST_SHARE * usual_changes > b.changes]
-    bursts = [b for b in bursts if b not in stray]
+    stray = [b for b in bursts if b.changes < _STRAY_BURST_SHARE * usual_changes]
+    bursts = [b for b in bursts if b.changes >= _STRAY_BURST_SHARE * usual_changes]
     tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
     inner_tones = [end - start for burst in bursts for _, start, end in burst.tones[1:-1]]
     burst_lengths = [(b.tones[-1][2] - b.tones[0][1]) * hop_s for b in bursts]
@@ -1139,7 +1144,7 @@ def _in_bursts(track: _Track, low: _Track, high: _Track, hop_s: float) -> _Track
     3235 Hz: with both alarms in one recording the beeps, 3207 Hz alone, hid the high tone under its harmonic and
     the pair 1018/3230 Hz was learned)."""
     mask = np.zeros_like(track.frame_on)
-    for burst in _two_tone_bursts(low, high, max(1, round(0.3 / hop_s))):
+    for burst in _two_tone_bursts(low, high, _split_gap_frames(hop_s)):
         mask[burst.start_frame : burst.end_frame] = True
     return dataclasses.replace(track, frame_on=track.frame_on & mask)
 
