@@ -737,10 +737,17 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # show the usual number of beeps, the time from the first beep to the last over the pauses between, halfway
     # between measuring at the starts and at the ends (a room's echo blurs where a beep ends, noise and a short pause
     # where one starts; consecutive starts alone were measured 0.08 s off for a pump with 0.14 s pauses).
+    # Only for a pump learned to beep a sequence (beeps_at_enrollment, from the same clear soundings): a single beep
+    # broken into two pieces in one demonstration (a room's notch at the pitch, a noise) shows "two beeps" as often
+    # as the whole beep in another, and an interval learned from that piece asks every sounding at home that is
+    # heard in pieces to keep a rhythm the pump never had (quick seed 229's pump2: one 0.43 s beep, heard once whole
+    # and once as 0.16 s + 0.13 s pieces 0.26 s apart, learned a 0.40 s interval; its soundings at -10 dB heard in
+    # pieces were refused as off_rhythm).
+    beeps_at_enrollment = int(np.median(clear_beep_counts))
     counts = collections.Counter(len(beeps) for beeps in clear_beeps)
     usual = max(counts, key=lambda n: (counts[n], n))
     beep_interval_s = None
-    if usual >= 2:
+    if usual >= 2 and beeps_at_enrollment >= 2:
         beep_interval_s = round(hop_s * float(np.median([
             (beeps[-1][0] - beeps[0][0] + beeps[-1][1] - beeps[0][1]) / (2 * (usual - 1))
             for beeps in clear_beeps if len(beeps) == usual])), 3)
@@ -787,7 +794,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         fill_min_pct=round(0.45 * float(np.median(fills)), 1),
         count_max=min(50, max(beeps_per_run) + 2),
         quiet_after_s=2.5,
-        beeps_at_enrollment=int(np.median(clear_beep_counts)),
+        beeps_at_enrollment=beeps_at_enrollment,
         beep_interval_s=beep_interval_s,
         pitch_scatter_max_hz=round(max(_SCATTER_MIN_HZ, _SCATTER_SLACK * scatter_hz), 2),
         pitch_spread_hz=None if pitch_spread_hz is None else round(pitch_spread_hz, 2),
