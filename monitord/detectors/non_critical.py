@@ -65,7 +65,9 @@ Timings and tolerances (from the signature):
               only when within 3 dB of the candidate (NOISE_SCATTER_BINS). A candidate that holds its pitch as still
               as a beeper (within 0.1 bin) and stands 20 dB over the floor is cluttered only by sounds that hold a
               pitch too: voices wandering about the band (their frames beyond the scatter test's limit) are no tune
-              it might belong to (STEADY_SCATTER_BINS)
+              it might belong to (STEADY_SCATTER_BINS); and a candidate that stands clear at the pitch over one beep
+              (the integrated look's window, 2 dB over every other within quiet_after_s) is cluttered by no fragment
+              (too_short, sparse) heard away from the pitch: the band's chance peaks in noise, music or TV (_FRAGMENTS)
 
   - integrated: a sounding heard frame by frame only in pieces shorter than the learned beep (too_short: a faint
               beep's frames fall in and out of the threshold in noise) gets a second look, the power at the pitch
@@ -194,6 +196,18 @@ NOISE_SCATTER_BINS = 2.0
 # beeps refused so hold 0.01-0.10 bin at 20-56 dB in speech and TV, beside voices at 0.3-3 bins; with 0.10 bin and
 # 0.35 bin, 25 of 81 such true soundings are freed and 2 of 289 false ones.
 STEADY_SCATTER_BINS = 0.10
+# A candidate whose beep stands clear at the pitch (its loudest beep-long window at the learned pitch, as the
+# integrated look measures it, INTEGRATED_SNR_DB over the floor and INTEGRATED_QUIET_DB over every other window
+# within quiet_after_s) is cluttered by no fragment heard away from the pitch: a piece the frame-by-frame look heard
+# only in fragments (too short to be a tone, or in pieces with long holes) farther from both the learned pitch and
+# the candidate's than the mean tolerance plus its own frames' scatter (a few frames' mean pitch is known only that
+# well: quick seed 101, an alarm clock's faint note read 0.75 % off, its frames 38 Hz about their median). In noise,
+# music and TV the band's chance peaks make such fragments 2-6 dB under a beep frame by frame, a few frames long,
+# 1-2.5 % off the pitch, and they made a beep heard whole "cluttered" (fresh quick seeds 223 and 229, in recorded
+# gravel noise: the beep's window at the pitch 6-8 dB over every other within 2.5 s). A fragment at the pitch still
+# counts: a device or a tune repeating the note, heard faint, is the same note coming back (quick seeds 157, 193,
+# 233, 239: an alarm clock, an oven timer and game sounds, their notes heard as fragments beside one heard whole).
+_FRAGMENTS = ("too_short", "sparse")
 _CLUTTER_DB_GUESS = 20.0
 # Without a learned tone, a beep holds its peak for at least this many frames (~0.13 s). Frames overlap by half, so
 # one chunk of noise (a burst of hiss, the end of a glide) shows the same chance peak in 2–3 neighbouring frames.
@@ -1254,11 +1268,19 @@ class NonCriticalDetector(Detector):
                 # A steady, clear candidate is cluttered by steady sounds only (STEADY_SCATTER_BINS).
                 wander_hz = self._max_scatter_hz if learned and candidate.snr_db >= PURE_SNR_DB \
                     and candidate.held_scatter_hz <= STEADY_SCATTER_BINS * self._bin_hz else float("inf")
+                # A candidate that stands clear at the pitch over one beep is cluttered by no fragment heard away
+                # from the pitch (FRAGMENTS).
+                fragments = _FRAGMENTS if learned and self._clear_at_pitch(candidate, sig.quiet_after_s) else ()
+                at_pitch_hz = self._mean_tolerance_hz() if fragments else 0.0
                 neighbours = sum(
                     # Each neighbour once: a candidate still waiting is in `still` and in `_pending` alike.
                     1 for other in {id(c): c for c in self._recent[-40:] + self._pending}.values()
                     if other is not candidate and other.held_frames >= self._min_frames - 1
                     and other.held_scatter_hz <= wander_hz
+                    and not (other.reason in fragments
+                             and min(abs(other.frequency_hz - candidate.frequency_hz),
+                                     abs(other.frequency_hz - (sig.frequency_hz or 0.0)))
+                             > at_pitch_hz + other.held_scatter_hz)
                     and other.snr_db >= candidate.snr_db - (
                         margin_db if not learned or other.scatter_hz <= NOISE_SCATTER_BINS * self._bin_hz
                         else _CHANCE_PEAK_BELOW_DB)
@@ -1420,6 +1442,28 @@ class NonCriticalDetector(Detector):
                                      completeness=_INTEGRATED_CONFIDENCE)
         self.counters[reason] += 1
         return None
+
+    def _clear_at_pitch(self, candidate: _Candidate, reach_s: float) -> bool:
+        """Whether the candidate's loudest beep-long window at the learned pitch (as the integrated look measures
+        it) stands INTEGRATED_SNR_DB over the floor and INTEGRATED_QUIET_DB over every other window within `reach_s`
+        of it (those overlapping it left out, as the integrated look does); False when the frames are not all kept."""
+        if not self._beep_frames:
+            return False
+        span = self._beep_frames + int(self._beep_offsets[-1])
+        reach = round(reach_s / self._frame_s)
+        start = self._frame_of(candidate.start_s)
+        last = max(start, self._frame_of(candidate.end_s) - span + 1)
+        first, level = self._levels.levels(start - span - reach, last + reach)
+        if first != start - span - reach or len(level) != last - first + reach + 1:
+            return False
+        inside = level[span + reach : last - first + 1]
+        if not len(inside):
+            return False
+        at = span + reach + int(np.argmax(inside))
+        top = float(level[at])
+        guard = INTEGRATED_GUARD_FRAMES
+        around = np.concatenate([level[: max(0, at - span - guard + 1)], level[at + span + guard :]])
+        return top >= INTEGRATED_SNR_DB and (not len(around) or float(around.max()) <= top - INTEGRATED_QUIET_DB)
 
     def _beep_power(self, at_frame: int, *, sides: bool = False) -> NDArray[np.float64]:
         """The power (frames × PitchLevels' bins) in the beep frames of the window at `at_frame` (each beep's, for a
