@@ -406,6 +406,22 @@ def test_a_chattering_burst_longer_than_the_clean_one_does_not_shorten_the_learn
     assert signature.tone_typical_s == pytest.approx(0.269, rel=0.1)
 
 
+def test_the_silence_beside_a_broken_burst_is_no_pause_between_bursts() -> None:
+    """The first 19 s of the clinic recording of benchmark quick seed 89, pump1 (3066/3466 Hz, turns of 0.413 s, two
+    bursts of 2.19 s, 0.86 s apart; kept at 16 kHz). The first sounding's bursts break where a tone is lost: pieces of
+    1.76, 0.13, 0.93 and 0.96 s with 0.32-0.38 s of silence between them. Read as pauses between bursts, that silence
+    capped the gap bridged within a burst at 0.22 s (0.7 x 0.32 s), under one of the pump's tones: every burst then
+    split at each tone, and the pump was learned as bursts of 0.5 s with one change (burst_min_s 0.2 s), which at home
+    took any two turns for a burst. Only the pauses between whole bursts (0.77-0.80 s) set the cap."""
+    signature = enroll(DATA / "clinic-critical-burst-broken-by-a-lost-tone.flac", AlarmKind.CRITICAL).signature
+    assert isinstance(signature, TwoToneSignature)
+    assert signature.tone_typical_s == pytest.approx(0.413, rel=0.1)
+    assert signature.tone_typical_s < signature.gap_max_s < 0.7 * 0.77  # bridges a lost tone, keeps bursts apart
+    assert signature.burst_typical_s == pytest.approx(2.19, rel=0.1)
+    assert signature.changes_min >= 2
+    assert signature.burst_min_s >= 0.4 * 2.19 * 0.9
+
+
 def _burst(turns: list[int]) -> _Burst:
     tones, at = [], 0
     for i, length in enumerate(turns):
