@@ -123,7 +123,8 @@ def test_a_steady_stretch_breaks_at_a_pause_a_pitch_step_or_a_turn_hardly_heard(
 
     def stretches(turns: list[tuple[int, int, float, float, int]]) -> list[tuple[int, int]]:
         run, chain = _run(turns)
-        return critical.steady_stretches(run, chain, max_gap_frames=3, max_step_hz=step_hz)
+        return critical.steady_stretches(run, chain, max_gap_frames=3, max_step_hz=step_hz,
+                                         min_on_share=critical.STEADY_MIN_ON_SHARE)
 
     drifting = [(1 + i % 2, 15, (678.0 if i % 2 == 0 else 981.0) + 0.2 * step_hz * i, 1.0, 0) for i in range(8)]
     assert stretches(drifting) == [(0, 7)]

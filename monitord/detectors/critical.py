@@ -227,7 +227,9 @@ HALF_A_BURST = 0.5
 # the longest it heard + 1 s), and a second burst comes after a pause of 0.5–1.5 s. A hi-lo siren alternates on and
 # on (8–30 s): whenever its notes — or two of its partials — sit on the pump's notes at the pump's pace, a look at a
 # burst's length of it passes every check. So the turns of a chain are followed back and forth from the piece being
-# judged: a stretch of turns each heard in at least STEADY_MIN_ON_SHARE of its frames, each starting within the
+# judged: a stretch of turns each heard in at least STEADY_MIN_ON_SHARE of its frames and holding its pitch through
+# them (standard deviation ≤ STEADY_STEP_BINS: music's gliding turns, whose medians may repeat, are not steady), each
+# starting within the
 # shortest turn a chain keeps of the one before (no pause), and each holding its tone's pitch (the median of its
 # frames) within STEADY_STEP_BINS of that tone's previous turn (one oscillator; a passing siren's Doppler shift
 # moves it a few hundredths of a bin a turn). A stretch that lasts longer than burst_max_s is another device going
@@ -967,7 +969,8 @@ class CriticalDetector(Detector):
         every piece of the chain starting in it, or within gap_max_s after it, is refused."""
         sig = self.signature
         for first, last in steady_stretches(run, chain, max_gap_frames=self._shortest_tone_frames(frame_s),
-                                            max_step_hz=STEADY_STEP_BINS * self._bin_hz):
+                                            max_step_hz=STEADY_STEP_BINS * self._bin_hz,
+                                            min_on_share=STEADY_MIN_ON_SHARE):
             if (chain[last][2] - chain[first][1]) * frame_s <= sig.burst_max_s:
                 continue
             begin, end = run.first_frame + chain[first][1], run.first_frame + chain[last][2]
@@ -983,7 +986,8 @@ class CriticalDetector(Detector):
         still go on (GOES_ON): it reaches the chain's last turn, which ended too lately for a next one to show."""
         shortest = self._shortest_tone_frames(frame_s)
         for first, end in steady_stretches(run, chain, max_gap_frames=shortest,
-                                           max_step_hz=STEADY_STEP_BINS * self._bin_hz):
+                                           max_step_hz=STEADY_STEP_BINS * self._bin_hz,
+                                           min_on_share=STEADY_MIN_ON_SHARE):
             if first <= last <= end:
                 return end == len(chain) - 1 and run.frames - chain[end][2] < 2 * shortest
         return False
@@ -1752,16 +1756,18 @@ def other_turn_lost(labels: NDArray[np.int8], tone: tuple[int, int, int], *, sho
 
 
 def steady_stretches(run: BandRun, chain: list[tuple[int, int, int]], *, max_gap_frames: int,
-                      max_step_hz: float, min_on_share: float = STEADY_MIN_ON_SHARE) -> list[tuple[int, int]]:
+                      max_step_hz: float, min_on_share: float) -> list[tuple[int, int]]:
     """The chain's stretches of steady turns (see STEADY_MIN_ON_SHARE): (first, last) turn indexes, inclusive, of each
-    maximal run of turns heard in most of their frames, each starting within `max_gap_frames` of the one before and
-    holding its tone's pitch within `max_step_hz` of that tone's previous turn in the stretch."""
+    maximal run of turns heard in most of their frames with their pitch's standard deviation within `max_step_hz`,
+    each starting within `max_gap_frames` of the one before and holding its tone's pitch (median) within
+    `max_step_hz` of that tone's previous turn in the stretch."""
     pitches: list[float | None] = []
     for label, start, end in chain:
         on = run.on[label - 1][start:end]
         pitch = run.frequency_hz[label - 1][start:end][on]
         pitch = pitch[np.isfinite(pitch)]
-        solid = len(pitch) >= 3 and len(pitch) >= min_on_share * (end - start)
+        solid = len(pitch) >= 3 and len(pitch) >= min_on_share * (end - start) \
+            and float(np.std(pitch)) <= max_step_hz  # held within the turn too: a glide's median may repeat
         pitches.append(median_of(pitch) if solid else None)
     stretches_: list[tuple[int, int]] = []
     first: int | None = None
