@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from monitord.alarms import AlarmKind
-from monitord.detectors import Detection
+from monitord.detectors import Detection, critical
 from monitord.enroll import enroll
 from monitord.pipeline import Pipeline
 from monitord.profiles import Profile, load_profile
@@ -361,7 +361,12 @@ def test_a_hilo_siren_whose_partials_land_crossed_over_on_the_pumps_notes_is_not
         background = synth.place(background, synth.tone(PUMP_HIGH_HZ * 1.003, 1.5, amplitude=0.02), 3.0)
     siren = hilo_siren(PUMP_HIGH_HZ / 5, PUMP_LOW_HZ / 3, note_s=note_s, duration_s=6.0,
                        partials=(1.0, 0.25, 0.3, 0.1, 0.1))
-    found, counters = stream(profile, synth.mix_at_snr(siren, background, 12.0, at_s=4.0))
+    audio = synth.mix_at_snr(siren, background, 12.0, at_s=4.0)
+    found, counters = stream(profile, audio)
+    assert found == []
+    with pytest.MonkeyPatch.context() as patch:  # the rule on its own: GOES_ON (no steady turn) refuses it sooner
+        patch.setattr(critical, "STEADY_MIN_ON_SHARE", 2.0)
+        found, counters = stream(profile, audio)
     assert found == []
     assert counters.get("note_below", 0) >= 1
 
@@ -458,6 +463,10 @@ def test_a_hilo_siren_going_on_stays_refused_however_its_turns_are_cut() -> None
     assert rate == RATE_HZ
     found, counters = stream(load_profile(DATA / "hilo-siren-pump-profile.toml"), audio)
     assert found == []
+    with pytest.MonkeyPatch.context() as patch:  # the rule on its own: GOES_ON (no steady turn) refuses it sooner
+        patch.setattr(critical, "STEADY_MIN_ON_SHARE", 2.0)
+        found, counters = stream(load_profile(DATA / "hilo-siren-pump-profile.toml"), audio)
+    assert found == []
     assert counters.get("in_step", 0) >= 1
     assert counters.get("louder_sound_going_on", 0) >= 1
 
@@ -472,7 +481,7 @@ def test_the_pump_after_a_siren_has_passed_is_still_heard(profile: Profile, seed
     burst = synth.two_tone(PUMP_LOW_HZ, PUMP_HIGH_HZ, tone_s=PUMP_TONE_S, burst_s=2.0, harmonics=(0.0, 0.25))
     audio = synth.mix_at_snr(siren, synth.pink_noise(12.0, rng), 10.0, at_s=1.0)
     found, counters = stream(profile, synth.mix_at_snr(burst, audio, 0.0, at_s=6.5))
-    assert counters.get("in_step", 0) >= 1
+    assert counters.get("in_step", 0) + counters.get("goes_on", 0) >= 1  # (GOES_ON: 4 s of steady turns)
     assert [d.alarm for d in found] == [AlarmKind.CRITICAL], counters
     assert found[0].start_s == pytest.approx(6.5, abs=0.5)
 
