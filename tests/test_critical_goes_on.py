@@ -14,12 +14,12 @@ import pytest
 import soundfile as sf
 
 from monitord.alarms import AlarmKind
-from monitord.detectors import Detection, critical
+from monitord.detectors import critical
 from monitord.frontend import BandRun
-from monitord.pipeline import Pipeline
 from monitord.profiles import Profile, load_profile
 from tests import synth
 from tests.conftest import DATA
+from tests.test_critical_whole_burst import heard  # the detections and the critical detector's reason counters
 
 RATE_HZ = 16000
 
@@ -27,21 +27,6 @@ RATE_HZ = 16000
 @pytest.fixture(scope="module")
 def profile() -> Profile:
     return load_profile(DATA / "seed211-pump1-profile.toml")
-
-
-def heard(profile: Profile, audio: np.ndarray, block_s: float,
-          when: list[float] | None = None) -> tuple[list[Detection], dict[str, int]]:
-    """The detections and the critical detector's reason counters; `when` gets the stream time each was reported."""
-    pipeline = Pipeline(profile)
-    found: list[Detection] = []
-    block = round(block_s * RATE_HZ)
-    for i in range(0, len(audio), block):
-        new = pipeline.feed(audio[i : i + block].astype(np.float32))
-        found += new
-        if when is not None:
-            when += [(i + block) / RATE_HZ] * len(new)
-    found += pipeline.flush()
-    return found, pipeline.counters()["critical_two_tone"]
 
 
 @pytest.mark.parametrize("block_s", [0.1, 16.0])
