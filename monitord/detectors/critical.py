@@ -34,8 +34,9 @@ Timings and tolerances (from the signature):
             difference swings `MIN_SWING_DB` between the turns (both may ring on in a reverberant room); one of them
             sounds during at least `fill_min_pct` of the burst; and it stops: a stretch of steady turns (each heard
             in most of its frames, back to back, holding its tone's pitch from turn to turn) longer than
-            `burst_max_s` is another device going on (`goes_on`: a hi-lo siren at the pump's notes and pace), so a
-            look at a chain still going on waits while its last steady stretch may go on (`waiting_for_end`): GOES_ON
+            `burst_max_s` is another device going on (`goes_on`: a hi-lo siren at the pump's notes and pace); with
+            GOES_ON_WAIT (off: it cost the pump's own soundings) a look at a chain still going on would wait while
+            its last steady stretch may go on (`waiting_for_end`): GOES_ON
   - level:  a frame is heard at `min_snr_db` over the floor, or at `NOTE_SNR_DB` (6 dB) when its peak is within
             `NOTE_TOLERANCE_PCT` (0.6 %) of the learned note (a muffled tone), or — in the gaps of a train of the
             other tone's turns — at the floor, when over the train the peak sits on the note in far more of the gap
@@ -972,9 +973,7 @@ class CriticalDetector(Detector):
         """Mark a stretch of steady turns longer than any of the pump's bursts as a louder sound going on (GOES_ON):
         every piece of the chain starting in it, or within gap_max_s after it, is refused."""
         sig = self.signature
-        for first, last in steady_stretches(run, chain, max_gap_frames=self._shortest_tone_frames(frame_s),
-                                            max_step_hz=STEADY_STEP_BINS * self._bin_hz,
-                                            min_on_share=STEADY_MIN_ON_SHARE):
+        for first, last in self._steady_stretches(run, chain, frame_s):
             if (chain[last][2] - chain[first][1]) * frame_s <= sig.burst_max_s:
                 continue
             begin, end = run.first_frame + chain[first][1], run.first_frame + chain[last][2]
@@ -988,13 +987,17 @@ class CriticalDetector(Detector):
     def _may_go_on(self, run: BandRun, chain: list[tuple[int, int, int]], last: int, frame_s: float) -> bool:
         """Whether the steady stretch holding the chain's turn `last` (the last of a piece about to be judged) may
         still go on (GOES_ON): it reaches the chain's last turn, which ended too lately for a next one to show."""
-        shortest = self._shortest_tone_frames(frame_s)
-        for first, end in steady_stretches(run, chain, max_gap_frames=shortest,
-                                           max_step_hz=STEADY_STEP_BINS * self._bin_hz,
-                                           min_on_share=STEADY_MIN_ON_SHARE):
+        for first, end in self._steady_stretches(run, chain, frame_s):
             if first <= last <= end:
-                return end == len(chain) - 1 and run.frames - chain[end][2] < 2 * shortest
+                return end == len(chain) - 1 and run.frames - chain[end][2] < 2 * self._shortest_tone_frames(frame_s)
         return False
+
+    def _steady_stretches(self, run: BandRun, chain: list[tuple[int, int, int]],
+                          frame_s: float) -> list[tuple[int, int]]:
+        """steady_stretches() with this detector's limits: back to back within the shortest turn a chain keeps,
+        pitch steps within STEADY_STEP_BINS, turns heard in STEADY_MIN_ON_SHARE of their frames."""
+        return steady_stretches(run, chain, max_gap_frames=self._shortest_tone_frames(frame_s),
+                                max_step_hz=STEADY_STEP_BINS * self._bin_hz, min_on_share=STEADY_MIN_ON_SHARE)
 
     def integrated_frames(self, run: BandRun, frame_s: float) -> NDArray[np.bool_] | None:
         """Frames (bands, frames) of a run in which a learned note, integrated over part of its turn, stands over the
