@@ -55,7 +55,9 @@ Timings and tolerances (from the signature):
             on the pump's notes) — see NOTE_BELOW_MIN_DB
   - glide:  no louder sound glides below the low tone through a chain whose tone is heard only in short pieces
             (`glide_below`: a siren's yelp or wail whose sweep crosses a band a frame or two at a time) — see
-            GLIDE_MIN_SHARE
+            GLIDE_MIN_SHARE; and neither tone is heard mostly where its band's peak glides through the note on a
+            straight line (`glide_through`: a wail crossing the note, heard there for a frame or three) — see
+            GLIDE_THROUGH_HALF_FRAMES
 Emergency sirens (hi-lo 2-tone, 400–1500 Hz) alternate for many seconds: longer than `burst_max_s`, rejected.
 
 Clutter run into a burst: a complete chain that fails as a whole is judged again without up to 3 turns at either end,
@@ -79,7 +81,7 @@ within 2.5 s of the reported end, or within a burst more when it was judged on a
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
 too_long_burst, simultaneous, sparse, wrong_rhythm, wrong_cycle, inconsistent, unsteady, off_frequency,
 wrong_ratio, weak, in_step, lower_note, note_below, glide_below, louder_sound_going_on, merged_repeat, part_of_a_burst,
-goes_on, waiting_for_end (a look put off, not a refusal), not_isolated
+goes_on, glide_through, waiting_for_end (a look put off, not a refusal), not_isolated
 (default guess only);
 of the integrated look: integrated_only, integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated:
 detections made by it).
@@ -556,6 +558,26 @@ GLIDE_PIECE_FACTOR = 0.5  # of the learned tone (twice the shortest tone, unlear
 # critical; no sounding lost, no false critical added; the other soundings' latency at most 0.72 s (0.58 before).
 # tests/test_critical_run_gap.py.
 RUN_GAP_TONES = 1.0
+# GLIDE_THROUGH. A siren's wail sweeps its notes up and down (every 3–6 s); where the sweep, or one of its partials,
+# crosses one of the pump's bands, the band's peak moves through the note on a straight line, a fraction of a bin to a
+# few bins a frame, loud — and the frames within the band's tolerance are "heard" at the note for a frame or three
+# (at 550–800 Hz a bin is 2–3 % of the note, wider than the band). The pump's tone holds its note: its peak stays put
+# (a few hundredths of a bin at useful SNR, a few tenths in heavy noise, with no trend). A frame glides when over the
+# frames either side (GLIDE_THROUGH_HALF_FRAMES) the band's peak is loud (the profile's min_snr_db) and on a line
+# (GLIDE_THROUGH_MAX_RESIDUAL_BINS) moving by GLIDE_THROUGH_MIN_SLOPE_BINS a frame or more; when, of one tone, at
+# least GLIDE_THROUGH_MIN_FRAMES of the frames heard in its turns glide, and at least GLIDE_THROUGH_MIN_SHARE of them,
+# that tone was a sweep crossing the note (reason `glide_through`). The check `sweep` above reads a turn's own frames
+# only and misses a crossing heard in a few of them. Fresh quick seed 257, pump2 (567/801 Hz), a wail at 138.7 s:
+# its high turns were a faint line of music plus the wail crossing in 3 frames, its low turn the wail crossing in 3
+# frames (all 3 gliding, ~0.5 bin a frame); seed 41, pump1 (553/844 Hz), a wail at 277.5 s: 4–5 of the 6 frames of
+# the high tone gliding. Measured (16 s blocks, s15base's profiles, every chain that passed every other check on main,
+# in the recall-critical files of the 44 quick corpora not held out and the full one: /work/tmp/siren15/rec.py and
+# val.py, scratch): the pump's 80 780 chains at most 0.20 (quick seed 23 at −15 dB), those two wails 1.0 and 0.67.
+GLIDE_THROUGH_HALF_FRAMES = 3
+GLIDE_THROUGH_MIN_SLOPE_BINS = 0.3
+GLIDE_THROUGH_MAX_RESIDUAL_BINS = 0.4
+GLIDE_THROUGH_MIN_FRAMES = 3
+GLIDE_THROUGH_MIN_SHARE = 0.5
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
 _CONTEXT_GUARD_BINS = 3  # ... and ends this many bins short of the low band (the low tone's own spectral skirt)
@@ -1193,6 +1215,9 @@ class CriticalDetector(Detector):
         if gliding >= max(2, 0.3 * len(chain)):
             self.counters["sweep"] += 1  # a siren's wail or yelp glides through the bands; the pump's tones hold
             return None
+        if self.glide_through_share(run, chain) >= GLIDE_THROUGH_MIN_SHARE:
+            self.counters["glide_through"] += 1  # a tone heard only as a wail crossing its note: GLIDE_THROUGH
+            return None
         assert sig.frequencies_hz is not None
         low_hz, high_hz = sorted(sig.frequencies_hz)
         # A tone's pitch is measured where that tone is heard: a turn's frames also hold whatever else peaks in the
@@ -1370,6 +1395,27 @@ class CriticalDetector(Detector):
         rising = np.count_nonzero(louder & (step >= 1) & (step <= GLIDE_MAX_STEP_BINS))
         falling = np.count_nonzero(louder & (step <= -1) & (step >= -GLIDE_MAX_STEP_BINS))
         return max(rising, falling) / len(step)
+
+    def glide_through_share(self, run: BandRun, chain: list[tuple[int, int, int]]) -> float:
+        """Per tone, the share of its heard frames in its turns that lie on a glide through its band (see
+        GLIDE_THROUGH), when GLIDE_THROUGH_MIN_FRAMES of them do (else 0); the larger of the two tones'."""
+        sig = self.signature
+        if sig.frequencies_hz is None:
+            return 0.0
+        first = max(0, chain[0][1] - GLIDE_THROUGH_HALF_FRAMES)
+        end = min(run.frames, chain[-1][2] + GLIDE_THROUGH_HALF_FRAMES)
+        share = 0.0
+        for band, note_hz in enumerate(sorted(sig.frequencies_hz)):
+            heard = np.zeros(end - first, dtype=bool)
+            for label, start, stop in chain:
+                if label == band + 1:
+                    heard[start - first : stop - first] = run.on[band][start:stop]
+            gliding = glide_frames((run.frequency_hz[band][first:end] - note_hz) / self._bin_hz,
+                                   run.snr_db[band][first:end], min_snr_db=sig.min_snr_db)
+            crossing = int(np.count_nonzero(gliding & heard))
+            if crossing >= GLIDE_THROUGH_MIN_FRAMES:
+                share = max(share, crossing / int(np.count_nonzero(heard)))
+        return share
 
     @staticmethod
     def longest_piece_s(run: BandRun, chain: list[tuple[int, int, int]], frame_s: float) -> float:
@@ -1807,6 +1853,30 @@ def steady_stretches(run: BandRun, chain: list[tuple[int, int, int]], *, max_gap
     if first is not None:
         stretches_.append((first, len(chain) - 1))
     return stretches_
+
+
+def glide_frames(offset_bins: NDArray[np.floating], snr_db: NDArray[np.floating], *,
+                 min_snr_db: float) -> NDArray[np.bool_]:
+    """Frames in which a band's peak glides (see GLIDE_THROUGH): over the GLIDE_THROUGH_HALF_FRAMES frames either side
+    (and the frame itself), every frame's peak at `min_snr_db` or more over the floor, its pitch (`offset_bins` from the
+    note, in bins) on a straight line moving by GLIDE_THROUGH_MIN_SLOPE_BINS a frame or more, within
+    GLIDE_THROUGH_MAX_RESIDUAL_BINS (root mean square). Frames nearer an end than that are not gliding."""
+    frames = len(offset_bins)
+    gliding = np.zeros(frames, dtype=bool)
+    width = 2 * GLIDE_THROUGH_HALF_FRAMES + 1
+    if frames < width:
+        return gliding
+    x = np.arange(width, dtype=np.float64) - GLIDE_THROUGH_HALF_FRAMES
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(offset_bins, dtype=np.float64), width)
+    levels = np.lib.stride_tricks.sliding_window_view(np.asarray(snr_db, dtype=np.float64), width)
+    slope = windows @ x / float(x @ x)
+    residual = windows - windows.mean(axis=1, keepdims=True) - slope[:, None] * x
+    with np.errstate(invalid="ignore"):
+        line = np.sqrt((residual * residual).mean(axis=1)) <= GLIDE_THROUGH_MAX_RESIDUAL_BINS
+        gliding[GLIDE_THROUGH_HALF_FRAMES : frames - GLIDE_THROUGH_HALF_FRAMES] = \
+            np.isfinite(windows).all(axis=1) & (np.abs(slope) >= GLIDE_THROUGH_MIN_SLOPE_BINS) & line \
+            & (levels.min(axis=1) >= min_snr_db)
+    return gliding
 
 
 def holds_half_a_burst(sig: TwoToneSignature, changes: int, span_s: float) -> bool:
