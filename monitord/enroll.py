@@ -760,9 +760,12 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # heard in pieces to keep a rhythm the pump never had (quick seed 229's pump2: one 0.43 s beep, heard once whole
     # and once as 0.16 s + 0.13 s pieces 0.26 s apart, learned a 0.40 s interval; its soundings at -10 dB heard in
     # pieces were refused as off_rhythm).
-    beeps_at_enrollment = int(np.median(clear_beep_counts))
+    # The usual count, and of counts shown equally often the fewest: a clear demonstration loses no whole beep, but a
+    # room's notch at the pitch splits one in two (quick seed 269's pump0: three 0.45 s beeps heard once as 3 and once
+    # as 6 pieces; the median, 4, was neither, and the 6 pieces' rhythm, 0.41 s, half the pump's).
     counts = collections.Counter(len(beeps) for beeps in clear_beeps)
-    usual = max(counts, key=lambda n: (counts[n], n))
+    usual = max(counts, key=lambda n: (counts[n], -n))
+    beeps_at_enrollment = usual
     beep_interval_s = None
     if usual >= 2 and beeps_at_enrollment >= 2:
         beep_interval_s = round(hop_s * float(np.median([
