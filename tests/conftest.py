@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from monitord.detectors import Detection
 from monitord.pipeline import Pipeline
@@ -52,6 +53,27 @@ def golden_with_beep(**learned: Any) -> Profile:
     profile = load_profile(DATA / "golden-profile.toml")
     assert profile.non_critical is not None
     return profile.model_copy(update={"non_critical": profile.non_critical.model_copy(update=learned)})
+
+
+def golden_with_critical(**learned: Any) -> Profile:
+    """The golden profile with its critical signature as `enroll` learned another pump's (a benchmark pump's, say)."""
+    profile = load_profile(DATA / "golden-profile.toml")
+    assert profile.critical is not None
+    return profile.model_copy(update={"critical": profile.critical.model_copy(update=learned)})
+
+
+def stream_critical(profile: Profile, audio: NDArray[np.float32], rate_hz: int,
+                    block_s: float) -> list[tuple[float, Detection]]:
+    """Feed blocks of `block_s` (0.1 s as the daemon does, 16 s as analyze does); each critical detection with the
+    stream time it was reported at (the end of the block that brought it, or of the stream for the flush)."""
+    pipeline = Pipeline(profile, rate_hz=rate_hz)
+    block = round(block_s * rate_hz)
+    found: list[tuple[float, Detection]] = []
+    for i in range(0, audio.size, block):
+        now_s = min(audio.size, i + block) / rate_hz
+        found += [(now_s, d) for d in pipeline.feed(audio[i : i + block]) if d.detector == "critical_two_tone"]
+    found += [(audio.size / rate_hz, d) for d in pipeline.flush() if d.detector == "critical_two_tone"]
+    return found
 
 
 def single_beep_pump(frequency_hz: float = 1800.0) -> Profile:

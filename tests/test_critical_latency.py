@@ -27,9 +27,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from monitord.pipeline import Pipeline
 from monitord.profiles import Profile, load_profile
-from tests.conftest import DATA
+from tests.conftest import DATA, golden_with_critical, stream_critical
 
 # The benchmark's pump0 as `monitord enroll` learned it from its clinic recording (bench/out/s12base-q5).
 PUMP0: dict[str, Any] = {
@@ -41,28 +40,15 @@ BURST_END_S = 8.16  # the clip's burst, from the corpus' truth (94.56-96.16 s of
 TARGET_S = 1.5  # issue 2: a critical detection ≤ 1.5 s after the first burst ends
 
 
-def enrolled(signature: dict[str, Any]) -> Profile:
-    profile = load_profile(DATA / "golden-profile.toml")
-    assert profile.critical is not None
-    return profile.model_copy(update={"critical": profile.critical.model_copy(update=signature)})
-
-
 def critical_reported_at(profile: Profile, audio: np.ndarray, rate_hz: int,
                          block_s: float) -> list[tuple[float, float]]:
     """(stream time at which each critical detection came out, its start), streaming `audio` in blocks."""
-    pipeline = Pipeline(profile, rate_hz=rate_hz)
-    block = round(block_s * rate_hz)
-    out = []
-    for i in range(0, audio.size, block):
-        now_s = min(audio.size, i + block) / rate_hz
-        out += [(now_s, d.start_s) for d in pipeline.feed(audio[i : i + block]) if d.detector == "critical_two_tone"]
-    out += [(audio.size / rate_hz, d.start_s) for d in pipeline.flush() if d.detector == "critical_two_tone"]
-    return out
+    return [(at_s, d.start_s) for at_s, d in stream_critical(profile, audio, rate_hz, block_s)]
 
 
 def test_a_burst_with_a_muffled_high_tone_is_reported_as_soon_as_it_ends() -> None:
     audio, rate_hz = sf.read(DATA / "critical-muffled-high-tone-in-tv.flac", dtype="float32")
-    reported = critical_reported_at(enrolled(PUMP0), audio, rate_hz, 0.1)  # as the daemon feeds it
+    reported = critical_reported_at(golden_with_critical(**PUMP0), audio, rate_hz, 0.1)  # as the daemon feeds it
     assert len(reported) == 1, reported
     at_s, start_s = reported[0]
     assert 6.3 <= start_s <= 7.0, reported
@@ -74,7 +60,7 @@ def test_the_look_after_a_note_stops_hears_what_long_blocks_hear(block_s: float)
     """Looks are taken at frames of the stream: the same burst, whatever the blocks (tests/test_block_invariance.py
     holds the corpus-wide check)."""
     audio, rate_hz = sf.read(DATA / "critical-muffled-high-tone-in-tv.flac", dtype="float32")
-    reported = critical_reported_at(enrolled(PUMP0), audio, rate_hz, block_s)
+    reported = critical_reported_at(golden_with_critical(**PUMP0), audio, rate_hz, block_s)
     assert [round(start, 2) for _, start in reported] == [6.86], reported
 
 

@@ -18,9 +18,7 @@ import pytest
 import soundfile as sf
 
 from monitord.detectors.critical import other_turn_lost
-from monitord.pipeline import Pipeline
-from monitord.profiles import Profile, load_profile
-from tests.conftest import DATA
+from tests.conftest import DATA, golden_with_critical, stream_critical
 
 # The benchmark's pump0 as `monitord enroll` learned it from its clinic recording (bench/out/s13base-q233).
 PUMP0: dict[str, Any] = {
@@ -31,22 +29,10 @@ PUMP0: dict[str, Any] = {
 SOUNDING_S = (8.02, 10.28)
 
 
-def enrolled(signature: dict[str, Any]) -> Profile:
-    profile = load_profile(DATA / "golden-profile.toml")
-    assert profile.critical is not None
-    return profile.model_copy(update={"critical": profile.critical.model_copy(update=signature)})
-
-
 @pytest.mark.parametrize("block_s", [0.1, 16.0])  # streamed as the daemon feeds it; in long blocks as analyze does
 def test_a_burst_with_one_turn_lost_in_the_tv_is_heard(block_s: float) -> None:
     audio, rate_hz = sf.read(DATA / "critical-short-turns-one-lost-in-tv.flac", dtype="float32")
-    pipeline = Pipeline(enrolled(PUMP0), rate_hz=rate_hz)
-    block = round(block_s * rate_hz)
-    found = []
-    for i in range(0, audio.size, block):
-        now_s = min(audio.size, i + block) / rate_hz
-        found += [(now_s, d) for d in pipeline.feed(audio[i : i + block]) if d.detector == "critical_two_tone"]
-    found += [(audio.size / rate_hz, d) for d in pipeline.flush() if d.detector == "critical_two_tone"]
+    found = stream_critical(golden_with_critical(**PUMP0), audio, rate_hz, block_s)
     assert len(found) == 1, found
     at_s, detection = found[0]
     assert detection.start_s <= SOUNDING_S[1], found

@@ -21,9 +21,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from monitord.pipeline import Pipeline
-from monitord.profiles import Profile, load_profile
-from tests.conftest import DATA
+from tests.conftest import DATA, golden_with_critical, stream_critical
 
 # The benchmark's pump2 as `monitord enroll` learned it from its clinic recording (bench/out/s13base-q137).
 PUMP2: dict[str, Any] = {
@@ -34,23 +32,10 @@ PUMP2: dict[str, Any] = {
 TARGET_S = 1.5  # issue 2: a critical detection ≤ 1.5 s after the first burst ends
 
 
-def enrolled(signature: dict[str, Any]) -> Profile:
-    profile = load_profile(DATA / "golden-profile.toml")
-    assert profile.critical is not None
-    return profile.model_copy(update={"critical": profile.critical.model_copy(update=signature)})
-
-
 def critical_reported_at(audio: np.ndarray, rate_hz: int, block_s: float) -> list[tuple[float, float, float]]:
     """(stream time at which each critical detection came out, its start, its end), streaming `audio` in blocks."""
-    pipeline = Pipeline(enrolled(PUMP2), rate_hz=rate_hz)
-    block = round(block_s * rate_hz)
-    out = []
-    for i in range(0, audio.size, block):
-        now_s = min(audio.size, i + block) / rate_hz
-        out += [(now_s, d.start_s, d.end_s) for d in pipeline.feed(audio[i : i + block])
-                if d.detector == "critical_two_tone"]
-    out += [(audio.size / rate_hz, d.start_s, d.end_s) for d in pipeline.flush() if d.detector == "critical_two_tone"]
-    return out
+    return [(at_s, d.start_s, d.end_s)
+            for at_s, d in stream_critical(golden_with_critical(**PUMP2), audio, rate_hz, block_s)]
 
 
 def test_the_first_burst_of_short_turns_ringing_through_each_other_is_reported_as_it_ends() -> None:

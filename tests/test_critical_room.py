@@ -20,9 +20,8 @@ import pytest
 import soundfile as sf
 
 from monitord.detectors import Detection
-from monitord.pipeline import Pipeline
-from monitord.profiles import Profile, load_profile
-from tests.conftest import DATA
+from monitord.profiles import Profile
+from tests.conftest import DATA, golden_with_critical, stream_critical
 
 # The benchmark's pump2 as `monitord enroll` learned it from its clinic recording (bench/out/s10base-q109).
 PUMP2: dict[str, Any] = {
@@ -32,26 +31,14 @@ PUMP2: dict[str, Any] = {
     "burst_typical_s": 2.816, "burst_max_s": 5.8, "fill_min_pct": 41.0}
 
 
-def enrolled(signature: dict[str, Any]) -> Profile:
-    profile = load_profile(DATA / "golden-profile.toml")
-    assert profile.critical is not None
-    return profile.model_copy(update={"critical": profile.critical.model_copy(update=signature)})
-
-
 def analyze(profile: Profile, path: Path, block_s: float) -> list[Detection]:
     audio, rate_hz = sf.read(path, dtype="float32")
-    pipeline = Pipeline(profile, rate_hz=rate_hz)
-    found: list[Detection] = []
-    block = round(block_s * rate_hz)
-    for i in range(0, len(audio), block):
-        found += pipeline.feed(audio[i : i + block])
-    found += pipeline.flush()
-    return [d for d in found if d.detector == "critical_two_tone"]
+    return [d for _, d in stream_critical(profile, audio, rate_hz, block_s)]
 
 
 @pytest.mark.parametrize("block_s", [0.1, 16.0])  # streamed as the daemon feeds it; in long blocks as analyze does
 def test_a_burst_with_the_tvs_tonal_bits_run_into_it_is_heard(block_s: float) -> None:
-    found = analyze(enrolled(PUMP2), DATA / "critical-with-tv-run-into-it.flac", block_s)
+    found = analyze(golden_with_critical(**PUMP2), DATA / "critical-with-tv-run-into-it.flac", block_s)
     assert len(found) == 1, found
     assert found[0].start_s <= 6.75, found
     assert found[0].end_s >= 4.39, found

@@ -21,9 +21,7 @@ from typing import Any
 import pytest
 import soundfile as sf
 
-from monitord.pipeline import Pipeline
-from monitord.profiles import Profile, load_profile
-from tests.conftest import DATA
+from tests.conftest import DATA, golden_with_critical, stream_critical
 
 # The benchmark's pump2 as `monitord enroll` learned it from its clinic recording (bench/out/s15base-q239).
 PUMP2: dict[str, Any] = {
@@ -34,22 +32,10 @@ PUMP2: dict[str, Any] = {
 FIRST_BURST_S = (5.28, 8.17)
 
 
-def enrolled(signature: dict[str, Any]) -> Profile:
-    profile = load_profile(DATA / "golden-profile.toml")
-    assert profile.critical is not None
-    return profile.model_copy(update={"critical": profile.critical.model_copy(update=signature)})
-
-
 @pytest.mark.parametrize("block_s", [0.1, 16.0])  # streamed as the daemon feeds it; in long blocks as analyze does
 def test_a_burst_after_music_is_heard_once_the_run_holds_over_a_turn(block_s: float) -> None:
     audio, rate_hz = sf.read(DATA / "critical-bursts-after-music-faint-high-tone.flac", dtype="float32")
-    pipeline = Pipeline(enrolled(PUMP2), rate_hz=rate_hz)
-    block = round(block_s * rate_hz)
-    found = []
-    for i in range(0, audio.size, block):
-        now_s = min(audio.size, i + block) / rate_hz
-        found += [(now_s, d) for d in pipeline.feed(audio[i : i + block]) if d.detector == "critical_two_tone"]
-    found += [(audio.size / rate_hz, d) for d in pipeline.flush() if d.detector == "critical_two_tone"]
+    found = stream_critical(golden_with_critical(**PUMP2), audio, rate_hz, block_s)
     assert len(found) == 1, found
     _, detection = found[0]
     assert detection.start_s <= FIRST_BURST_S[1], found
