@@ -23,9 +23,9 @@ import soundfile as sf
 from monitord.detectors import Detection
 from monitord.pipeline import Pipeline
 from monitord.profiles import Profile, load_profile
-from tests.conftest import DATA, golden_with_beep
+from tests.conftest import DATA, golden_with_beep, golden_with_critical
 from tests.test_critical_faint_train import long_tone_pump
-from tests.test_critical_room import PUMP2, enrolled
+from tests.test_critical_room import PUMP2
 
 # Samples per block: the daemon's 0.1 s, analyze's 16 s, and sizes that end blocks anywhere in a frame (one frame
 # is 512 samples, a hop).
@@ -37,7 +37,7 @@ def hilo_pump() -> Profile:
 
 
 def room_pump() -> Profile:
-    return enrolled(PUMP2)
+    return golden_with_critical(**PUMP2)
 
 
 def beep_pump5() -> Profile:
