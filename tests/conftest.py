@@ -62,6 +62,19 @@ def golden_with_critical(**learned: Any) -> Profile:
     return profile.model_copy(update={"critical": profile.critical.model_copy(update=learned)})
 
 
+def learned_burst(profile: Profile, burst_s: float | None = None) -> synth.Audio:
+    """One burst of the critical alarm as `profile` learned it: its two notes, its typical turn, and its typical
+    burst length (or `burst_s`); a 2nd harmonic at a quarter of the tone, as a piezo gives."""
+    sig = profile.critical
+    assert sig is not None
+    assert sig.frequencies_hz is not None
+    assert sig.tone_typical_s is not None
+    length_s = burst_s if burst_s is not None else sig.burst_typical_s
+    assert length_s is not None
+    low_hz, high_hz = sig.frequencies_hz
+    return synth.two_tone(low_hz, high_hz, tone_s=sig.tone_typical_s, burst_s=length_s, harmonics=(0.0, 0.25))
+
+
 def stream_critical(profile: Profile, audio: NDArray[np.float32], rate_hz: int,
                     block_s: float) -> list[tuple[float, Detection]]:
     """Feed blocks of `block_s` (0.1 s as the daemon does, 16 s as analyze does); each critical detection with the

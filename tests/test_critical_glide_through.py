@@ -21,7 +21,7 @@ from monitord.alarms import AlarmKind
 from monitord.detectors import critical
 from monitord.profiles import Profile, load_profile
 from tests import synth
-from tests.conftest import DATA
+from tests.conftest import DATA, learned_burst
 from tests.test_critical_whole_burst import heard  # the detections and the critical detector's reason counters
 
 RATE_HZ = 16000
@@ -55,15 +55,8 @@ def test_the_pumps_own_burst_does_not_glide(profile_file: str, seed: int, snr_db
     """Guard: the pump's burst at those low notes (where a bin is widest), in noise, is reported within 1.5 s of its
     end, and none of its frames glide."""
     profile: Profile = load_profile(DATA / profile_file)
-    sig = profile.critical
-    assert sig is not None
-    assert sig.frequencies_hz is not None
-    assert sig.tone_typical_s is not None
-    assert sig.burst_typical_s is not None
-    low_hz, high_hz = sig.frequencies_hz
     rng = np.random.default_rng(seed)
-    burst = synth.two_tone(low_hz, high_hz, tone_s=sig.tone_typical_s, burst_s=sig.burst_typical_s,
-                           harmonics=(0.0, 0.25))
+    burst = learned_burst(profile)
     audio = synth.mix_at_snr(burst, synth.pink_noise(12.0, rng), snr_db, at_s=4.0)
     when: list[float] = []
     found, counters = heard(profile, audio, 0.1, when)

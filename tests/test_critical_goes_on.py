@@ -18,7 +18,7 @@ from monitord.detectors import critical
 from monitord.frontend import BandRun
 from monitord.profiles import Profile, load_profile
 from tests import synth
-from tests.conftest import DATA
+from tests.conftest import DATA, learned_burst
 from tests.test_critical_whole_burst import heard  # the detections and the critical detector's reason counters
 
 RATE_HZ = 16000
@@ -41,13 +41,8 @@ def test_a_siren_on_the_notes_going_on_is_not_the_pump(profile: Profile, block_s
 
 def _endless(profile: Profile) -> np.ndarray:
     """The pump's own notes at its own pace, but for 12 s without a pause (a siren that matches it), from 4 s."""
-    sig = profile.critical
-    assert sig is not None
-    assert sig.frequencies_hz is not None
-    assert sig.tone_typical_s is not None
-    low_hz, high_hz = sig.frequencies_hz
     rng = np.random.default_rng(7)
-    siren = synth.two_tone(low_hz, high_hz, tone_s=sig.tone_typical_s, burst_s=12.0, harmonics=(0.0, 0.25))
+    siren = learned_burst(profile, burst_s=12.0)
     return synth.mix_at_snr(siren, synth.pink_noise(20.0, rng), 10.0, at_s=4.0)
 
 
@@ -82,15 +77,8 @@ def test_the_pumps_two_bursts_are_still_the_pump_and_in_time(profile: Profile, s
     """Guard: the pump's sounding, two whole bursts with its shortest pause between them (0.5 s: enroll bridges
     gaps up to gap_max_s only) or a longer one, in noise, is reported once, within 1.5 s of the first burst's end,
     and nothing of it goes on for longer than a burst."""
-    sig = profile.critical
-    assert sig is not None
-    assert sig.frequencies_hz is not None
-    assert sig.tone_typical_s is not None
-    assert sig.burst_typical_s is not None
-    low_hz, high_hz = sig.frequencies_hz
     rng = np.random.default_rng(seed)
-    burst = synth.two_tone(low_hz, high_hz, tone_s=sig.tone_typical_s, burst_s=sig.burst_typical_s,
-                           harmonics=(0.0, 0.25))
+    burst = learned_burst(profile)
     sounding = synth.sequence([burst, synth.silence(gap_s), burst])
     audio = synth.mix_at_snr(sounding, synth.pink_noise(16.0, rng), 0.0, at_s=4.0)
     when: list[float] = []
