@@ -1008,6 +1008,13 @@ def _two_tone_bursts(low: _Track, high: _Track, gap_frames: int) -> list[_Burst]
     return bursts
 
 
+# The closest two tones a critical signature can hold (TwoToneSignature: 2.5 tolerances apart, so a frame of one is
+# never within the other's band). A pair closer than this is no pair the detector could hear: a hi-lo siren recorded
+# in a room (bench/corpus.py's siren_hilo) offered its 836 / 872 Hz partials, 4.3 % apart, and enrollment stopped
+# with the profile's validation error (exit 70) instead of learning another pair or refusing.
+_MIN_PAIR_RATIO = 1.0 + 2.5 * _TOLERANCE_PCT / 100.0
+
+
 def _turn_correlation(low: _Track, high: _Track, gap_frames: int) -> float:
     """Correlation of two tracks' frame levels (SNR, 0 dB where a track is off) within each run where either
     sounds (gaps of up to `gap_frames` bridged): each tone's level is taken relative to its own mean in that run.
@@ -1058,7 +1065,7 @@ def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] 
     for i, a in enumerate(candidates):
         for b in candidates[i + 1 :]:
             low, high = sorted((a, b), key=lambda t: t.frequency_hz)
-            if not _could_pair(low, high):
+            if not _could_pair(low, high) or high.frequency_hz / low.frequency_hz < _MIN_PAIR_RATIO:
                 continue  # too close to tell apart, a harmonic of the other tone, or too far apart
             if _turn_correlation(low, high, split_gap) >= 0.0:
                 # They rise and fall together: two partials of one tone (a 2nd and a 5th harmonic of the high tone,
@@ -1139,6 +1146,11 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     tone_snr = np.concatenate([low.frame_snr_db[low_mask], high.frame_snr_db[high_mask]])
     snr_db = float(tone_snr.mean())
     _check_learned_snr(name, f"{frequencies[0]:.0f} and {frequencies[1]:.0f} Hz", snr_db)
+    if frequencies[1] / frequencies[0] < _MIN_PAIR_RATIO:
+        raise NoClearAlarmError(
+            f"{name}: the two tones taking turns, {frequencies[0]:.0f} Hz and {frequencies[1]:.0f} Hz, are "
+            f"{100 * (frequencies[1] / frequencies[0] - 1):.1f} % apart — too close to tell apart (the critical "
+            f"alarm's two tones lie at least {100 * (_MIN_PAIR_RATIO - 1):.2f} % apart)")
     soundings = _group([Segment(frame0_s + (b.start_frame + b.tones[0][1] - 0.5) * hop_s,
                                 frame0_s + (b.start_frame + b.tones[-1][2] - 0.5) * hop_s, 0.0,
                                 float(np.concatenate([low.frame_snr_db[b.start_frame:b.end_frame][b.labels == 1],
