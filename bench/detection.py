@@ -88,6 +88,21 @@ def child_env() -> dict[str, str]:
 # enroll + analyze
 # --------------------------------------------------------------------------------------------------------------
 
+def error_message(stderr: str) -> str:
+    """What a failed command said, whole: its "error:" line and the indented lines after it (the hint), else its
+    last line (a traceback's exception). The last 300 characters cut the message mid-word ("ror: …")."""
+    lines = stderr.strip().splitlines()
+    for i, line in enumerate(lines):
+        if "error:" in line:
+            tail = [line]
+            for more in lines[i + 1 :]:
+                if not more.startswith((" ", "\t")):
+                    break
+                tail.append(more.strip())
+            return " ".join(tail)
+    return lines[-1] if lines else ""
+
+
 def enroll(python: str, profile: Path, pump_files: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in pump_files:
@@ -99,7 +114,7 @@ def enroll(python: str, profile: Path, pump_files: list[dict[str, Any]]) -> dict
         out[f["alarm"]] = {"exit_code": p.returncode, "stdout": p.stdout[-4000:], "stderr": p.stderr[-4000:],
                            "seconds": round(time.monotonic() - t0, 2)}
         if p.returncode != 0:
-            log(f"  enroll {f['alarm']} failed ({p.returncode}): {p.stderr.strip()[-300:]}")
+            log(f"  enroll {f['alarm']} failed ({p.returncode}): {error_message(p.stderr)}")
     out["profile"] = profile.read_text() if profile.exists() else None
     return out
 

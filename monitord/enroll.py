@@ -1008,6 +1008,43 @@ def _two_tone_bursts(low: _Track, high: _Track, gap_frames: int) -> list[_Burst]
     return bursts
 
 
+# The closest two tones a critical signature can hold (TwoToneSignature: 2.5 tolerances apart, so a frame of one is
+# never within the other's band). A pair closer than this is no pair the detector could hear: a hi-lo siren recorded
+# in a room (bench/corpus.py's siren_hilo) offered its 836 / 872 Hz partials, 4.3 % apart, and enrollment stopped
+# with the profile's validation error (exit 70) instead of learning another pair or refusing.
+_MIN_PAIR_RATIO = 1.0 + 2.5 * _TOLERANCE_PCT / 100.0
+
+
+def _turn_correlation(low: _Track, high: _Track, gap_frames: int) -> float:
+    """Correlation of two tracks' frame levels (SNR, 0 dB where a track is off) within each run where either
+    sounds (gaps of up to `gap_frames` bridged): each tone's level is taken relative to its own mean in that run.
+    Negative for tones taking turns, positive for partials of one tone or a chord.
+
+    Within the run, not over the whole recording: how loud one sounding is against another (the pump nearer or
+    turned, the room's noise) lifts both tones together and says nothing of whether they take turns. With short
+    turns in a reverberant room both tones ring in nearly every frame of a burst, so their turns show only as a
+    few dB of swing, and those soundings' differences in loudness outweighed them: quick seed 307 pump2 (2016 /
+    2687 Hz, turns of 0.136 s, its second sounding 8 dB louder than its first) measured +0.07 over the recording,
+    −0.21 within its bursts, and its clinic recording was refused as holding no two tones in turns."""
+    either = low.frame_on | high.frame_on
+    x = np.where(low.frame_on, low.frame_snr_db, 0.0)
+    y = np.where(high.frame_on, high.frame_snr_db, 0.0)
+    xs, ys = [], []
+    for start, end in _activity_runs(either, gap_frames):
+        inside = either[start:end]
+        if np.count_nonzero(inside) < 2:
+            continue
+        run_x, run_y = x[start:end][inside], y[start:end][inside]
+        xs.append(run_x - run_x.mean())
+        ys.append(run_y - run_y.mean())
+    if sum(len(v) for v in xs) < 3:
+        return 0.0
+    dx, dy = np.concatenate(xs), np.concatenate(ys)
+    if dx.std() == 0.0 or dy.std() == 0.0:
+        return 0.0
+    return float(np.corrcoef(dx, dy)[0, 1])
+
+
 def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] | None:
     """The critical alarm's two tones among the clear ones: the pair of fundamentals that takes the most turns, by
     their strength; None when no two clear tones take turns."""
@@ -1028,11 +1065,11 @@ def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] 
     for i, a in enumerate(candidates):
         for b in candidates[i + 1 :]:
             low, high = sorted((a, b), key=lambda t: t.frequency_hz)
-            if not _could_pair(low, high):
+            if not _could_pair(low, high) or high.frequency_hz / low.frequency_hz < _MIN_PAIR_RATIO:
                 continue  # too close to tell apart, a harmonic of the other tone, or too far apart
-            if _level_correlation(low, high) >= 0.0:
+            if _turn_correlation(low, high, split_gap) >= 0.0:
                 # They rise and fall together: two partials of one tone (a 2nd and a 5th harmonic of the high tone,
-                # in benchmark seed 31) or a chord, not two tones taking turns (−0.15 … −0.9 in every recording).
+                # in benchmark seed 31) or a chord, not two tones taking turns.
                 continue
             bursts = _two_tone_bursts(low, high, split_gap)
             turns = min(12, sum(min(6, b.changes) for b in bursts))
@@ -1109,6 +1146,11 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     tone_snr = np.concatenate([low.frame_snr_db[low_mask], high.frame_snr_db[high_mask]])
     snr_db = float(tone_snr.mean())
     _check_learned_snr(name, f"{frequencies[0]:.0f} and {frequencies[1]:.0f} Hz", snr_db)
+    if frequencies[1] / frequencies[0] < _MIN_PAIR_RATIO:
+        raise NoClearAlarmError(
+            f"{name}: the two tones taking turns, {frequencies[0]:.0f} Hz and {frequencies[1]:.0f} Hz, are "
+            f"{100 * (frequencies[1] / frequencies[0] - 1):.1f} % apart — too close to tell apart (the critical "
+            f"alarm's two tones lie at least {100 * (_MIN_PAIR_RATIO - 1):.2f} % apart)")
     soundings = _group([Segment(frame0_s + (b.start_frame + b.tones[0][1] - 0.5) * hop_s,
                                 frame0_s + (b.start_frame + b.tones[-1][2] - 0.5) * hop_s, 0.0,
                                 float(np.concatenate([low.frame_snr_db[b.start_frame:b.end_frame][b.labels == 1],

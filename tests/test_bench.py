@@ -279,3 +279,16 @@ def test_enrollment_bench_checks_learned_timing_against_the_pump(tmp_path: Path,
     assert "tone length learned 0.5" in out
     assert "beeps per sounding learned 0.667" in out
     assert "0/2 clinic recordings" in out
+
+
+def test_a_failed_enrollment_is_logged_with_its_whole_message() -> None:
+    # The last 300 characters of enroll's stderr cut its message mid-word ("ror: … no two alternating tones").
+    message = ("monitord enroll: error: " + "/very/long/path/" * 12 + "clinic-critical.wav: no two alternating "
+               "tones found (the critical alarm is two tones in turns); the strongest tone is 2688 Hz")
+    stderr = message + "\n  hint: is this the non-critical alarm? then use --alarm non_critical; otherwise " \
+        "record closer to the pump, in a quieter room\n"
+    logged = detection.error_message(stderr)
+    assert logged.startswith("monitord enroll: error: /very/long/path/")
+    assert "the strongest tone is 2688 Hz hint: is this the non-critical alarm?" in logged
+    assert detection.error_message("Traceback (most recent call last):\n  File x\nValueError: boom\n") == \
+        "ValueError: boom"

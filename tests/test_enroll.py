@@ -138,6 +138,33 @@ def test_tones_heard_mostly_through_their_harmonics_are_learned_by_their_fundame
     assert high == pytest.approx(tones_hz[1], rel=0.005)
 
 
+def test_short_turns_ringing_through_each_other_are_learned_as_two_tones_in_turns() -> None:
+    """Quick seed 307, pump2's clinic recording (its first 10.8 s: both soundings, 44.1 kHz as recorded): tones of
+    2015.9 and 2687.0 Hz in turns of 0.136 s, in a room whose echo keeps each tone ringing through the other's
+    turn, so both are heard in nearly every frame of a burst and their turns show only as a swing of their levels;
+    the second sounding stands 8 dB louder than the first. Over the whole recording the two tones' levels rose and
+    fell together (louder sounding, both louder), and the pair was refused as no two tones in turns; within each
+    burst they take turns."""
+    result = enroll(DATA / "clinic-critical-short-turns-reverberant.flac", AlarmKind.CRITICAL)
+    signature = result.signature
+    assert isinstance(signature, TwoToneSignature)
+    low, high = result.frequencies_hz
+    assert low == pytest.approx(2015.9, rel=0.01)
+    assert high == pytest.approx(2687.0, rel=0.01)
+    assert signature.tone_typical_s == pytest.approx(0.136, rel=0.1)
+    assert len(result.soundings) == 2
+
+
+def test_two_tones_too_close_for_a_signature_are_no_pair() -> None:
+    """A hi-lo siren in a room (bench/corpus.py's siren_hilo, rng [4242, 6], reverberated, 16 kHz) offered as the
+    critical alarm: its partials at 836 and 872 Hz (4.3 % apart) took turns, were chosen as the pair, and the
+    profile's own check (two tones 2.5 tolerances apart) stopped enrollment with a validation error (exit 70).
+    A pair the signature cannot hold is no pair: the recording is refused as holding no two tones in turns."""
+    with pytest.raises(NoClearAlarmError) as error:
+        enroll(DATA / "hilo-siren-partials-four-percent-apart.flac", AlarmKind.CRITICAL)
+    assert error.value.exit_code is ExitCode.USAGE
+
+
 def test_a_pump_whose_beep_wavers_is_heard_as_it_was_enrolled(clinic_recordings: Callable[..., Path]) -> None:
     """Steady pitch is the detector's default expectation of a beeper (a voice or a tune drifting about the pitch is
     rejected). Should a pump's own beep glide (here 45 Hz across each beep), enrollment learns how much, and the
