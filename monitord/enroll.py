@@ -1045,6 +1045,26 @@ def _turn_correlation(low: _Track, high: _Track, gap_frames: int) -> float:
     return float(np.corrcoef(dx, dy)[0, 1])
 
 
+# The share of the frames where either tone of a critical pair sounds that must lie in the bursts where the two take
+# turns. The critical alarm's two tones are heard only in its bursts: 73–100 % of the pair's frames lie in them in
+# every clinic-critical recording of the benchmark (quick seed 31 pump1 lowest, a stray 1427 Hz outside), 69 % and
+# more with the pump's beep recorded in the same file (bench/enrollment.py --both; seed 197 pump0's 3703 Hz beep
+# sits on its high tone). A beep recording offered as the critical alarm pairs the beep with something that sounded
+# beside it once (a voice, a clatter): one "burst" of 1–4 changes, and the beep heard alone the rest of the time:
+# 19–48 % in the 10 of 155 clinic-non-critical recordings that were learned as a critical alarm before (quick seed 7
+# pump0: 959 / 3603 Hz, tests/test_cli.py).
+_MIN_SHARE_IN_TURNS = 0.6
+
+
+def _share_in_turns(low: _Track, high: _Track, bursts: list[_Burst]) -> float:
+    """Share of the frames where `low` or `high` sounds that lie within `bursts` (where they take turns)."""
+    either = low.frame_on | high.frame_on
+    in_bursts = np.zeros_like(either)
+    for burst in bursts:
+        in_bursts[burst.start_frame : burst.end_frame] = True
+    return float(np.count_nonzero(either & in_bursts)) / max(1, int(np.count_nonzero(either)))
+
+
 def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] | None:
     """The critical alarm's two tones among the clear ones: the pair of fundamentals that takes the most turns, by
     their strength; None when no two clear tones take turns."""
@@ -1095,6 +1115,14 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
         )
     low, high = best
     bursts = _two_tone_bursts(low, high, split_gap)
+    if (in_turns := _share_in_turns(low, high, bursts)) < _MIN_SHARE_IN_TURNS:
+        raise NoClearAlarmError(
+            f"{name}: the tones {low.frequency_hz:.0f} Hz and {high.frequency_hz:.0f} Hz take turns in only "
+            f"{100 * in_turns:.0f} % of the time either is heard; the rest of the time one sounds alone, as a beep "
+            "does (the critical alarm's two tones are heard only in turns)",
+            hint="is this the non-critical alarm? then use --alarm non_critical; otherwise record closer to the "
+            "pump, in a quieter room",
+        )
     tone_frames = [end - start for burst in bursts for _, start, end in burst.tones]
     inner_gaps = [max(0, b[1] - a[2]) for burst in bursts for a, b in itertools.pairwise(burst.tones)]
     tone_typical_s = float(np.median(tone_frames)) * hop_s
