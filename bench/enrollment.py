@@ -22,7 +22,8 @@ learned accept limit the detectors use would take the pump's own true sounding w
 sounding length (span_min_s / span_max_s), tone time heard (heard_min_s), pauses bridged (gap_max_s), fill
 (fill_min_pct), quiet_after_s; critical tone length (tone_min_s / tone_max_s), burst length (burst_min_s /
 burst_max_s / burst_typical_s), changes_min, and gap_max_s against the pause between a sounding's two bursts.
-`--seeds N ...` checks only those quick corpora (listed explicitly: nothing else under the corpus root is opened).
+`--seeds N ... [N-full]` checks only those corpora (N: seedN-quick; listed explicitly: nothing else under the corpus
+root is opened).
 
 `--both` checks instead one recording of both alarms per pump and order (the clinic demonstrated both and the family
 kept filming): the pump's two clinic recordings joined, critical then beep and beep then critical (the second
@@ -165,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus-root", type=Path, default=HERE / "corpus")
     parser.add_argument("--exclude", nargs="*", default=[], metavar="CORPUS",
                         help="corpus directory names to leave out (held-out corpora)")
-    parser.add_argument("--seeds", nargs="*", type=int, metavar="SEED",
-                        help="only these quick corpora (seedN-quick), listed explicitly: nothing else is opened")
+    parser.add_argument("--seeds", nargs="*", metavar="SEED",
+                        help="only these corpora, listed explicitly (N for seedN-quick, N-full for seedN-full): "
+                        "nothing else under the corpus root is opened")
     parser.add_argument("--alarm", choices=("critical", "non_critical"), action="append",
                         help="check only this alarm's recordings (repeat for both; default both)")
     parser.add_argument("--both", action="store_true",
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     alarms = set(args.alarm or ("critical", "non_critical"))
     if args.seeds is not None:
-        corpora = [args.corpus_root / f"seed{seed}-quick" for seed in args.seeds]
+        corpora = [args.corpus_root / (f"seed{seed}" if "-" in seed else f"seed{seed}-quick") for seed in args.seeds]
         corpora = [p for p in corpora if (p / "manifest.json").is_file() and p.name not in args.exclude]
     else:
         corpora = sorted(p for p in args.corpus_root.glob("seed*")
