@@ -1,7 +1,7 @@
 """Does `monitord enroll` learn the true tones? Every clinic recording of every corpus, against its manifest.
 
     PYTHONPATH=. .venv/bin/python bench/enrollment.py [--corpus-root bench/corpus] [--exclude seed71-quick ...]
-        [--alarm critical|non_critical] [--both]
+        [--seeds 5 7 ...] [--alarm critical|non_critical] [--both]
 
 Runs `monitord enroll` exactly as a family would (one process per recording, both alarms) and compares the learned
 frequencies with the synthetic pump's true ones (within 2 %). Prints one line per mismatch, how far off the learned
@@ -16,6 +16,14 @@ refused every burst): the critical tone length (`tone_typical_s` / the pump's `t
 `beep_interval_s` / the pump's beep + pause within ±BEEP_INTERVAL_TOLERANCE; for a single beep, none learned). The
 pump's own timings jitter per sounding (bench/corpus.py), so these are ratios to the nominal values, printed as median
 and worst.
+
+It also checks, for information (printed as LIMIT lines and a total, not counted in the exit code), whether each
+learned accept limit the detectors use would take the pump's own true sounding with a margin (limit_checks): beep
+sounding length (span_min_s / span_max_s), tone time heard (heard_min_s), pauses bridged (gap_max_s), fill
+(fill_min_pct), quiet_after_s; critical tone length (tone_min_s / tone_max_s), burst length (burst_min_s /
+burst_max_s / burst_typical_s), changes_min, and gap_max_s against the pause between a sounding's two bursts.
+`--seeds N ... [N-full]` checks only those corpora (N: seedN-quick; listed explicitly: nothing else under the corpus
+root is opened).
 
 `--both` checks instead one recording of both alarms per pump and order (the clinic demonstrated both and the family
 kept filming): the pump's two clinic recordings joined, critical then beep and beep then critical (the second
@@ -66,6 +74,66 @@ def timing_checks(alarm: str, profile: dict[str, Any], pump: dict[str, Any]) -> 
     return checks
 
 
+# The learned accept limits against the pump's own soundings (limit_checks): each sounding's timings jitter ±3 %
+# (bench/corpus.py), a home room's echo lengthens what is heard, noise shortens it. A limit "nearly refuses" the
+# pump when the pump's true sounding, jittered to its worst, lies within these margins of it.
+JITTER = 0.03
+ECHO_S = 0.1  # a room's tail added to a sounding's or a tone's length at home
+HEARD_SHARE = 0.75  # of the true tone time: what a sounding in noise still shows of it
+PART_SHARE = 0.6  # of a true length: a beep, a tone or a burst heard in part (its edges lost to noise)
+CHANGES_SHARE = 0.7  # of a burst's true changes low↔high: some turns lost to noise
+# The beep detector takes no sounding heard in fewer than 3 frames of 32 ms (monitord.detectors.non_critical,
+# _MIN_TONE_FRAMES_SHORTEST): a learned length limit under that refuses nothing the detector would take.
+SHORTEST_HEARD_S = 3 * 0.032
+
+
+def limit_checks(alarm: str, profile: dict[str, Any], pump: dict[str, Any]) -> dict[str, tuple[bool, str]]:
+    """Would the learned accept limits take the pump's own true sounding, with a margin? Each limit the detectors
+    use: (ok, "learned X, the pump needs ≤/≥ Y")."""
+    lo, hi = 1 - JITTER, 1 + JITTER
+    checks: dict[str, tuple[bool, str]] = {}
+
+    def at_most(what: str, learned: float | None, bound: float) -> None:
+        if learned is not None:
+            checks[what] = (learned <= bound + 1e-9, f"learned {learned:.3f}, the pump needs ≤ {bound:.3f}")
+
+    def at_least(what: str, learned: float | None, bound: float) -> None:
+        if learned is not None:
+            checks[what] = (learned >= bound - 1e-9, f"learned {learned:.3f}, the pump needs ≥ {bound:.3f}")
+
+    if alarm == "critical":
+        section = profile["critical"]
+        tone, burst = pump["tone_segment_s"], pump["burst_s"]
+        at_most("tone_min_s", section.get("tone_min_s"), PART_SHARE * lo * tone)
+        at_least("tone_max_s", section.get("tone_max_s"), hi * tone + ECHO_S)
+        at_most("burst_min_s", section.get("burst_min_s"), PART_SHARE * lo * burst)
+        at_least("burst_max_s", section.get("burst_max_s"), hi * burst + ECHO_S)
+        if section.get("burst_typical_s") is not None:
+            ratio = section["burst_typical_s"] / burst
+            checks["burst_typical_s"] = (abs(ratio - 1) <= TONE_LENGTH_TOLERANCE,
+                                         f"learned {section['burst_typical_s']:.3f} = {ratio:.2f} × the pump's burst "
+                                         f"{burst:.3f} (allowed ±{TONE_LENGTH_TOLERANCE:.0%})")
+        at_most("changes_min", section.get("changes_min"), CHANGES_SHARE * (math.ceil(lo * burst / (hi * tone)) - 1))
+        if pump.get("burst_count", 1) > 1:
+            # Two bursts of one sounding stay apart: the first is reported as soon as it ends.
+            at_most("gap_max_s", section.get("gap_max_s"), lo * pump["burst_gap_s"] - ECHO_S)
+        return checks
+    section = profile["non_critical"]
+    count, beep, gap = pump["beep_count"], pump["beep_s"], pump["beep_gap_s"]
+    span = count * beep + (count - 1) * gap
+    at_most("span_min_s", section.get("span_min_s"), max(SHORTEST_HEARD_S, PART_SHARE * lo * span))
+    at_least("span_max_s", section.get("span_max_s"), hi * span + ECHO_S)
+    at_most("heard_min_s", section.get("heard_min_s"), max(SHORTEST_HEARD_S, HEARD_SHARE * lo * count * beep))
+    if count > 1:
+        at_least("gap_max_s", section.get("gap_max_s"), hi * gap)
+    fill = 100.0 * count * beep / span
+    at_most("fill_min_pct", section.get("fill_min_pct"), PART_SHARE * fill)
+    if "quiet_after_s" in section:
+        # A sounding is judged once its tone has been silent this long: never inside one of the pump's pauses.
+        at_least("quiet_after_s", section["quiet_after_s"], hi * gap + ECHO_S if count > 1 else ECHO_S)
+    return checks
+
+
 def learned_frequencies(stdout: str) -> list[float]:
     """The frequencies on enroll's 'tones:'/'tone:' line (the second line of its report)."""
     lines = stdout.splitlines()
@@ -98,20 +166,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus-root", type=Path, default=HERE / "corpus")
     parser.add_argument("--exclude", nargs="*", default=[], metavar="CORPUS",
                         help="corpus directory names to leave out (held-out corpora)")
+    parser.add_argument("--seeds", nargs="*", metavar="SEED",
+                        help="only these corpora, listed explicitly (N for seedN-quick, N-full for seedN-full): "
+                        "nothing else under the corpus root is opened")
     parser.add_argument("--alarm", choices=("critical", "non_critical"), action="append",
                         help="check only this alarm's recordings (repeat for both; default both)")
     parser.add_argument("--both", action="store_true",
                         help="check one recording of both alarms per pump and order (the two joined)")
     args = parser.parse_args(argv)
     alarms = set(args.alarm or ("critical", "non_critical"))
-    corpora = sorted(p for p in args.corpus_root.glob("seed*")
-                     if (p / "manifest.json").is_file() and p.name not in args.exclude)
+    if args.seeds is not None:
+        corpora = [args.corpus_root / (f"seed{seed}" if "-" in seed else f"seed{seed}-quick") for seed in args.seeds]
+        corpora = [p for p in corpora if (p / "manifest.json").is_file() and p.name not in args.exclude]
+    else:
+        corpora = sorted(p for p in args.corpus_root.glob("seed*")
+                         if (p / "manifest.json").is_file() and p.name not in args.exclude)
     if not corpora:
         print(f"no corpus under {args.corpus_root}: run bench/detection.py --quick first", file=sys.stderr)
         return 2
     total = wrong = 0
     errors: dict[str, list[tuple[float, str]]] = {"non_critical": [], "critical": []}
     timings: dict[str, list[tuple[float, str]]] = {}
+    limits: dict[str, list[bool]] = {}
 
     def check(recording: Path, alarm: str, pump: dict[str, Any], label: str) -> bool:
         """Enroll `alarm` from `recording` as a family would and compare with the pump's truth; True if right."""
@@ -135,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
                     timing_ok = False
                     print(f"MISMATCH {label} {alarm}: {what} learned {ratio:.3f} × the pump's (allowed "
                           f"±{tolerance:.0%})")
+            for what, (ok, text) in limit_checks(alarm, profile, pump).items():
+                limits.setdefault(f"{alarm} {what}", []).append(ok)
+                if not ok:
+                    print(f"LIMIT {label} {alarm}: {what} {text}")
         if pitch_ok:
             errors[alarm] += [(100.0 * (got / want - 1), f"{label} {want} Hz")
                               for got, want in zip(learned, sorted(truth), strict=True)]
@@ -172,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         middle = statistics.median(r for r, _ in found)
         print(f"{what}: learned / true over {len(found)} recordings median {middle:.3f}, "
               f"range {min(r for r, _ in found):.3f}–{max(r for r, _ in found):.3f} (worst {worst[1]})")
+    if limits:
+        refused = {what: oks.count(False) for what, oks in sorted(limits.items()) if not all(oks)}
+        which = ", ".join(f"{what} {n}" for what, n in refused.items()) or "none"
+        print(f"learned limits: {sum(refused.values())} of {sum(len(oks) for oks in limits.values())} would refuse "
+              f"or nearly refuse the pump's own sounding ({which}; informational, not counted below)")
     what = "enrollments from joined recordings of both alarms" if args.both else "clinic recordings"
     print(f"{total - wrong}/{total} {what}: enrollment learned the true tones and timing")
     return 0 if wrong == 0 else 1
