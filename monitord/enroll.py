@@ -460,11 +460,13 @@ def _level_correlation(a: _Track, b: _Track) -> float:
     """Correlation of two tracks' frame levels (SNR, 0 dB where a track is off) over the frames either is on:
     negative for tones taking turns, positive for partials of one tone."""
     either = a.frame_on | b.frame_on
-    if np.count_nonzero(either) < 3:
-        return 0.0
-    x = np.where(a.frame_on, a.frame_snr_db, 0.0)[either]
-    y = np.where(b.frame_on, b.frame_snr_db, 0.0)[either]
-    if x.std() == 0.0 or y.std() == 0.0:
+    return _correlation(np.where(a.frame_on, a.frame_snr_db, 0.0)[either],
+                        np.where(b.frame_on, b.frame_snr_db, 0.0)[either])
+
+
+def _correlation(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    """Pearson correlation of two level series; 0 (no evidence either way) for fewer than 3 values or a constant one."""
+    if len(x) < 3 or x.std() == 0.0 or y.std() == 0.0:
         return 0.0
     return float(np.corrcoef(x, y)[0, 1])
 
@@ -1038,12 +1040,9 @@ def _turn_correlation(low: _Track, high: _Track, gap_frames: int) -> float:
         run_x, run_y = x[start:end][inside], y[start:end][inside]
         xs.append(run_x - run_x.mean())
         ys.append(run_y - run_y.mean())
-    if sum(len(v) for v in xs) < 3:
+    if not xs:
         return 0.0
-    dx, dy = np.concatenate(xs), np.concatenate(ys)
-    if dx.std() == 0.0 or dy.std() == 0.0:
-        return 0.0
-    return float(np.corrcoef(dx, dy)[0, 1])
+    return _correlation(np.concatenate(xs), np.concatenate(ys))
 
 
 # The share of the frames where either tone of a critical pair sounds that must lie in the bursts where the two take
