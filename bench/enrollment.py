@@ -177,7 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     alarms = set(args.alarm or ("critical", "non_critical"))
     if args.seeds is not None:
         corpora = [args.corpus_root / (f"seed{seed}" if "-" in seed else f"seed{seed}-quick") for seed in args.seeds]
-        corpora = [p for p in corpora if (p / "manifest.json").is_file() and p.name not in args.exclude]
+        if missing := [p.name for p in corpora if not (p / "manifest.json").is_file()]:
+            # Listed on purpose: leaving one out silently would report N/N over fewer corpora than asked for.
+            print(f"no such corpus under {args.corpus_root}: {', '.join(missing)} (build it with bench/detection.py "
+                  "--quick --seed N, or --full for N-full)", file=sys.stderr)
+            return 2
+        corpora = [p for p in corpora if p.name not in args.exclude]
     else:
         corpora = sorted(p for p in args.corpus_root.glob("seed*")
                          if (p / "manifest.json").is_file() and p.name not in args.exclude)

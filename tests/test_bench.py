@@ -292,3 +292,13 @@ def test_a_failed_enrollment_is_logged_with_its_whole_message() -> None:
     assert "the strongest tone is 2688 Hz hint: is this the non-critical alarm?" in logged
     assert detection.error_message("Traceback (most recent call last):\n  File x\nValueError: boom\n") == \
         "ValueError: boom"
+
+
+def test_enrollment_bench_names_a_listed_corpus_that_is_missing(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`--seeds` lists corpora on purpose: one not built is an error naming it, not a total over fewer corpora."""
+    import enrollment
+    assert enrollment.main(["--corpus-root", str(tmp_path), "--seeds", "5", "2024-full"]) == 2
+    err = capsys.readouterr().err
+    assert "seed5-quick, seed2024-full" in err
+    assert "bench/detection.py --quick --seed N" in err
