@@ -303,6 +303,52 @@ def _all_candidates(peaks: _Peaks) -> list[float]:
     return found
 
 
+# Two tones this close (the critical alarm's low tone and the pump's beep: quick seed 5 pump0, 2510 / 2561 Hz,
+# 2.0 % apart; seed 257 pump0, 2649 / 2704 Hz) fall in one candidate's ±2 % when both alarms are recorded in one
+# go, and its centre, their weighted mean, lies on neither: its peaks' concentration was 0.01, so the pair's low tone
+# was never a clear tone — the critical alarm was refused, and with no partner for the high tone to take turns with,
+# the beep was learned at the critical alarm's high tone. Such a candidate is split into its two tones (each a
+# ±0.4 % cluster, together holding most of its peaks), each tracked on its own side of the midpoint between them.
+_SPLIT_MIN_APART = 0.01  # two clusters' centres at least this far apart (ratio − 1): told apart by ±0.4 % windows
+
+
+def _split_near_tones(peaks: _Peaks, centre: float) -> list[float]:
+    """`centre` alone, or the two tones within its ±2 % when its peaks are not one tone's but two's."""
+    near = np.abs(peaks.frequency_hz - centre) <= _CANDIDATE_TOLERANCE * centre
+    frequency = np.sort(peaks.frequency_hz[near])
+    weight = np.minimum(peaks.snr_db[near], 40.0)[np.argsort(peaks.frequency_hz[near])]
+    total = float(weight.sum())
+    if total <= 0 or float(weight[np.abs(frequency - centre) <= 0.004 * centre].sum()) >= _MIN_CONCENTRATION * total:
+        return [centre]
+    cumulative = np.concatenate([[0.0], np.cumsum(weight)])
+
+    def densest(allowed: NDArray[np.bool_]) -> tuple[float, float]:
+        """The ±0.4 % window (around one of the allowed peaks) holding the most weight: its centre and weight."""
+        lo = np.searchsorted(frequency, frequency * (1 - 0.004), side="left")
+        hi = np.searchsorted(frequency, frequency * (1 + 0.004), side="right")
+        held = np.where(allowed, cumulative[hi] - cumulative[lo], -1.0)
+        i = int(np.argmax(held))
+        inside = slice(int(lo[i]), int(hi[i]))
+        return float(np.sum(frequency[inside] * weight[inside]) / np.sum(weight[inside])), float(held[i])
+
+    first, first_weight = densest(np.ones(len(frequency), dtype=bool))
+    second, second_weight = densest(np.abs(np.log(frequency / first)) >= math.log1p(_SPLIT_MIN_APART) + 0.004)
+    if second_weight <= 0 or abs(math.log(second / first)) < math.log1p(_SPLIT_MIN_APART):
+        return [centre]
+    if first_weight + second_weight < _MIN_CONCENTRATION * total:
+        return [centre]  # no two steady tones: a voice's peaks wandering about
+    return sorted((first, second))
+
+
+def _tracks(peaks: _Peaks) -> list[_Track]:
+    """The tracks of all candidates; a candidate that holds two near tones (_split_near_tones) gives two."""
+    tracks = []
+    for centre in _all_candidates(peaks):
+        tones = _split_near_tones(peaks, centre)
+        tracks += [_track(peaks, tone, apart_from=tuple(t for t in tones if t != tone)) for tone in tones]
+    return tracks
+
+
 @dataclass
 class _Track:
     frequency_hz: float
@@ -324,8 +370,12 @@ class _Track:
         return sum(s.duration_s for s in self.segments)
 
 
-def _track(peaks: _Peaks, frequency_hz: float) -> _Track:
+def _track(peaks: _Peaks, frequency_hz: float, *, apart_from: tuple[float, ...] = ()) -> _Track:
+    """The frames of the tone at `frequency_hz` (peaks within ±2 %; with `apart_from`, only those nearer to it than
+    to those near tones)."""
     near = np.abs(peaks.frequency_hz - frequency_hz) <= _CANDIDATE_TOLERANCE * frequency_hz
+    for other_hz in apart_from:
+        near &= np.abs(np.log(peaks.frequency_hz / frequency_hz)) < np.abs(np.log(peaks.frequency_hz / other_hz))
     frames = peaks.frame[near]
     snr = peaks.snr_db[near]
     freq = peaks.frequency_hz[near]
@@ -566,7 +616,7 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
     peaks, duration_s = _collect_peaks(recording, rate_hz=rate_hz, sample_format=sample_format)
     if duration_s < 0.3:
         raise NoClearAlarmError(f"{recording}: only {duration_s:.2f} s of audio — too short to hold an alarm")
-    tracks = [_track(peaks, f) for f in _all_candidates(peaks)]
+    tracks = _tracks(peaks)
     usable = [t for t in tracks if _usable(t)]
     clear = [t for t in usable if _is_clear(t)]
     name = str(recording)
@@ -688,7 +738,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
             if not found:
                 break
             critical_spans = sorted(critical_spans + found)
-            rest_tracks = [_track(rest, f) for f in _all_candidates(rest)]
+            rest_tracks = _tracks(rest)
             rest_clear = [t for t in rest_tracks if _usable(t) and _is_clear(t)]
             if not rest_clear:
                 break
@@ -698,6 +748,15 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                 break
             lower, higher = sorted((rest_best, rest_partner), key=lambda t: t.frequency_hz)
             pair = _critical_pair(rest_clear, rest) or (lower, higher)
+        # What is left of the critical alarm at its own two pitches, wherever both still sound in one run (a
+        # sounding whose turns showed in no pair above: quick seed 31 pump0, two reverberant soundings whose high
+        # tone read 1014 and 1030 Hz by turns, left in and learned as a 1030 Hz "beep").
+        if critical_spans and rest_clear and (echo := _tones_near(rest_tracks, critical)) is not None:
+            rest, found = _without_two_tone_alarm(*echo, rest)
+            if found:
+                critical_spans = sorted(critical_spans + found)
+                rest_tracks = _tracks(rest)
+                rest_clear = [t for t in rest_tracks if _usable(t) and _is_clear(t)]
         if not critical_spans or not rest_clear:
             raise wrong_alarm
         result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest, outside_critical=True)
@@ -873,6 +932,21 @@ _CRITICAL_MARGIN_S = 1.5
 # left in, it was "the critical alarm" and the beep was refused. So the rest is looked at again, up to this many
 # pairs in all (a beep never takes turns with another tone).
 _CRITICAL_ROUNDS = 3
+# A run where each of the critical pair's tones holds at least this share of the frames either sounds is a sounding
+# of the critical alarm (see _without_two_tone_alarm).
+_BOTH_TONES_SHARE = 0.2
+
+
+def _tones_near(tracks: list[_Track], pair: tuple[_Track, _Track]) -> tuple[_Track, _Track] | None:
+    """For each tone of `pair`, the track among `tracks` within ±1 % of it that sounds the most (None if one has
+    none)."""
+    found = []
+    for tone in pair:
+        near = [t for t in tracks if t.segments and abs(t.frequency_hz / tone.frequency_hz - 1) <= 0.01]
+        if not near:
+            return None
+        found.append(max(near, key=lambda t: int(np.count_nonzero(t.frame_on))))
+    return found[0], found[1]
 
 
 def _without_two_tone_alarm(low: _Track, high: _Track, peaks: _Peaks) -> tuple[_Peaks, list[tuple[float, float]]]:
@@ -880,12 +954,23 @@ def _without_two_tone_alarm(low: _Track, high: _Track, peaks: _Peaks) -> tuple[_
     three changes or more, bursts closer than a sounding's pause taken as one sounding), and those soundings'
     times (seconds)."""
     hop_s = peaks.hop_s
-    bursts = [b for b in _two_tone_bursts(low, high, _split_gap_frames(hop_s)) if b.changes >= 3]
+    split_gap = _split_gap_frames(hop_s)
+    runs = [(b.start_frame + b.tones[0][1], b.start_frame + b.tones[-1][2])
+            for b in _two_tone_bursts(low, high, split_gap) if b.changes >= 3]
+    # ... and every run where both tones sound, each in a good share of it, three clear turns or not: a beep is
+    # one pitch, and a sounding of the critical alarm heard faintly or in a reverberant corner may show its turns
+    # only in pieces (quick seed 257 pump0: a sounding whose first burst broke into runs of 1–2 changes; seed 31
+    # pump0: two soundings whose tones rang through each other, no burst with a swing of 6 dB). Left in, they were
+    # "the beep": the critical alarm's low tone (257) or high tone (31) learned as the beep.
+    for start, end in _activity_runs(low.frame_on | high.frame_on, split_gap):
+        low_on = int(np.count_nonzero(low.frame_on[start:end]))
+        high_on = int(np.count_nonzero(high.frame_on[start:end]))
+        if min(low_on, high_on) >= max(2.0, _BOTH_TONES_SHARE * (low_on + high_on)):
+            runs.append((start, end))
     soundings: list[list[int]] = []
-    for burst in bursts:
-        first, last = burst.start_frame + burst.tones[0][1], burst.start_frame + burst.tones[-1][2]
+    for first, last in sorted(runs):
         if soundings and (first - soundings[-1][1]) * hop_s <= _SOUNDING_GAP_S:
-            soundings[-1][1] = last
+            soundings[-1][1] = max(soundings[-1][1], last)
         else:
             soundings.append([first, last])
     margin = round(_CRITICAL_MARGIN_S / hop_s)
