@@ -113,6 +113,7 @@ from monitord.frontend import (
     SpectrumHistory,
     ToneSegment,
     ToneTracker,
+    log_parabolic_offset,
     lower_note_partials_hz,
     mean_of_3_columns,
     median_of,
@@ -1344,9 +1345,7 @@ class CriticalDetector(Detector):
         peak = column - 2 + int(np.argmax(mean[column - 2 : column + 3]))
         if abs(peak - column) > 1 or peak + 6 > len(mean) or peak < 6:
             return None
-        below, at, above = np.log(mean[peak - 1 : peak + 2] + 1e-30)
-        curvature = below - 2 * at + above
-        delta = 0.5 * (below - above) / curvature if curvature < 0 else 0.0
+        delta = log_parabolic_offset(mean[peak - 1 : peak + 2])
         frequency_hz = (self._context_first_bin + peak + max(-0.5, min(0.5, delta))) * self._bin_hz
         sides = min(float(mean[peak - 5 : peak - 2].mean()), float(mean[peak + 3 : peak + 6].mean()))
         return frequency_hz, 10.0 * math.log10(float(mean[peak]) / max(sides, 1e-30))

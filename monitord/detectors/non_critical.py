@@ -135,6 +135,7 @@ from monitord.frontend import (
     SpectrumHistory,
     ToneSegment,
     ToneTracker,
+    log_parabolic_offset,
     lower_note_partials_hz,
     mean_of_3_columns,
     median_of,
@@ -1716,9 +1717,7 @@ class NonCriticalDetector(Detector):
         sides = min(float(spectrum[peak - 5 : peak - 2].mean()), float(spectrum[peak + 3 : peak + 6].mean()))
         if 10.0 * np.log10(spectrum[peak] / max(sides, 1e-30)) < INTEGRATED_PITCH_PROMINENCE_DB:
             return None
-        below, at, above = np.log(spectrum[peak - 1 : peak + 2] + 1e-30)
-        curvature = below - 2 * at + above
-        delta = 0.5 * (below - above) / curvature if curvature < 0 else 0.0
+        delta = log_parabolic_offset(spectrum[peak - 1 : peak + 2])
         return float((self._levels.column + self._bin_lo + peak - reach + max(-0.5, min(0.5, delta))) * self._bin_hz)
 
     def _glided(self, run: BandRun, first: int, last: int) -> bool:
@@ -1758,9 +1757,7 @@ class NonCriticalDetector(Detector):
         """The strongest bin of row[lo:hi], log-parabolically interpolated: its distance from `pitch` (bins; the
         row's columns) and its level (dB)."""
         top = lo + int(np.argmax(row[lo:hi]))
-        below, at, above = np.log(row[top - 1 : top + 2].astype(np.float64) + 1e-30)
-        curvature = below - 2 * at + above
-        delta = 0.5 * (below - above) / curvature if curvature < 0 else 0.0
+        delta = log_parabolic_offset(row[top - 1 : top + 2].astype(np.float64))
         return top + delta - pitch, float(10.0 * np.log10(float(row[top]) + 1e-30))
 
     def _held_on(self, candidate: _Candidate, others: list[_Candidate]) -> bool:
