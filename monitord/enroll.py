@@ -357,6 +357,15 @@ def _tracks(peaks: _Peaks, *, split: bool = False) -> list[_Track]:
     return tracks
 
 
+def _split_look(peaks: _Peaks, tracks: list[_Track]) -> tuple[list[_Track], list[_Track]] | None:
+    """The second look with near tones split (_tracks(split=True)): its tracks and their clear ones, or None when no
+    candidate split (nothing new to look at)."""
+    split_tracks = _tracks(peaks, split=True)
+    if len(split_tracks) <= len(tracks):
+        return None
+    return split_tracks, [t for t in split_tracks if _usable(t) and _is_clear(t)]
+
+
 @dataclass
 class _Track:
     frequency_hz: float
@@ -722,14 +731,11 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     best = _prefer_fundamental(max(clear, key=_score), peaks)
     partner = _alternating_partner(best, clear, peaks, changes=_ROUND_CHANGES if outside_critical else _PAIR_CHANGES)
-    if partner is None and not outside_critical:
-        # The partner may hide in one candidate with a tone 2 % from it (_split_near_tones: the beep beside the
-        # critical alarm's low tone): look again with such candidates split.
-        split_tracks = _tracks(peaks, split=True)
-        if len(split_tracks) > len(tracks):
-            split_clear = [t for t in split_tracks if _usable(t) and _is_clear(t)]
-            if (partner := _alternating_partner(best, split_clear, peaks)) is not None:
-                clear, tracks = split_clear, split_tracks
+    # The partner may hide in one candidate with a tone 2 % from it (_split_near_tones: the beep beside the
+    # critical alarm's low tone): look again with such candidates split.
+    if partner is None and not outside_critical and (split := _split_look(peaks, tracks)) is not None \
+            and (partner := _alternating_partner(best, split[1], peaks)) is not None:
+        tracks, clear = split
     if partner is not None:
         low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
         wrong_alarm = NoClearAlarmError(
@@ -1231,11 +1237,10 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     split_gap = _split_gap_frames(hop_s)
     best = _critical_pair(clear, peaks)
-    if best is None and len(split_tracks := _tracks(peaks, split=True)) > len(tracks):
-        # A tone may hide in one candidate with another 2 % from it (_split_near_tones): look again, split.
-        split_clear = [t for t in split_tracks if _usable(t) and _is_clear(t)]
-        if (best := _critical_pair(split_clear, peaks)) is not None:
-            clear, tracks = split_clear, split_tracks
+    # A tone may hide in one candidate with another 2 % from it (_split_near_tones): look again, split.
+    if best is None and (split := _split_look(peaks, tracks)) is not None \
+            and (best := _critical_pair(split[1], peaks)) is not None:
+        tracks, clear = split
     if best is None:
         raise NoClearAlarmError(
             f"{name}: no two alternating tones found (the critical alarm is two tones in turns); the strongest "
