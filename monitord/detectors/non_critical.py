@@ -845,15 +845,19 @@ class NonCriticalDetector(Detector):
         self._levels = PitchLevels()
         self._second_looks: list[_Candidate] = []
         self._heard_spans: deque[tuple[float, float, str]] = deque()
-        self._beep_frames = 0  # one beep's window (frames); 0: no integrated look
+        self._beep_frames = 0  # one beep's window (frames); 0: none kept (see _looks)
         self._beep_offsets = np.zeros(1, dtype=np.intp)  # each beep's window's first frame, from the sounding's
         self._integrated_until_s = float("-inf")  # end of the last sounding the integrated look reported
         # The sequence look (SEQUENCE_SNR_DB): on for a learned sequence; window levels scanned up to this frame.
         self._sequence_look = False
-        # The integrated and sequence looks, and the tests that lean on the window alone: on for a learned beep of
-        # INTEGRATED_MIN_FRAMES or more (CLEAR_WINDOW_MIN_FRAMES).
-        self._looks = False
         self._sequence_scanned = 0
+
+    @property
+    def _looks(self) -> bool:
+        """The integrated and sequence looks, and the tests that lean on the window alone: on for a learned beep of
+        INTEGRATED_MIN_FRAMES or more (a shorter one keeps its window for _clear_at_pitch only:
+        CLEAR_WINDOW_MIN_FRAMES)."""
+        return self._beep_frames >= INTEGRATED_MIN_FRAMES
 
     @classmethod
     def from_profile(cls, profile: Profile) -> NonCriticalDetector | None:
@@ -1442,7 +1446,6 @@ class NonCriticalDetector(Detector):
         if beep_frames + offsets[-1] > round(INTEGRATED_CONTEXT_S / frame_s):
             return  # a sounding longer than the context around it is judged: no beep to integrate
         self._beep_frames, self._beep_offsets = beep_frames, offsets
-        self._looks = beep_frames >= INTEGRATED_MIN_FRAMES
         self._sequence_look = self._looks and len(offsets) >= 2 and \
             int(offsets[1]) - beep_frames - 2 >= _SEQUENCE_GAP_MIN_FRAMES
         self._levels.configure(column, beep_frames=beep_frames, offsets=self._beep_offsets.tolist(),
