@@ -54,6 +54,8 @@ Timings and tolerances (from the signature):
   - note below: neither tone is one partial of a louder note below it whose partials below the tone stand out in
             that tone's turns and not in the other's (`note_below`: a hi-lo siren whose partials land crossed over
             on the pump's notes) — see NOTE_BELOW_MIN_DB
+  - fundamental: for a pump whose notes stand in a ratio (k+1)/k, both tones are not partials of one louder sound at
+            low/k that stands out below them (`common_fundamental`: a hi-lo siren) — see COMMON_FUNDAMENTAL
   - glide:  no louder sound glides below the low tone through a chain whose tone is heard only in short pieces
             (`glide_below`: a siren's yelp or wail whose sweep crosses a band a frame or two at a time) — see
             GLIDE_MIN_SHARE; and neither tone is heard mostly where its band's peak glides through the note on a
@@ -82,7 +84,7 @@ within 2.5 s of the reported end, or within a burst more when it was judged on a
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
 too_long_burst, simultaneous, sparse, wrong_rhythm, wrong_cycle, inconsistent, unsteady, off_frequency,
 wrong_ratio, weak, in_step, lower_note, note_below, glide_below, louder_sound_going_on, merged_repeat, part_of_a_burst,
-goes_on, glide_through, waiting_for_end (a look put off, not a refusal), not_isolated
+goes_on, glide_through, common_fundamental, waiting_for_end (a look put off, not a refusal), not_isolated
 (default guess only);
 of the integrated look: integrated_only, integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated:
 detections made by it).
@@ -259,7 +261,8 @@ STEADY_MIN_ON_SHARE = 0.75
 STEADY_STEP_BINS = 0.5
 GOES_ON_WAIT = False
 TRIM_NOT_AFTER = frozenset({"off_frequency", "wrong_ratio", "beside_note", "in_step", "lower_note", "note_below",
-                            "glide_below", "louder_sound_going_on", "weak", "simultaneous"})
+                            "glide_below", "louder_sound_going_on", "weak", "simultaneous",
+                            "common_fundamental"})
 TRIM_MAX_TURNS = 3
 # LOST_TURN. A turn longer than a tone held alone may be (2.5 × the learned tone) separates bursts: a steady tone,
 # music's note run into the burst. But a turn that is exactly two pieces of one tone, each as long as one of the pump's
@@ -595,6 +598,26 @@ GLIDE_THROUGH_MIN_SLOPE_BINS = 0.3
 GLIDE_THROUGH_MAX_RESIDUAL_BINS = 0.4
 GLIDE_THROUGH_MIN_FRAMES = 3
 GLIDE_THROUGH_MIN_SHARE = 0.5
+# COMMON_FUNDAMENTAL. A harmonic sound whose fundamental is f0 = low / k puts its k-th and (k+1)-th partials on both
+# notes at once when the pump's two notes stand in the ratio (k+1) / k: alternating its two pitches (a hi-lo siren)
+# then gives the pump's pattern at the pump's notes, with its partials below the tones (NOTE_BELOW_MIN_DB) weaker than
+# the tones, while f0 itself lies below the context (half the low tone). Quick seeds 211 pump0 (1585 / 2115 Hz, k = 3),
+# 99 pump2 (1351 / 2022 Hz, k = 2), 83 pump1 (2305 / 2886 Hz, k = 4) and 5 pump2 (1510 / 2018 Hz, k = 3): hi-lo sirens
+# reported as critical. The pump's tones have harmonics above them only, and nothing of its own at f0. So for a pump
+# whose learned ratio lies within COMMON_FUNDAMENTAL_RATIO_PCT of (k+1) / k (k = 2 .. COMMON_FUNDAMENTAL_MAX_DIVISOR;
+# the sirens' pumps 0.07–0.27 % off; the ratio check lets a chain read up to ~0.5 % off a learned ratio at 1–2 kHz)
+# the spectrum at f0 is kept too (the frontend analyses it: a band there), and a chain is that sound's (reason
+# `common_fundamental`) when, in the power averaged over its turns' frames (the first of each left out), f0's bin
+# (± 1) stands COMMON_FUNDAMENTAL_MIN_DB over the bins 3–5 away and is COMMON_FUNDAMENTAL_LOUDER_DB louder than the
+# louder tone (± 1 bin). Measured by session 17 on the spectrum over each passing chain (fpc17, /work/tmp/fpc17/cf.py,
+# scratch): the 4 sirens 22.8, 23.1, 28.1 and 9.9 dB (levels +3.3 to +24.4 dB); every true sounding of the 25 pumps
+# so exposed on 21 quick corpora (1 118 soundings, −20..+5 dB) had a chain under 15.5 dB or under the louder tone.
+# Pumps not so exposed pay nothing (no band, no columns kept, no test).
+COMMON_FUNDAMENTAL_RATIO_PCT = 0.6
+COMMON_FUNDAMENTAL_MAX_DIVISOR = 6
+COMMON_FUNDAMENTAL_MIN_DB = 20.0
+COMMON_FUNDAMENTAL_LOUDER_DB = 0.0
+_FUNDAMENTAL_REACH_BINS = 6  # columns kept either side of f0's bin: its ± 1 and the bins 3–5 away
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
 _CONTEXT_GUARD_BINS = 3  # ... and ends this many bins short of the low band (the low tone's own spectral skirt)
@@ -719,6 +742,10 @@ class CriticalDetector(Detector):
         # Per tone (low, high), per divisor, the kept columns of a lower note's partials below it (NOTE_BELOW_MIN_DB).
         self._note_below_series: tuple[list[NDArray[np.intp]], list[NDArray[np.intp]]] = ([], [])
         self._notes = NoteLevels()  # the learned notes' levels, for turns heard integrated (INTEGRATED_SNR_DB)
+        # A common fundamental under both notes (COMMON_FUNDAMENTAL): f0 (Hz) when the learned ratio exposes the pump,
+        # and the spectrum kept about it (columns f0's bin ± _FUNDAMENTAL_REACH_BINS; nothing kept otherwise).
+        self._fundamental_hz = common_fundamental_hz(signature.frequencies_hz)
+        self._fundamental = SpectrumHistory()
         self._changes_min = 0  # more changes a burst must show than the signature asks (a look heard integrated)
         self._integrated_look = False  # judging a run with turns heard integrated (INTEGRATED_SNR_DB)
         # Frames (tones × frames) of the run being judged heard only through a learned harmonic (HARMONIC_MAX_HZ)
@@ -734,8 +761,12 @@ class CriticalDetector(Detector):
             return list(self._bands)
         # The in-step test looks below the low tone, down to half of it: the frontend must analyse that too.
         low = self._bands[0]
-        return [*self._bands, Band("critical_context", _CONTEXT_FROM_LOW * min(self.signature.frequencies_hz),
-                                   low.low_hz)]
+        bands = [*self._bands, Band("critical_context", _CONTEXT_FROM_LOW * min(self.signature.frequencies_hz),
+                                    low.low_hz)]
+        if self._fundamental_hz is not None:
+            # (the frontend analyses BAND_MARGIN_BINS beyond its lowest band: f0's side bins lie within)
+            bands.append(Band("critical_fundamental", self._fundamental_hz, self._fundamental_hz))
+        return bands
 
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
@@ -787,12 +818,18 @@ class CriticalDetector(Detector):
                                   columns=lower_note_hi - lo),
                 note_below_series(high_hz, self._bands[0], bin_hz=frontend.bin_hz, first_bin=frontend.bin_lo + lo,
                                   columns=lower_note_hi - lo))
+            if self._fundamental_hz is not None:
+                column = round(self._fundamental_hz / frontend.bin_hz) - frontend.bin_lo
+                if column >= _FUNDAMENTAL_REACH_BINS:
+                    self._fundamental.configure(column - _FUNDAMENTAL_REACH_BINS, column + _FUNDAMENTAL_REACH_BINS + 1,
+                                                keep_frames=round(_CONTEXT_KEEP_S / frame_s))
         else:
             self._segment_tracker = ToneTracker(self._bands[0], frontend=frontend, min_snr_db=sig.min_snr_db)
 
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
             self._context.remember(block)
+            self._fundamental.remember(block)
             self._notes.remember(block)
             self._harmonic_peaks.remember(block)
             # (With the runs come the looks at the run still going on, every LOOK_EVERY_S of the stream.)
@@ -805,6 +842,7 @@ class CriticalDetector(Detector):
         if self._run_tracker is not None:
             if block is not None:
                 self._context.remember(block)
+                self._fundamental.remember(block)
                 self._notes.remember(block)
                 self._harmonic_peaks.remember(block)
             runs = self._run_tracker.process(block) if block is not None else []
@@ -1305,6 +1343,8 @@ class CriticalDetector(Detector):
             louder_sound = "lower_note"  # the low tone is a lower note's partial (a siren): LOWER_NOTE_MIN_DB
         elif self.note_below_margin_db(run, chain) >= 0.0:
             louder_sound = "note_below"  # a tone is a louder note's partial (a siren): NOTE_BELOW_MIN_DB
+        elif self.common_fundamental_margin_db(run, chain) >= 0.0:
+            louder_sound = "common_fundamental"  # both tones are one sound's partials (a siren): COMMON_FUNDAMENTAL
         if louder_sound is not None:
             self.counters[louder_sound] += 1
             self._louder_sound_frames = (run.first_frame + first, run.first_frame + last)
@@ -1506,6 +1546,37 @@ class CriticalDetector(Detector):
                 best_other[ranked[-1]] = second[ranked[-2]]
                 margin = max(margin, float(np.minimum(strong, best_other).max()))
         return margin
+
+    def common_fundamental_margin_db(self, run: BandRun, chain: list[tuple[int, int, int]]) -> float:
+        """How clearly both tones are partials of one sound at f0 below them (dB; ≥ 0: they are, see
+        COMMON_FUNDAMENTAL): the lesser of f0's prominence beyond COMMON_FUNDAMENTAL_MIN_DB and its level over the
+        louder tone's beyond COMMON_FUNDAMENTAL_LOUDER_DB; −inf for a pump not exposed, or when the frames are no
+        longer kept."""
+        measured = self.common_fundamental_db(run, chain)
+        if measured is None:
+            return -math.inf
+        prominence, louder = measured
+        return min(prominence - COMMON_FUNDAMENTAL_MIN_DB, louder - COMMON_FUNDAMENTAL_LOUDER_DB)
+
+    def common_fundamental_db(self, run: BandRun, chain: list[tuple[int, int, int]]) -> tuple[float, float] | None:
+        """Over the power averaged over the chain's turns' frames (the first of each left out): how far f0's bin (± 1)
+        stands over the bins 3–5 away, and how much louder it is than the louder tone (± 1 bin), in dB; None for a
+        pump not exposed (COMMON_FUNDAMENTAL), or when the frames are no longer kept."""
+        if self._fundamental.hi <= self._fundamental.lo or len(chain) < 2:
+            return None
+        frames = np.concatenate([np.arange(run.first_frame + start + (1 if end - start > 2 else 0),
+                                           run.first_frame + end) for _, start, end in chain])
+        below, tones = self._fundamental.rows(frames), self._context.rows(frames)
+        if len(below) != len(frames) or len(tones) != len(frames) or not len(frames):
+            return None
+        mean = below.mean(axis=0, dtype=np.float64)[None, :]
+        column = _FUNDAMENTAL_REACH_BINS
+        prominence = float(prominence_db(mean, np.array([column], dtype=np.intp))[0, 0])
+        level_db = 10.0 * math.log10(float(mean[0, column - 1 : column + 2].max()) + 1e-30)
+        tone_mean = tones.mean(axis=0, dtype=np.float64)
+        tone_db = max(10.0 * math.log10(float(tone_mean[c - 1 : c + 2].max()) + 1e-30)
+                      for c in self._tone_columns.tolist())
+        return prominence, level_db - tone_db
 
     def _turn_power(self, run: BandRun, chain: list[tuple[int, int, int]], label: int) -> NDArray[np.float32] | None:
         """The kept spectrum of one tone's turns' frames (the first frame of each turn longer than 2 left out: the
@@ -1905,6 +1976,18 @@ def glide_frames(offset_bins: NDArray[np.floating], snr_db: NDArray[np.floating]
             np.isfinite(windows).all(axis=1) & (np.abs(slope) >= GLIDE_THROUGH_MIN_SLOPE_BINS) & line \
             & (levels.min(axis=1) >= min_snr_db)
     return gliding
+
+
+def common_fundamental_hz(notes_hz: tuple[float, float] | None) -> float | None:
+    """f0 = low / k when the notes' ratio lies within COMMON_FUNDAMENTAL_RATIO_PCT of (k+1) / k for some
+    k = 2 .. COMMON_FUNDAMENTAL_MAX_DIVISOR (a harmonic sound at f0 puts partials on both notes at once), else None."""
+    if notes_hz is None:
+        return None
+    low, high = sorted(notes_hz)
+    for k in range(2, COMMON_FUNDAMENTAL_MAX_DIVISOR + 1):
+        if abs((high / low) / ((k + 1) / k) - 1) <= COMMON_FUNDAMENTAL_RATIO_PCT / 100.0:
+            return low / k
+    return None
 
 
 def holds_half_a_burst(sig: TwoToneSignature, changes: int, span_s: float) -> bool:
