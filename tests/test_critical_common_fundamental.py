@@ -23,7 +23,7 @@ import soundfile as sf
 
 from monitord.alarms import AlarmKind
 from monitord.detectors import critical
-from monitord.detectors.critical import CriticalDetector, common_fundamental_hz
+from monitord.detectors.critical import CriticalDetector, common_fundamental_hz, sounds_one_fundamental
 from monitord.profiles import Profile
 from tests import synth
 from tests.conftest import DATA, golden_with_critical, learned_burst
@@ -72,27 +72,35 @@ def test_without_the_rule_the_siren_is_reported(name: str, pump: dict[str, Any],
 
 def _sounding(profile: Profile, snr_db: float, seed: int, *, hum_db: float | None = None) -> np.ndarray:
     """Two of the pump's learned bursts (1 s apart) from 4 s, in pink noise at `snr_db`; with `hum_db`, a steady tone
-    at f0 = low / k through them, that many dB under the pump's tones."""
+    at f0 = low / k through them, that many dB under the pump's tones (negative: over them)."""
     burst = learned_burst(profile)
     sounding = synth.sequence([burst, synth.silence(1.0), burst])
+    noise = synth.pink_noise(4.0 + len(sounding) / RATE_HZ + 4.0, np.random.default_rng(seed))
+    audio = synth.mix_at_snr(sounding, noise, snr_db, at_s=4.0)
     if hum_db is not None:
         assert profile.critical is not None
         f0 = common_fundamental_hz(profile.critical.frequencies_hz)
         assert f0 is not None
-        hum = synth.tone(f0, len(sounding) / RATE_HZ, amplitude=0.5 * 10 ** (-hum_db / 20))  # the tones': 0.5
-        sounding = (sounding + hum[: len(sounding)]).astype(np.float32)
-    noise = synth.pink_noise(4.0 + len(sounding) / RATE_HZ + 4.0, np.random.default_rng(seed))
-    return synth.mix_at_snr(sounding, noise, snr_db, at_s=4.0)
+        # The tones' amplitude as mixed: 0.5 (learned_burst's) times mix_at_snr's gain.
+        at = round(4.0 * RATE_HZ)
+        gain = np.sqrt(np.mean(noise[at : at + len(sounding)].astype(np.float64) ** 2)
+                       / np.mean(sounding.astype(np.float64) ** 2) * 10 ** (snr_db / 10))
+        hum = synth.tone(f0, len(sounding) / RATE_HZ, amplitude=float(0.5 * gain * 10 ** (-hum_db / 20)))
+        audio = synth.place(audio, hum, 4.0)
+    return audio
 
 
-@pytest.mark.parametrize("hum_db", [None, 10.0])
+@pytest.mark.parametrize("hum_db", [None, 10.0, -6.0])
 @pytest.mark.parametrize("snr_db", [-10.0, 0.0, 10.0])
 @pytest.mark.parametrize("pump", [SEED211_PUMP0, SEED99_PUMP2])
 def test_the_pumps_own_sounding_is_reported(pump: dict[str, Any], snr_db: float, hum_db: float | None) -> None:
-    """Guard: the pump's tones (a 2nd harmonic above them, nothing below), alone or with a steady hum at f0 under
-    them, are reported once, within 1.5 s of the first burst's end when streamed; the rule never fires."""
+    """Guard: the pump's tones (a 2nd harmonic above them, nothing below), alone or with a steady hum at f0 10 dB
+    under them or 6 dB over them (music holding that note: quick seed 277 pump1 at -5 dB, 19.8 dB prominent and
+    2.1 dB over the tones, but not following them), are reported once, within 1.5 s of the first burst's end when
+    streamed; the rule never fires."""
     profile = golden_with_critical(**pump)
-    assert profile.critical is not None and profile.critical.burst_typical_s is not None
+    assert profile.critical is not None
+    assert profile.critical.burst_typical_s is not None
     for seed in (1, 2):
         when: list[float] = []
         found, counters = heard(profile, _sounding(profile, snr_db, seed, hum_db=hum_db), 0.1, when)
@@ -120,3 +128,16 @@ def test_an_exposed_pump_has_the_frontend_analyse_f0_and_no_other_does() -> None
     golden = CriticalDetector(golden_with_critical().critical, verified=True)  # type: ignore[arg-type]
     assert [b.low_hz for b in exposed.bands() if b.label == "critical_fundamental"] == [pytest.approx(1585.1 / 3)]
     assert [b for b in golden.bands() if b.label == "critical_fundamental"] == []
+
+
+@pytest.mark.parametrize(("measured", "refused"), [
+    ((23.7, 3.1, 0.93), True),    # seed 211 pump0's siren
+    ((23.9, 13.4, 0.87), True),   # seed 99 pump2's siren
+    ((19.8, 2.1, 0.08), False),   # music holding f0 through seed 277 pump1's sounding at -5 dB
+    ((16.1, 10.6, 0.65), False),  # a voice in the TV under seed 5 pump2's sounding at -15 dB
+    ((25.0, -1.0, 0.9), False),   # under the tones: their own sound's, not a louder one's
+    (None, False),
+])
+def test_one_fundamental_is_prominent_louder_than_the_tones_and_follows_them(
+        measured: tuple[float, float, float] | None, refused: bool) -> None:
+    assert sounds_one_fundamental(measured) is refused

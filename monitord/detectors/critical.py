@@ -601,22 +601,27 @@ GLIDE_THROUGH_MIN_SHARE = 0.5
 # COMMON_FUNDAMENTAL. A harmonic sound whose fundamental is f0 = low / k puts its k-th and (k+1)-th partials on both
 # notes at once when the pump's two notes stand in the ratio (k+1) / k: alternating its two pitches (a hi-lo siren)
 # then gives the pump's pattern at the pump's notes, with its partials below the tones (NOTE_BELOW_MIN_DB) weaker than
-# the tones, while f0 itself lies below the context (half the low tone). Quick seeds 211 pump0 (1585 / 2115 Hz, k = 3),
-# 99 pump2 (1351 / 2022 Hz, k = 2), 83 pump1 (2305 / 2886 Hz, k = 4) and 5 pump2 (1510 / 2018 Hz, k = 3): hi-lo sirens
-# reported as critical. The pump's tones have harmonics above them only, and nothing of its own at f0. So for a pump
-# whose learned ratio lies within COMMON_FUNDAMENTAL_RATIO_PCT of (k+1) / k (k = 2 .. COMMON_FUNDAMENTAL_MAX_DIVISOR;
-# the sirens' pumps 0.07–0.27 % off; the ratio check lets a chain read up to ~0.5 % off a learned ratio at 1–2 kHz)
-# the spectrum at f0 is kept too (the frontend analyses it: a band there), and a chain is that sound's (reason
-# `common_fundamental`) when, in the power averaged over its turns' frames (the first of each left out), f0's bin
-# (± 1) stands COMMON_FUNDAMENTAL_MIN_DB over the bins 3–5 away and is COMMON_FUNDAMENTAL_LOUDER_DB louder than the
-# louder tone (± 1 bin). Measured by session 17 on the spectrum over each passing chain (fpc17, /work/tmp/fpc17/cf.py,
-# scratch): the 4 sirens 22.8, 23.1, 28.1 and 9.9 dB (levels +3.3 to +24.4 dB); every true sounding of the 25 pumps
-# so exposed on 21 quick corpora (1 118 soundings, −20..+5 dB) had a chain under 15.5 dB or under the louder tone.
-# Pumps not so exposed pay nothing (no band, no columns kept, no test).
+# the tones, and f0 itself below the context (half the low tone). Quick seeds 211 pump0 (1585 / 2115 Hz, k = 3), 99
+# pump2 (1351 / 2022 Hz, k = 2) and 83 pump1 (2305 / 2886 Hz, k = 4): hi-lo sirens reported as critical. The pump's
+# tones have harmonics above them only, and nothing of their own at f0. So for a pump whose learned ratio lies within
+# COMMON_FUNDAMENTAL_RATIO_PCT of (k+1) / k (k = 2 .. COMMON_FUNDAMENTAL_MAX_DIVISOR; those pumps 0.07–0.27 % off; the
+# ratio check lets a chain read up to ~0.5 % off a learned ratio at 1–2 kHz) the frontend analyses f0 too (a band
+# there; no other pump pays), and a chain is that louder sound's (reason `common_fundamental`) when, over its turns'
+# frames (the first of each left out), f0's bin (± 1) stands COMMON_FUNDAMENTAL_MIN_DB over the bins 3–5 away and
+# COMMON_FUNDAMENTAL_LOUDER_DB over the louder tone (± 1 bin) in their averaged power, AND its level follows a tone's
+# frame by frame (correlation of their dB ≥ COMMON_FUNDAMENTAL_TOGETHER: partials of one note come and go together;
+# music holding that note, or a hum, does not follow the pump's turns). Measured in-process like bench/detection.py
+# (16 s blocks, s18base's enrolled profiles; /work/tmp/siren18/ev.py, scratch) over the 25 exposed pumps of 21 quick
+# corpora, recall files −20..+5 dB and backgrounds, every chain that passed every other check: the pump's 9 601 chains
+# (1 120 soundings heard) — with the correlation ≥ 0.5, f0 at most 16.1 dB prominent (a voice in the TV, seed 5 pump2 at
+# −15 dB); 17 dB or more, correlation at most 0.08 (music on f0, seed 277 pump1 at −5 dB: 19.8 dB, 2.1 dB over the
+# tones); the three sirens 23.7–29.3 dB, 3.1–24.4 dB over the tones, correlation 0.87–0.93. Seed 5 pump2's hi-lo
+# siren (10.2 dB) stays: the pump's own chains reach 8.6 dB, 7.8 dB over the tones and 0.83 there (TV, −15 dB).
 COMMON_FUNDAMENTAL_RATIO_PCT = 0.6
 COMMON_FUNDAMENTAL_MAX_DIVISOR = 6
 COMMON_FUNDAMENTAL_MIN_DB = 20.0
 COMMON_FUNDAMENTAL_LOUDER_DB = 0.0
+COMMON_FUNDAMENTAL_TOGETHER = 0.5
 _FUNDAMENTAL_REACH_BINS = 6  # columns kept either side of f0's bin: its ± 1 and the bins 3–5 away
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
@@ -1343,7 +1348,7 @@ class CriticalDetector(Detector):
             louder_sound = "lower_note"  # the low tone is a lower note's partial (a siren): LOWER_NOTE_MIN_DB
         elif self.note_below_margin_db(run, chain) >= 0.0:
             louder_sound = "note_below"  # a tone is a louder note's partial (a siren): NOTE_BELOW_MIN_DB
-        elif self.common_fundamental_margin_db(run, chain) >= 0.0:
+        elif sounds_one_fundamental(self.common_fundamental(run, chain)):
             louder_sound = "common_fundamental"  # both tones are one sound's partials (a siren): COMMON_FUNDAMENTAL
         if louder_sound is not None:
             self.counters[louder_sound] += 1
@@ -1547,36 +1552,32 @@ class CriticalDetector(Detector):
                 margin = max(margin, float(np.minimum(strong, best_other).max()))
         return margin
 
-    def common_fundamental_margin_db(self, run: BandRun, chain: list[tuple[int, int, int]]) -> float:
-        """How clearly both tones are partials of one sound at f0 below them (dB; ≥ 0: they are, see
-        COMMON_FUNDAMENTAL): the lesser of f0's prominence beyond COMMON_FUNDAMENTAL_MIN_DB and its level over the
-        louder tone's beyond COMMON_FUNDAMENTAL_LOUDER_DB; −inf for a pump not exposed, or when the frames are no
-        longer kept."""
-        measured = self.common_fundamental_db(run, chain)
-        if measured is None:
-            return -math.inf
-        prominence, louder = measured
-        return min(prominence - COMMON_FUNDAMENTAL_MIN_DB, louder - COMMON_FUNDAMENTAL_LOUDER_DB)
-
-    def common_fundamental_db(self, run: BandRun, chain: list[tuple[int, int, int]]) -> tuple[float, float] | None:
-        """Over the power averaged over the chain's turns' frames (the first of each left out): how far f0's bin (± 1)
-        stands over the bins 3–5 away, and how much louder it is than the louder tone (± 1 bin), in dB; None for a
-        pump not exposed (COMMON_FUNDAMENTAL), or when the frames are no longer kept."""
+    def common_fundamental(self, run: BandRun, chain: list[tuple[int, int, int]]) -> tuple[float, float, float] | None:
+        """What COMMON_FUNDAMENTAL reads over the chain's turns' frames (the first of each left out): in their averaged
+        power, how far f0's bin (± 1) stands over the bins 3–5 away and how much louder it is than the louder tone
+        (± 1 bin), in dB; and frame by frame, how closely f0's level follows a tone's (the correlation of their dB,
+        the larger over the two tones). None for a pump not exposed, or when the frames are no longer kept."""
         if self._fundamental.hi <= self._fundamental.lo or len(chain) < 2:
             return None
         frames = np.concatenate([np.arange(run.first_frame + start + (1 if end - start > 2 else 0),
                                            run.first_frame + end) for _, start, end in chain])
         below, tones = self._fundamental.rows(frames), self._context.rows(frames)
-        if len(below) != len(frames) or len(tones) != len(frames) or not len(frames):
+        if len(below) != len(frames) or len(tones) != len(frames) or len(frames) < 3:
             return None
-        mean = below.mean(axis=0, dtype=np.float64)[None, :]
         column = _FUNDAMENTAL_REACH_BINS
-        prominence = float(prominence_db(mean, np.array([column], dtype=np.intp))[0, 0])
-        level_db = 10.0 * math.log10(float(mean[0, column - 1 : column + 2].max()) + 1e-30)
+        mean = below.mean(axis=0, dtype=np.float64)
+        prominence = float(prominence_db(mean[None, :], np.array([column], dtype=np.intp))[0, 0])
         tone_mean = tones.mean(axis=0, dtype=np.float64)
-        tone_db = max(10.0 * math.log10(float(tone_mean[c - 1 : c + 2].max()) + 1e-30)
-                      for c in self._tone_columns.tolist())
-        return prominence, level_db - tone_db
+        louder = 10.0 * math.log10(float(mean[column - 1 : column + 2].max()) + 1e-30) - max(
+            10.0 * math.log10(float(tone_mean[c - 1 : c + 2].max()) + 1e-30) for c in self._tone_columns.tolist())
+        # Per frame, f0's level and each tone's (dB, ± 1 bin), centred; their correlation per tone.
+        levels = 10.0 * np.log10(np.stack([below[:, column - 1 : column + 2].max(axis=1)]
+                                          + [tones[:, c - 1 : c + 2].max(axis=1) for c in self._tone_columns.tolist()])
+                                 .astype(np.float64) + 1e-20)
+        levels -= levels.mean(axis=1, keepdims=True)
+        spread = np.sqrt((levels * levels).sum(axis=1))
+        together = (levels[1:] @ levels[0]) / np.maximum(spread[1:] * spread[0], 1e-12)
+        return prominence, louder, float(together.max())
 
     def _turn_power(self, run: BandRun, chain: list[tuple[int, int, int]], label: int) -> NDArray[np.float32] | None:
         """The kept spectrum of one tone's turns' frames (the first frame of each turn longer than 2 left out: the
@@ -1988,6 +1989,16 @@ def common_fundamental_hz(notes_hz: tuple[float, float] | None) -> float | None:
         if abs((high / low) / ((k + 1) / k) - 1) <= COMMON_FUNDAMENTAL_RATIO_PCT / 100.0:
             return low / k
     return None
+
+
+def sounds_one_fundamental(measured: tuple[float, float, float] | None) -> bool:
+    """Whether what `CriticalDetector.common_fundamental` read — f0's prominence (dB), its level over the louder tone
+    (dB), how closely its level follows a tone's (correlation) — is one louder sound's at f0 (COMMON_FUNDAMENTAL)."""
+    if measured is None:
+        return False
+    prominence, louder, together = measured
+    return prominence >= COMMON_FUNDAMENTAL_MIN_DB and louder >= COMMON_FUNDAMENTAL_LOUDER_DB \
+        and together >= COMMON_FUNDAMENTAL_TOGETHER
 
 
 def holds_half_a_burst(sig: TwoToneSignature, changes: int, span_s: float) -> bool:
