@@ -599,24 +599,24 @@ GLIDE_THROUGH_MAX_RESIDUAL_BINS = 0.4
 GLIDE_THROUGH_MIN_FRAMES = 3
 GLIDE_THROUGH_MIN_SHARE = 0.5
 # COMMON_FUNDAMENTAL. A harmonic sound whose fundamental is f0 = low / k puts its k-th and (k+1)-th partials on both
-# notes at once when the pump's two notes stand in the ratio (k+1) / k: alternating its two pitches (a hi-lo siren)
-# then gives the pump's pattern at the pump's notes, with its partials below the tones (NOTE_BELOW_MIN_DB) weaker than
-# the tones, and f0 itself below the context (half the low tone). Quick seeds 211 pump0 (1585 / 2115 Hz, k = 3), 99
-# pump2 (1351 / 2022 Hz, k = 2) and 83 pump1 (2305 / 2886 Hz, k = 4): hi-lo sirens reported as critical. The pump's
-# tones have harmonics above them only, and nothing of their own at f0. So for a pump whose learned ratio lies within
-# COMMON_FUNDAMENTAL_RATIO_PCT of (k+1) / k (k = 2 .. COMMON_FUNDAMENTAL_MAX_DIVISOR; those pumps 0.07–0.27 % off; the
-# ratio check lets a chain read up to ~0.5 % off a learned ratio at 1–2 kHz) the frontend analyses f0 too (a band
+# notes at once when the pump's two notes stand in the ratio (k+1) / k: alternating its two pitches (a hi-lo siren) then
+# gives the pump's pattern at the pump's notes, with its partials below the tones (NOTE_BELOW_MIN_DB) weaker than the
+# tones, and f0 itself below the context (half the low tone). Quick seeds 211 pump0 (1585 / 2115 Hz, k = 3), 99 pump2
+# (1351 / 2022 Hz, k = 2) and 83 pump1 (2305 / 2886 Hz, k = 4): hi-lo sirens reported as critical. The pump's tones have
+# harmonics above them only, and nothing of their own at f0. So for a pump whose learned ratio lies within
+# COMMON_FUNDAMENTAL_RATIO_PCT of (k+1) / k (k = 2 .. COMMON_FUNDAMENTAL_MAX_DIVISOR; the sirens' pumps 0.07–0.27 % off;
+# the ratio check lets a chain read up to ~0.5 % off a learned ratio at 1–2 kHz) the frontend analyses f0 too (a band
 # there; no other pump pays), and a chain is that louder sound's (reason `common_fundamental`) when, over its turns'
 # frames (the first of each left out), f0's bin (± 1) stands COMMON_FUNDAMENTAL_MIN_DB over the bins 3–5 away and
 # COMMON_FUNDAMENTAL_LOUDER_DB over the louder tone (± 1 bin) in their averaged power, AND its level follows a tone's
 # frame by frame (correlation of their dB ≥ COMMON_FUNDAMENTAL_TOGETHER: partials of one note come and go together;
-# music holding that note, or a hum, does not follow the pump's turns). Measured in-process like bench/detection.py
-# (16 s blocks, s18base's enrolled profiles; /work/tmp/siren18/ev.py, scratch) over the 25 exposed pumps of 21 quick
+# music holding that note, or a hum, does not follow the pump's turns). Measured in-process like bench/detection.py (16
+# s blocks, s18base's enrolled profiles; /work/tmp/siren18/ev.py, scratch) over the 25 exposed pumps of 21 quick
 # corpora, recall files −20..+5 dB and backgrounds, every chain that passed every other check: the pump's 9 601 chains
 # (1 120 soundings heard) — with the correlation ≥ 0.5, f0 at most 16.1 dB prominent (a voice in the TV, seed 5 pump2 at
 # −15 dB); 17 dB or more, correlation at most 0.08 (music on f0, seed 277 pump1 at −5 dB: 19.8 dB, 2.1 dB over the
-# tones); the three sirens 23.7–29.3 dB, 3.1–24.4 dB over the tones, correlation 0.87–0.93. Seed 5 pump2's hi-lo
-# siren (10.2 dB) stays: the pump's own chains reach 8.6 dB, 7.8 dB over the tones and 0.83 there (TV, −15 dB).
+# tones); the three sirens 23.7–29.3 dB, 3.1–24.4 dB over the tones, correlation 0.87–0.93. Seed 5 pump2's hi-lo siren
+# (10.2 dB) stays: the pump's own chains reach 8.6 dB, 7.8 dB over the tones and 0.83 there (TV, −15 dB).
 COMMON_FUNDAMENTAL_RATIO_PCT = 0.6
 COMMON_FUNDAMENTAL_MAX_DIVISOR = 6
 COMMON_FUNDAMENTAL_MIN_DB = 20.0
