@@ -54,6 +54,8 @@ Timings and tolerances (from the signature):
   - note below: neither tone is one partial of a louder note below it whose partials below the tone stand out in
             that tone's turns and not in the other's (`note_below`: a hi-lo siren whose partials land crossed over
             on the pump's notes) — see NOTE_BELOW_MIN_DB
+  - fundamental: for a pump whose notes stand in a ratio (k+1)/k, both tones are not partials of one louder sound at
+            low/k that stands out below them (`common_fundamental`: a hi-lo siren) — see COMMON_FUNDAMENTAL
   - glide:  no louder sound glides below the low tone through a chain whose tone is heard only in short pieces
             (`glide_below`: a siren's yelp or wail whose sweep crosses a band a frame or two at a time) — see
             GLIDE_MIN_SHARE; and neither tone is heard mostly where its band's peak glides through the note on a
@@ -82,7 +84,7 @@ within 2.5 s of the reported end, or within a burst more when it was judged on a
 Reason codes (self.counters): too_short, sweep, steady_tone, one_tone, ratio, too_few_changes, too_short_burst,
 too_long_burst, simultaneous, sparse, wrong_rhythm, wrong_cycle, inconsistent, unsteady, off_frequency,
 wrong_ratio, weak, in_step, lower_note, note_below, glide_below, louder_sound_going_on, merged_repeat, part_of_a_burst,
-goes_on, glide_through, waiting_for_end (a look put off, not a refusal), not_isolated
+goes_on, glide_through, common_fundamental, waiting_for_end (a look put off, not a refusal), not_isolated
 (default guess only);
 of the integrated look: integrated_only, integrated_rhythm, integrated_loud, integrated_pitch (and detected_integrated:
 detections made by it).
@@ -259,7 +261,8 @@ STEADY_MIN_ON_SHARE = 0.75
 STEADY_STEP_BINS = 0.5
 GOES_ON_WAIT = False
 TRIM_NOT_AFTER = frozenset({"off_frequency", "wrong_ratio", "beside_note", "in_step", "lower_note", "note_below",
-                            "glide_below", "louder_sound_going_on", "weak", "simultaneous"})
+                            "glide_below", "louder_sound_going_on", "weak", "simultaneous",
+                            "common_fundamental"})
 TRIM_MAX_TURNS = 3
 # LOST_TURN. A turn longer than a tone held alone may be (2.5 × the learned tone) separates bursts: a steady tone,
 # music's note run into the burst. But a turn that is exactly two pieces of one tone, each as long as one of the pump's
@@ -595,6 +598,31 @@ GLIDE_THROUGH_MIN_SLOPE_BINS = 0.3
 GLIDE_THROUGH_MAX_RESIDUAL_BINS = 0.4
 GLIDE_THROUGH_MIN_FRAMES = 3
 GLIDE_THROUGH_MIN_SHARE = 0.5
+# COMMON_FUNDAMENTAL. A harmonic sound whose fundamental is f0 = low / k puts its k-th and (k+1)-th partials on both
+# notes at once when the pump's two notes stand in the ratio (k+1) / k: alternating its two pitches (a hi-lo siren) then
+# gives the pump's pattern at the pump's notes, with its partials below the tones (NOTE_BELOW_MIN_DB) weaker than the
+# tones, and f0 itself below the context (half the low tone). Quick seeds 211 pump0 (1585 / 2115 Hz, k = 3), 99 pump2
+# (1351 / 2022 Hz, k = 2) and 83 pump1 (2305 / 2886 Hz, k = 4): hi-lo sirens reported as critical. The pump's tones have
+# harmonics above them only, and nothing of their own at f0. So for a pump whose learned ratio lies within
+# COMMON_FUNDAMENTAL_RATIO_PCT of (k+1) / k (k = 2 .. COMMON_FUNDAMENTAL_MAX_DIVISOR; the sirens' pumps 0.07–0.27 % off;
+# the ratio check lets a chain read up to ~0.5 % off a learned ratio at 1–2 kHz) the frontend analyses f0 too (a band
+# there; no other pump pays), and a chain is that louder sound's (reason `common_fundamental`) when, over its turns'
+# frames (the first of each left out), f0's bin (± 1) stands COMMON_FUNDAMENTAL_MIN_DB over the bins 3–5 away and
+# COMMON_FUNDAMENTAL_LOUDER_DB over the louder tone (± 1 bin) in their averaged power, AND its level follows a tone's
+# frame by frame (correlation of their dB ≥ COMMON_FUNDAMENTAL_TOGETHER: partials of one note come and go together;
+# music holding that note, or a hum, does not follow the pump's turns). Measured in-process like bench/detection.py (16
+# s blocks, s18base's enrolled profiles; /work/tmp/siren18/ev.py, scratch) over the 25 exposed pumps of 21 quick
+# corpora, recall files −20..+5 dB and backgrounds, every chain that passed every other check: the pump's 9 601 chains
+# (1 120 soundings heard) — with the correlation ≥ 0.5, f0 at most 16.1 dB prominent (a voice in the TV, seed 5 pump2 at
+# −15 dB); 17 dB or more, correlation at most 0.08 (music on f0, seed 277 pump1 at −5 dB: 19.8 dB, 2.1 dB over the
+# tones); the three sirens 23.7–29.3 dB, 3.1–24.4 dB over the tones, correlation 0.87–0.93. Seed 5 pump2's hi-lo siren
+# (10.2 dB) stays: the pump's own chains reach 8.6 dB, 7.8 dB over the tones and 0.83 there (TV, −15 dB).
+COMMON_FUNDAMENTAL_RATIO_PCT = 0.6
+COMMON_FUNDAMENTAL_MAX_DIVISOR = 6
+COMMON_FUNDAMENTAL_MIN_DB = 20.0
+COMMON_FUNDAMENTAL_LOUDER_DB = 0.0
+COMMON_FUNDAMENTAL_TOGETHER = 0.5
+_FUNDAMENTAL_REACH_BINS = 6  # columns kept either side of f0's bin: its ± 1 and the bins 3–5 away
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
 _CONTEXT_GUARD_BINS = 3  # ... and ends this many bins short of the low band (the low tone's own spectral skirt)
@@ -719,6 +747,10 @@ class CriticalDetector(Detector):
         # Per tone (low, high), per divisor, the kept columns of a lower note's partials below it (NOTE_BELOW_MIN_DB).
         self._note_below_series: tuple[list[NDArray[np.intp]], list[NDArray[np.intp]]] = ([], [])
         self._notes = NoteLevels()  # the learned notes' levels, for turns heard integrated (INTEGRATED_SNR_DB)
+        # A common fundamental under both notes (COMMON_FUNDAMENTAL): f0 (Hz) when the learned ratio exposes the pump,
+        # and the spectrum kept about it (columns f0's bin ± _FUNDAMENTAL_REACH_BINS; nothing kept otherwise).
+        self._fundamental_hz = common_fundamental_hz(signature.frequencies_hz)
+        self._fundamental = SpectrumHistory()
         self._changes_min = 0  # more changes a burst must show than the signature asks (a look heard integrated)
         self._integrated_look = False  # judging a run with turns heard integrated (INTEGRATED_SNR_DB)
         # Frames (tones × frames) of the run being judged heard only through a learned harmonic (HARMONIC_MAX_HZ)
@@ -734,8 +766,12 @@ class CriticalDetector(Detector):
             return list(self._bands)
         # The in-step test looks below the low tone, down to half of it: the frontend must analyse that too.
         low = self._bands[0]
-        return [*self._bands, Band("critical_context", _CONTEXT_FROM_LOW * min(self.signature.frequencies_hz),
-                                   low.low_hz)]
+        bands = [*self._bands, Band("critical_context", _CONTEXT_FROM_LOW * min(self.signature.frequencies_hz),
+                                    low.low_hz)]
+        if self._fundamental_hz is not None:
+            # (the frontend analyses BAND_MARGIN_BINS beyond its lowest band: f0's side bins lie within)
+            bands.append(Band("critical_fundamental", self._fundamental_hz, self._fundamental_hz))
+        return bands
 
     def attach(self, frontend: Frontend) -> None:
         sig = self.signature
@@ -787,12 +823,18 @@ class CriticalDetector(Detector):
                                   columns=lower_note_hi - lo),
                 note_below_series(high_hz, self._bands[0], bin_hz=frontend.bin_hz, first_bin=frontend.bin_lo + lo,
                                   columns=lower_note_hi - lo))
+            if self._fundamental_hz is not None:
+                column = round(self._fundamental_hz / frontend.bin_hz) - frontend.bin_lo
+                if column >= _FUNDAMENTAL_REACH_BINS:
+                    self._fundamental.configure(column - _FUNDAMENTAL_REACH_BINS, column + _FUNDAMENTAL_REACH_BINS + 1,
+                                                keep_frames=round(_CONTEXT_KEEP_S / frame_s))
         else:
             self._segment_tracker = ToneTracker(self._bands[0], frontend=frontend, min_snr_db=sig.min_snr_db)
 
     def process(self, block: SpectralBlock) -> list[Detection]:
         if self._run_tracker is not None:
             self._context.remember(block)
+            self._fundamental.remember(block)
             self._notes.remember(block)
             self._harmonic_peaks.remember(block)
             # (With the runs come the looks at the run still going on, every LOOK_EVERY_S of the stream.)
@@ -805,6 +847,7 @@ class CriticalDetector(Detector):
         if self._run_tracker is not None:
             if block is not None:
                 self._context.remember(block)
+                self._fundamental.remember(block)
                 self._notes.remember(block)
                 self._harmonic_peaks.remember(block)
             runs = self._run_tracker.process(block) if block is not None else []
@@ -1305,6 +1348,8 @@ class CriticalDetector(Detector):
             louder_sound = "lower_note"  # the low tone is a lower note's partial (a siren): LOWER_NOTE_MIN_DB
         elif self.note_below_margin_db(run, chain) >= 0.0:
             louder_sound = "note_below"  # a tone is a louder note's partial (a siren): NOTE_BELOW_MIN_DB
+        elif sounds_one_fundamental(self.common_fundamental(run, chain)):
+            louder_sound = "common_fundamental"  # both tones are one sound's partials (a siren): COMMON_FUNDAMENTAL
         if louder_sound is not None:
             self.counters[louder_sound] += 1
             self._louder_sound_frames = (run.first_frame + first, run.first_frame + last)
@@ -1506,6 +1551,33 @@ class CriticalDetector(Detector):
                 best_other[ranked[-1]] = second[ranked[-2]]
                 margin = max(margin, float(np.minimum(strong, best_other).max()))
         return margin
+
+    def common_fundamental(self, run: BandRun, chain: list[tuple[int, int, int]]) -> tuple[float, float, float] | None:
+        """What COMMON_FUNDAMENTAL reads over the chain's turns' frames (the first of each left out): in their averaged
+        power, how far f0's bin (± 1) stands over the bins 3–5 away and how much louder it is than the louder tone
+        (± 1 bin), in dB; and frame by frame, how closely f0's level follows a tone's (the correlation of their dB,
+        the larger over the two tones). None for a pump not exposed, or when the frames are no longer kept."""
+        if self._fundamental.hi <= self._fundamental.lo or len(chain) < 2:
+            return None
+        frames = np.concatenate([np.arange(run.first_frame + start + (1 if end - start > 2 else 0),
+                                           run.first_frame + end) for _, start, end in chain])
+        below, tones = self._fundamental.rows(frames), self._context.rows(frames)
+        if len(below) != len(frames) or len(tones) != len(frames) or len(frames) < 3:
+            return None
+        column = _FUNDAMENTAL_REACH_BINS
+        mean = below.mean(axis=0, dtype=np.float64)
+        prominence = float(prominence_db(mean[None, :], np.array([column], dtype=np.intp))[0, 0])
+        tone_mean = tones.mean(axis=0, dtype=np.float64)
+        louder = 10.0 * math.log10(float(mean[column - 1 : column + 2].max()) + 1e-30) - max(
+            10.0 * math.log10(float(tone_mean[c - 1 : c + 2].max()) + 1e-30) for c in self._tone_columns.tolist())
+        # Per frame, f0's level and each tone's (dB, ± 1 bin), centred; their correlation per tone.
+        levels = 10.0 * np.log10(np.stack([below[:, column - 1 : column + 2].max(axis=1)]
+                                          + [tones[:, c - 1 : c + 2].max(axis=1) for c in self._tone_columns.tolist()])
+                                 .astype(np.float64) + 1e-20)
+        levels -= levels.mean(axis=1, keepdims=True)
+        spread = np.sqrt((levels * levels).sum(axis=1))
+        together = (levels[1:] @ levels[0]) / np.maximum(spread[1:] * spread[0], 1e-12)
+        return prominence, louder, float(together.max())
 
     def _turn_power(self, run: BandRun, chain: list[tuple[int, int, int]], label: int) -> NDArray[np.float32] | None:
         """The kept spectrum of one tone's turns' frames (the first frame of each turn longer than 2 left out: the
@@ -1905,6 +1977,28 @@ def glide_frames(offset_bins: NDArray[np.floating], snr_db: NDArray[np.floating]
             np.isfinite(windows).all(axis=1) & (np.abs(slope) >= GLIDE_THROUGH_MIN_SLOPE_BINS) & line \
             & (levels.min(axis=1) >= min_snr_db)
     return gliding
+
+
+def common_fundamental_hz(notes_hz: tuple[float, float] | None) -> float | None:
+    """f0 = low / k when the notes' ratio lies within COMMON_FUNDAMENTAL_RATIO_PCT of (k+1) / k for some
+    k = 2 .. COMMON_FUNDAMENTAL_MAX_DIVISOR (a harmonic sound at f0 puts partials on both notes at once), else None."""
+    if notes_hz is None:
+        return None
+    low, high = sorted(notes_hz)
+    for k in range(2, COMMON_FUNDAMENTAL_MAX_DIVISOR + 1):
+        if abs((high / low) / ((k + 1) / k) - 1) <= COMMON_FUNDAMENTAL_RATIO_PCT / 100.0:
+            return low / k
+    return None
+
+
+def sounds_one_fundamental(measured: tuple[float, float, float] | None) -> bool:
+    """Whether what `CriticalDetector.common_fundamental` read — f0's prominence (dB), its level over the louder tone
+    (dB), how closely its level follows a tone's (correlation) — is one louder sound's at f0 (COMMON_FUNDAMENTAL)."""
+    if measured is None:
+        return False
+    prominence, louder, together = measured
+    return prominence >= COMMON_FUNDAMENTAL_MIN_DB and louder >= COMMON_FUNDAMENTAL_LOUDER_DB \
+        and together >= COMMON_FUNDAMENTAL_TOGETHER
 
 
 def holds_half_a_burst(sig: TwoToneSignature, changes: int, span_s: float) -> bool:
