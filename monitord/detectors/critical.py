@@ -588,6 +588,22 @@ GLIDE_THROUGH_MIN_SLOPE_BINS = 0.3
 GLIDE_THROUGH_MAX_RESIDUAL_BINS = 0.4
 GLIDE_THROUGH_MIN_FRAMES = 3
 GLIDE_THROUGH_MIN_SHARE = 0.5
+# GATED_LOOK. The run tracker's reverberation gate turns a frame off when it is more than 10 dB under its band's
+# loudest frame of the last 0.5 s (a tone's fading tail). In a reverberant room with a low direct-to-reverberant ratio
+# the switch between the pump's tones reads 15–20 dB louder in both bands than the tones' steady parts (the direct
+# sound's onset before the room's response builds up, the switch's own click), so the gate also cuts the steady part
+# of a tone's own turns: one tone is heard only at its switches, its turns merge or vanish, its pitch comes from the
+# switch frames alone, and the burst is refused (one_tone, too_few_changes, wrong_ratio) until a later burst happens to
+# pass — seconds late. Fresh seed 293 pump0 −10 dB: the low tone (2695 Hz) reads 40–42 dB at its switches and 15–23 dB
+# (on its note) inside its turns. Every global loosening of the gate (a held reference, 15 dB, no gate) fixed some of
+# these and made other soundings late or lost them (crit16). So the gate stays, and a run in which it turned frames
+# off and that was refused gets one more look with those frames heard (BandRun.gated); the turns are then told apart
+# by which band stands out (split_two_tones), as in a dry room. Only a chain that passes every check and holds both
+# notes GATED_TIGHTER times as close as a burst must (each note's mean tolerance, the ratio's allowed drift) is
+# reported: the tails the gate keeps out let some sounds in (a siren's held notes with their echo), and the pump's
+# tones, heard whole, hold their notes closely. The look has no integrated look inside it.
+GATED_LOOK = True
+GATED_TIGHTER = 0.75
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
 _CONTEXT_GUARD_BINS = 3  # ... and ends this many bins short of the low band (the low tone's own spectral skirt)
@@ -714,6 +730,7 @@ class CriticalDetector(Detector):
         self._notes = NoteLevels()  # the learned notes' levels, for turns heard integrated (INTEGRATED_SNR_DB)
         self._changes_min = 0  # more changes a burst must show than the signature asks (a look heard integrated)
         self._integrated_look = False  # judging a run with turns heard integrated (INTEGRATED_SNR_DB)
+        self._gated_look = False  # judging a run with the frames the reverberation gate turned off (GATED_LOOK)
         # Frames (tones × frames) of the run being judged heard only through a learned harmonic (HARMONIC_MAX_HZ)
         self._by_harmonic: NDArray[np.bool_] = np.zeros((2, 0), dtype=bool)
 
@@ -753,7 +770,8 @@ class CriticalDetector(Detector):
                                                min_share=LOOK_NOTE_SHARE,
                                                settle_s=sig.gap_max_s + _HANGOVER_S,
                                                settle_turn_s=self._shortest_tone_frames(frontend.hop_s)
-                                               * frontend.hop_s))
+                                               * frontend.hop_s),
+                                           keep_gated=GATED_LOOK)
             # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
             # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
             self._harmonic_peaks = PeakLookback(
@@ -832,7 +850,30 @@ class CriticalDetector(Detector):
         return detections
 
     def _judge_run(self, run: BandRun) -> Detection | None:
-        """Find bursts (chains of the two tones in turn) inside a run of activity and judge each once."""
+        """Find bursts (chains of the two tones in turn) inside a run of activity and judge each once; a run the
+        reverberation gate cut and in which nothing was found, once more with the frames it cut (GATED_LOOK)."""
+        before = (self._judged_until_frame, self._open_chain_start, self._louder_sound_frames)
+        detection = self._judge_run_once(run)
+        if detection is not None or run.gated is None or self._gated_look \
+                or (not run.truncated and run.end_s - run.start_s < self.signature.burst_min_s):
+            return detection
+        gated = run.gated & ~run.on
+        if not gated.any():
+            return None
+        after = (self._judged_until_frame, self._open_chain_start, self._louder_sound_frames)
+        self._judged_until_frame, self._open_chain_start, self._louder_sound_frames = before
+        self._gated_look = True
+        try:
+            detection = self._judge_run_once(dataclasses.replace(run, on=run.on | gated, gated=None))
+        finally:
+            self._gated_look = False
+        if detection is None:
+            self._judged_until_frame, self._open_chain_start, self._louder_sound_frames = after
+        else:
+            self.counters["detected_gated"] += 1
+        return detection
+
+    def _judge_run_once(self, run: BandRun) -> Detection | None:
         sig = self.signature
         if not run.truncated and run.end_s - run.start_s < sig.burst_min_s:
             self.counters["too_short_burst"] += 1  # most runs are blips of clutter: cheap to turn away
@@ -881,7 +922,7 @@ class CriticalDetector(Detector):
         detection = self._judge_turns(run, frame_s, faint)
         # A second look, only when the first found nothing: with the turns heard integrated (INTEGRATED_SNR_DB), in a
         # run long enough to hold most of a burst.
-        if detection is not None or sig.tone_typical_s is None or sig.frequencies_hz is None \
+        if detection is not None or sig.tone_typical_s is None or sig.frequencies_hz is None or self._gated_look \
                 or run.end_s - run.start_s < INTEGRATED_MIN_BURST_SHARE * (sig.burst_typical_s or sig.burst_min_s):
             return detection
         integrated = self.integrated_frames(run, frame_s)
@@ -1308,11 +1349,12 @@ class CriticalDetector(Detector):
         each within the mean tolerance of its note, and their ratio the notes' within RATIO_DRIFT_BINS on each
         tone (one oscillator makes both tones: if the pump's clock drifts, both move together, and their ratio
         stays)."""
-        tolerance = self.signature.mean_tolerance_pct / 100.0
+        tighter = GATED_TIGHTER if self._gated_look else 1.0
+        tolerance = tighter * self.signature.mean_tolerance_pct / 100.0
         if any(abs(held / note - 1) > tolerance for held, note in zip(held_hz, notes_hz, strict=True)):
             return "off_frequency"
         allowed = RATIO_DRIFT_BINS * self._bin_hz / held_hz[0] + RATIO_DRIFT_BINS * self._bin_hz / held_hz[1]
-        allowed = math.hypot(allowed, self._ratio_known_to(allowed))
+        allowed = tighter * math.hypot(allowed, self._ratio_known_to(allowed))
         if abs((held_hz[1] / held_hz[0]) / (notes_hz[1] / notes_hz[0]) - 1) > allowed:
             return "wrong_ratio"
         return None
