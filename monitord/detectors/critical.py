@@ -852,7 +852,7 @@ class CriticalDetector(Detector):
     def _judge_run(self, run: BandRun) -> Detection | None:
         """Find bursts (chains of the two tones in turn) inside a run of activity and judge each once; a run the
         reverberation gate cut and in which nothing was found, once more with the frames it cut (GATED_LOOK)."""
-        before = (self._judged_until_frame, self._open_chain_start, self._louder_sound_frames)
+        before = (self._judged_until_frame, self._open_chain_start)
         detection = self._judge_run_once(run)
         if detection is not None or run.gated is None or self._gated_look \
                 or (not run.truncated and run.end_s - run.start_s < self.signature.burst_min_s):
@@ -860,8 +860,9 @@ class CriticalDetector(Detector):
         gated = run.gated & ~run.on
         if not gated.any():
             return None
+        # (A louder sound the first look found in the run stays found: its turns are not heard again as the pump's.)
         after = (self._judged_until_frame, self._open_chain_start, self._louder_sound_frames)
-        self._judged_until_frame, self._open_chain_start, self._louder_sound_frames = before
+        self._judged_until_frame, self._open_chain_start = before
         self._gated_look = True
         try:
             detection = self._judge_run_once(dataclasses.replace(run, on=run.on | gated, gated=None))
