@@ -731,6 +731,8 @@ class CriticalDetector(Detector):
         self._changes_min = 0  # more changes a burst must show than the signature asks (a look heard integrated)
         self._integrated_look = False  # judging a run with turns heard integrated (INTEGRATED_SNR_DB)
         self._gated_look = False  # judging a run with the frames the reverberation gate turned off (GATED_LOOK)
+        self._gated_notes_hz = np.zeros((2, 1), dtype=np.float32)  # the learned notes and the look gate's tolerance
+        self._gated_tolerance_hz = np.zeros((2, 1), dtype=np.float32)  # of them (attach)
         # Frames (tones × frames) of the run being judged heard only through a learned harmonic (HARMONIC_MAX_HZ)
         self._by_harmonic: NDArray[np.bool_] = np.zeros((2, 0), dtype=bool)
 
@@ -772,6 +774,9 @@ class CriticalDetector(Detector):
                                                settle_turn_s=self._shortest_tone_frames(frontend.hop_s)
                                                * frontend.hop_s),
                                            keep_gated=GATED_LOOK)
+            self._gated_notes_hz = np.array([[low_hz], [high_hz]], dtype=np.float32)
+            self._gated_tolerance_hz = np.array([[sig.mean_tolerance_pct / 100.0 * hz + LOOK_NOTE_BINS * frontend.bin_hz]
+                                                 for hz in (low_hz, high_hz)], dtype=np.float32)
             # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
             # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
             self._harmonic_peaks = PeakLookback(
@@ -857,8 +862,11 @@ class CriticalDetector(Detector):
         if detection is not None or run.gated is None or self._gated_look \
                 or (not run.truncated and run.end_s - run.start_s < self.signature.burst_min_s):
             return detection
-        gated = run.gated & ~run.on
-        if not gated.any():
+        # The frames gated off on their band's note (as the look gate hears a note): a tone's own turn in a notch of
+        # the room holds its note; a louder sound's echo in the band (music, voices) mostly does not, and a run whose
+        # cut frames hold no turn's worth of either note gets no second look (most runs of a busy band).
+        gated = run.gated & ~run.on & (np.abs(run.frequency_hz - self._gated_notes_hz) <= self._gated_tolerance_hz)
+        if not (gated.sum(axis=1) >= self._shortest_tone_frames(self._frame_s)).any():
             return None
         # (A louder sound the first look found in the run stays found: its turns are not heard again as the pump's.)
         after = (self._judged_until_frame, self._open_chain_start, self._louder_sound_frames)
