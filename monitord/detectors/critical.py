@@ -775,8 +775,9 @@ class CriticalDetector(Detector):
                                                * frontend.hop_s),
                                            keep_gated=GATED_LOOK)
             self._gated_notes_hz = np.array([[low_hz], [high_hz]], dtype=np.float32)
-            self._gated_tolerance_hz = np.array([[sig.mean_tolerance_pct / 100.0 * hz + LOOK_NOTE_BINS * frontend.bin_hz]
-                                                 for hz in (low_hz, high_hz)], dtype=np.float32)
+            self._gated_tolerance_hz = np.array(
+                [[sig.mean_tolerance_pct / 100.0 * hz + LOOK_NOTE_BINS * frontend.bin_hz] for hz in (low_hz, high_hz)],
+                dtype=np.float32)
             # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
             # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
             self._harmonic_peaks = PeakLookback(
