@@ -598,12 +598,16 @@ GLIDE_THROUGH_MIN_SHARE = 0.5
 # (on its note) inside its turns. Every global loosening of the gate (a held reference, 15 dB, no gate) fixed some of
 # these and made other soundings late or lost them (crit16). So the gate stays, and a run in which it turned frames
 # off and that was refused gets one more look with those frames heard (BandRun.gated); the turns are then told apart
-# by which band stands out (split_two_tones), as in a dry room. Only a chain that passes every check and holds both
-# notes GATED_TIGHTER times as close as a burst must (each note's mean tolerance, the ratio's allowed drift) is
-# reported: the tails the gate keeps out let some sounds in (a siren's held notes with their echo), and the pump's
-# tones, heard whole, hold their notes closely. The look has no integrated look inside it.
+# by which band stands out (split_two_tones), as in a dry room. Only the cut frames that can be a tone's own steady
+# part are heard: on their band's note (within the look gate's tolerance) while the other band is not heard — a
+# tone's fading tail lies under the other tone's turn, a dip of its own level lies in its own turn — and only when they
+# hold a turn's worth of frames. The look trades the gate's certainty for time like the integrated look: a chain must
+# hold GATED_MIN_BURST_SHARE of a burst's changes (a phone's ring heard with its echo passed on quick seed 277, a TV's
+# and music's tonal bits on the full corpus), and both notes GATED_TIGHTER times as close as a burst must (each note's
+# mean tolerance, the ratio's allowed drift). The look has no integrated look inside it.
 GATED_LOOK = True
 GATED_TIGHTER = 0.75
+GATED_MIN_BURST_SHARE = 0.6
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
 _CONTEXT_GUARD_BINS = 3  # ... and ends this many bins short of the low band (the low tone's own spectral skirt)
@@ -866,17 +870,23 @@ class CriticalDetector(Detector):
         # The frames gated off on their band's note (as the look gate hears a note): a tone's own turn in a notch of
         # the room holds its note; a louder sound's echo in the band (music, voices) mostly does not, and a run whose
         # cut frames hold no turn's worth of either note gets no second look (most runs of a busy band).
-        gated = run.gated & ~run.on & (np.abs(run.frequency_hz - self._gated_notes_hz) <= self._gated_tolerance_hz)
+        gated = run.gated & ~run.on & ~run.on[::-1] \
+            & (np.abs(run.frequency_hz - self._gated_notes_hz) <= self._gated_tolerance_hz)
         if not (gated.sum(axis=1) >= self._shortest_tone_frames(self._frame_s)).any():
             return None
         # (A louder sound the first look found in the run stays found: its turns are not heard again as the pump's.)
         after = (self._judged_until_frame, self._open_chain_start, self._louder_sound_frames)
         self._judged_until_frame, self._open_chain_start = before
         self._gated_look = True
+        sig = self.signature
+        if sig.tone_typical_s is not None:
+            typical_changes = (sig.burst_typical_s or sig.burst_min_s) / sig.tone_typical_s - 1
+            self._changes_min = math.ceil(GATED_MIN_BURST_SHARE * typical_changes)
         try:
             detection = self._judge_run_once(dataclasses.replace(run, on=run.on | gated, gated=None))
         finally:
             self._gated_look = False
+            self._changes_min = 0
         if detection is None:
             self._judged_until_frame, self._open_chain_start, self._louder_sound_frames = after
         else:
