@@ -101,3 +101,15 @@ def test_without_the_gated_look_the_first_burst_of_seed_41_is_not_heard(monkeypa
     audio, rate_hz = sf.read(CLIP_41, dtype="float32")
     found = stream_critical(golden_with_critical(**PUMP0_41), audio, rate_hz, 0.1)
     assert all(detection.start_s > FIRST_BURST_41_S[1] for _, detection in found), found
+
+
+def test_the_gated_look_asks_most_of_a_bursts_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GATED_MIN_BURST_SHARE: the first burst (2.25 s of 0.176 s turns: 12 changes) passes at 0.6 of the learned
+    burst's 12.4 changes (8) and not when the look asks more than the burst holds. (A phone's ring heard with its echo,
+    quick seed 277 pump1's background-1 at 577.0 s, passed the gated look with 4 changes; it does not reproduce in a
+    crop short enough to keep here: the benchmark's run is the check.)"""
+    monkeypatch.setattr(critical, "GATED_MIN_BURST_SHARE", 1.1)
+    audio, rate_hz = sf.read(CLIP, dtype="float32")
+    found = stream_critical(golden_with_critical(**PUMP0), audio, rate_hz, 0.1)
+    assert found, "the second burst is heard"
+    assert found[0][0] - FIRST_BURST_S[1] > 1.5, found

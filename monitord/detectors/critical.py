@@ -602,9 +602,10 @@ GLIDE_THROUGH_MIN_SHARE = 0.5
 # part are heard: on their band's note (within the look gate's tolerance) while the other band is not heard — a
 # tone's fading tail lies under the other tone's turn, a dip of its own level lies in its own turn — and only when they
 # hold a turn's worth of frames. The look trades the gate's certainty for time like the integrated look: a chain must
-# hold GATED_MIN_BURST_SHARE of a burst's changes (a phone's ring heard with its echo passed on quick seed 277, a TV's
-# and music's tonal bits on the full corpus), and both notes GATED_TIGHTER times as close as a burst must (each note's
-# mean tolerance, the ratio's allowed drift). The look has no integrated look inside it.
+# hold GATED_MIN_BURST_SHARE of a burst's changes (a phone's ring heard with its echo passed on quick seed 277 pump1),
+# its inner turns at the pump's pace one by one (INTEGRATED_MIN_RHYTHM_SHARE; music's held notes with their echo passed
+# on the full corpus, pump2's background-0 at 601 s), and both notes GATED_TIGHTER times as close as a burst must (each
+# note's mean tolerance, the ratio's allowed drift). The look has no integrated look inside it.
 GATED_LOOK = True
 GATED_TIGHTER = 0.75
 GATED_MIN_BURST_SHARE = 0.6
@@ -1302,13 +1303,13 @@ class CriticalDetector(Detector):
             # make one up (a siren's loud note chained with turns of nothing but a band's murmur).
             self.counters["integrated_only"] += 1
             return None
-        if self._integrated_look and sig.tone_typical_s is not None and len(chain) >= 3:
+        if (self._integrated_look or self._gated_look) and sig.tone_typical_s is not None and len(chain) >= 3:
             inner_turns = [(end - start) * frame_s / sig.tone_typical_s for _, start, end in chain[1:-1]]
             if sum(1 / RHYTHM_LONG_FACTOR <= turn <= RHYTHM_LONG_FACTOR for turn in inner_turns) \
                     < INTEGRATED_MIN_RHYTHM_SHARE * len(inner_turns):
                 # Turn by turn at the pump's pace, not only in the median: a band's murmur cut into turns by chance
-                # makes some short and some long.
-                self.counters["integrated_rhythm"] += 1
+                # makes some short and some long (and so do music's notes with their echo, GATED_LOOK).
+                self.counters["gated_rhythm" if self._gated_look else "integrated_rhythm"] += 1
                 return None
         if self._integrated_look:
             # Each tone's pitch from its turns' spectrum averaged (INTEGRATED_PITCH_PROMINENCE_DB).
