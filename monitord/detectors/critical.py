@@ -873,6 +873,10 @@ class CriticalDetector(Detector):
         # cut frames hold no turn's worth of either note gets no second look (most runs of a busy band).
         gated = run.gated & ~run.on & ~run.on[::-1] \
             & (np.abs(run.frequency_hz - self._gated_notes_hz) <= self._gated_tolerance_hz)
+        # ... and only where they go on from frames their band heard (a turn's steady part after its switch frames):
+        # they may lengthen a turn, never make one up (a siren's held note on the pump's note got a 3-frame "turn" of
+        # the other note inside it, and the changes it lacked; quick seed 99 pump2, 295.5 s).
+        gated &= _joined_to_heard(run.on, gated)
         if not (gated.sum(axis=1) >= self._shortest_tone_frames(self._frame_s)).any():
             return None
         # (A louder sound the first look found in the run stays found: its turns are not heard again as the pump's.)
@@ -2091,6 +2095,20 @@ def split_two_tones(on_low: NDArray[np.bool_], on_high: NDArray[np.bool_], snr_l
             labels[start:end] = 0
         tones = _label_runs(labels)
     return labels, tones, swing
+
+
+def _joined_to_heard(on: NDArray[np.bool_], extra: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per row, the frames of `extra` in a stretch of `on | extra` that holds at least one frame of `on`."""
+    either = on | extra
+    # Number the stretches of `either` per row (a new stretch where a frame is set and the one before is not) ...
+    starts = either & ~np.concatenate([np.zeros((either.shape[0], 1), dtype=bool), either[:, :-1]], axis=1)
+    stretch = np.cumsum(starts, axis=1)
+    # ... and keep those that hold a frame of `on` (stretch numbers are increasing: a cumulative count per number).
+    keep = np.zeros_like(either)
+    for row in range(either.shape[0]):
+        heard = np.unique(stretch[row][on[row]])
+        keep[row] = extra[row] & np.isin(stretch[row], heard)
+    return keep
 
 
 def _label_runs(labels: NDArray[np.int8]) -> list[tuple[int, int, int]]:
