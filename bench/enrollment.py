@@ -48,6 +48,10 @@ import numpy as np
 import soundfile
 from scipy import signal
 
+from monitord.audio import INTERNAL_RATE_HZ
+from monitord.detectors.non_critical import _MIN_TONE_FRAMES_SHORTEST
+from monitord.frontend import HOP_LENGTH
+
 HERE = Path(__file__).resolve().parent
 
 # How far a learned timing may sit from the pump's nominal one and still count as learned (fractions). The detector
@@ -82,9 +86,10 @@ ECHO_S = 0.1  # a room's tail added to a sounding's or a tone's length at home
 HEARD_SHARE = 0.75  # of the true tone time: what a sounding in noise still shows of it
 PART_SHARE = 0.6  # of a true length: a beep, a tone or a burst heard in part (its edges lost to noise)
 CHANGES_SHARE = 0.7  # of a burst's true changes low↔high: some turns lost to noise
-# The beep detector takes no sounding heard in fewer than 3 frames of 32 ms (monitord.detectors.non_critical,
-# _MIN_TONE_FRAMES_SHORTEST): a learned length limit under that refuses nothing the detector would take.
-SHORTEST_HEARD_S = 3 * 0.032
+# The beep detector takes no sounding heard in fewer than _MIN_TONE_FRAMES_SHORTEST frames (3 hops of 32 ms): a
+# learned length limit under that refuses nothing the detector would take. Read from the detector and the frontend,
+# so the check follows them if either changes.
+SHORTEST_HEARD_S = _MIN_TONE_FRAMES_SHORTEST * HOP_LENGTH / INTERNAL_RATE_HZ
 
 
 def limit_checks(alarm: str, profile: dict[str, Any], pump: dict[str, Any]) -> dict[str, tuple[bool, str]]:

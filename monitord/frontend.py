@@ -392,6 +392,16 @@ def median_of(values: NDArray[np.float32] | NDArray[np.float64]) -> float:
     return float((part[half - 1] + part[half]) / 2)
 
 
+def log_parabolic_offset(powers: NDArray[np.float64]) -> float:
+    """Where the peak of three adjacent bins' powers (below, at, above) lies, in bins from the middle one: the vertex
+    of the parabola through their logs (exact for a Gaussian-shaped peak, close for a Hann window's main lobe), 0 when
+    the parabola does not open downwards (no peak to interpolate). Not clipped: the callers decide how far to trust it.
+    The per-band-and-frame twin inside _search_peaks is vectorised over whole blocks."""
+    below, at, above = np.log(powers + 1e-30)
+    curvature = below - 2 * at + above
+    return float(0.5 * (below - above) / curvature) if curvature < 0 else 0.0
+
+
 def mean_of_3_columns(values: NDArray[np.float32], lo: int) -> NDArray[np.float32]:
     """values[:, lo : lo + 3].mean(axis=1), bit for bit (numpy sums three columns left to right, then divides the
     float32 sum by the count in double precision and rounds back), at a third of its cost: the reduction walks

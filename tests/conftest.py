@@ -89,6 +89,21 @@ def stream_critical(profile: Profile, audio: NDArray[np.float32], rate_hz: int,
     return found
 
 
+def heard_once(found: list[tuple[float, Detection]], sounding_s: tuple[float, float], block_s: float, *,
+               within_s: float | None = 1.5) -> tuple[float, Detection]:
+    """The one critical detection of a clip (stream_critical's list): it overlaps the sounding (start, end), and when
+    streamed as the daemon feeds (blocks under 1 s) it is reported at most `within_s` after the sounding's end (the
+    issue's 1.5 s; None: not checked). Returns (reported at, detection)."""
+    assert len(found) == 1, found
+    reported_at, detection = found[0]
+    assert detection.start_s <= sounding_s[1], found
+    assert detection.end_s >= sounding_s[0], found
+    if block_s < 1.0 and within_s is not None:
+        late_s = reported_at - sounding_s[1]
+        assert late_s <= within_s, f"reported {late_s:.2f} s after the sounding"
+    return found[0]
+
+
 def single_beep_pump(frequency_hz: float = 1800.0) -> Profile:
     """A pump with a single 0.3 s beep (1800 Hz unless told), as `monitord enroll` learns one."""
     return golden_with_beep(**{

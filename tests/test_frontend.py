@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from monitord.frontend import Band, Frontend, SpectralBlock, ToneTracker
+from monitord.frontend import Band, Frontend, SpectralBlock, ToneTracker, log_parabolic_offset
 from tests import synth
 
 RATE_HZ = synth.RATE_HZ
@@ -345,3 +345,19 @@ def test_a_run_trackers_gated_frames_are_a_tones_part_under_its_loud_onset_whate
             [(first, on.tolist(), gated.tolist())]
     plain = [run for run in _gated_runs(audio, len(audio), keep_gated=False) if run[1][0].any()]
     assert [(f, o.tolist(), g) for f, o, g in plain] == [(first, on.tolist(), None)]
+
+
+def test_log_parabolic_offset_finds_a_peak_between_bins() -> None:
+    """The scalar interpolation the detectors use on averaged spectra: exact on a Gaussian peak (a parabola in log
+    power), within 0.05 bin on a Hann-windowed tone's main lobe, and 0 where the three bins make no peak."""
+    bins = np.arange(-1.0, 2.0)
+    for true_offset in (-0.4, -0.1, 0.0, 0.25, 0.45):
+        gaussian = np.exp(-((bins - true_offset) ** 2) / 1.7)
+        assert log_parabolic_offset(gaussian) == pytest.approx(true_offset, abs=1e-9)
+    n = 1024
+    for true_offset in (-0.3, 0.2):
+        tone = np.sin(2 * np.pi * (100 + true_offset) * np.arange(n) / n) * np.hanning(n)
+        power = np.abs(np.fft.rfft(tone)) ** 2
+        assert log_parabolic_offset(power[99:102]) == pytest.approx(true_offset, abs=0.05)
+    assert log_parabolic_offset(np.array([1.0, 0.5, 1.0])) == 0.0  # a dip, not a peak
+    assert log_parabolic_offset(np.array([1.0, 1.0, 1.0])) == 0.0  # flat

@@ -113,6 +113,7 @@ from monitord.frontend import (
     SpectrumHistory,
     ToneSegment,
     ToneTracker,
+    log_parabolic_offset,
     lower_note_partials_hz,
     mean_of_3_columns,
     median_of,
@@ -378,8 +379,14 @@ FAINT_MIN_TURNS = 4
 # sounding, watered its share down. Short pieces after it stay: the loud tone's turns chopped by noise (at −20 dB
 # the pump's last turn often is, in 2-frame pieces: trimmed at the end too, two soundings of seeds 17 and 101 at
 # −20 dB were lost). And a pump with long tones and short bursts sounds its loud tone fewer than
-# FAINT_MIN_TURNS times a burst: the train needs as many turns as one of the pump's bursts holds of one tone (the
-# learned burst over the learned tone, halved, rounded up), FAINT_LEAST_TURNS at least (two gaps). Benchmark seed 101
+# FAINT_MIN_TURNS times a burst: the train needs as many turns as one of the pump's bursts holds of the tone with
+# fewer of them (the turns of a learned burst, its last maybe a piece, halved and rounded down: the tone sounding
+# second; either tone may be the loud one), FAINT_LEAST_TURNS at least (two gaps). Halved and rounded UP, as it was, a
+# burst of 6–7 turns asked for 4 and the tone sounding second, with 3, never made a train: quick seed 163's pump0
+# (568/856 Hz, 0.26 s turns, bursts of 6.4 turns, learned 6.8) at −10 dB in music, its high tone heard only through
+# the rhythm of three low turns, was refused (`one_tone`, `too_few_changes`; tests/test_critical_faint_train_turns.py).
+# Only pumps whose learned burst holds 6–7 turns change (16 of the 147 non-held-out quick pumps and one of the full
+# corpus's eight). Benchmark seed 101
 # (fresh corpus, streamed in 0.1 s blocks like bench/detection.py's latency): pump0 (1349 / 2121 Hz, tones 0.448 s,
 # bursts of 5: H L H L H) at −10 dB in music, its low tone buried under the music's notes — the train of its three
 # high turns was 9 "turns" long from 118.9 s (music's blips in the high band: gap share 0.23 against 0.4), so the
@@ -989,7 +996,8 @@ class CriticalDetector(Detector):
         sig = self.signature
         turns = FAINT_MIN_TURNS
         if sig.tone_typical_s and sig.burst_typical_s:
-            per_tone = math.ceil(sig.burst_typical_s / sig.tone_typical_s / 2 - 1e-9)
+            # (the turns a burst holds, the last maybe a piece, halved and rounded down: the tone sounding second)
+            per_tone = math.ceil(sig.burst_typical_s / sig.tone_typical_s - 1e-9) // 2
             turns = min(FAINT_MIN_TURNS, max(FAINT_LEAST_TURNS, per_tone))
         return {"min_turn_frames": self._shortest_tone_frames(frame_s), "min_turns": turns}
 
@@ -1404,9 +1412,7 @@ class CriticalDetector(Detector):
         peak = column - 2 + int(np.argmax(mean[column - 2 : column + 3]))
         if abs(peak - column) > 1 or peak + 6 > len(mean) or peak < 6:
             return None
-        below, at, above = np.log(mean[peak - 1 : peak + 2] + 1e-30)
-        curvature = below - 2 * at + above
-        delta = 0.5 * (below - above) / curvature if curvature < 0 else 0.0
+        delta = log_parabolic_offset(mean[peak - 1 : peak + 2])
         frequency_hz = (self._context_first_bin + peak + max(-0.5, min(0.5, delta))) * self._bin_hz
         sides = min(float(mean[peak - 5 : peak - 2].mean()), float(mean[peak + 3 : peak + 6].mean()))
         return frequency_hz, 10.0 * math.log10(float(mean[peak]) / max(sides, 1e-30))
