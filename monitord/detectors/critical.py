@@ -880,6 +880,18 @@ class CriticalDetector(Detector):
         # cut frames hold no turn's worth of either note gets no second look (most runs of a busy band).
         gated = run.gated & ~run.on & ~run.on[::-1] \
             & (np.abs(run.frequency_hz - self._gated_notes_hz) <= self._gated_tolerance_hz)
+        # ... and only where the turns, told apart by which band stands out (split_two_tones), give them to their own
+        # tone, measured against the frames the bands heard: a tone's steady part in its own turn stands out for that
+        # tone as the heard turns do, however far under its onset it reads. A cut frame that stands out less is the
+        # other tone's (its tail) or a louder sound's, and it would make up a turn of the other tone that its band
+        # never heard (a voice over the low band lengthened a 2-frame low turn to 9 with the high band's cut frames:
+        # quick seed 31 pump2, speech, 12.24 s; a siren's cut low frame made a high turn inside a low one: quick seed
+        # 83 pump0, 409.17 s). (Measured against the heard and the cut frames together, the cut frames move the
+        # measure itself: an alarm clock's beeps on the pump's high note, their cut frames under each beep, re-drew the
+        # turns into a burst; quick seed 83 pump2, 559 s.)
+        difference = run.snr_db[0] - run.snr_db[1]
+        bias = median_of(difference[run.on.any(axis=0)])
+        gated &= np.stack([difference > bias, difference <= bias])
         # ... and only where they go on from frames their band heard (a turn's steady part after its switch frames):
         # they may lengthen a turn, never make one up (a siren's held note on the pump's note got a 3-frame "turn" of
         # the other note inside it, and the changes it lacked; quick seed 99 pump2, 295.5 s).
