@@ -880,6 +880,9 @@ class CriticalDetector(Detector):
         # cut frames hold no turn's worth of either note gets no second look (most runs of a busy band).
         gated = run.gated & ~run.on & ~run.on[::-1] \
             & (np.abs(run.frequency_hz - self._gated_notes_hz) <= self._gated_tolerance_hz)
+        shortest = self._shortest_tone_frames(self._frame_s)
+        if not (gated.sum(axis=1) >= shortest).any():
+            return None  # (each rule below only takes frames away)
         # ... and only where the turns, told apart by which band stands out (split_two_tones), give them to their own
         # tone, measured against the frames the bands heard: a tone's steady part in its own turn stands out for that
         # tone as the heard turns do, however far under its onset it reads. A cut frame that stands out less is the
@@ -896,7 +899,7 @@ class CriticalDetector(Detector):
         # they may lengthen a turn, never make one up (a siren's held note on the pump's note got a 3-frame "turn" of
         # the other note inside it, and the changes it lacked; quick seed 99 pump2, 295.5 s).
         gated &= _joined_to_heard(run.on, gated)
-        if not (gated.sum(axis=1) >= self._shortest_tone_frames(self._frame_s)).any():
+        if not (gated.sum(axis=1) >= shortest).any():
             return None
         # (A louder sound the first look found in the run stays found: its turns are not heard again as the pump's.)
         after = (self._judged_until_frame, self._open_chain_start, self._louder_sound_frames)
@@ -2121,11 +2124,11 @@ def _joined_to_heard(on: NDArray[np.bool_], extra: NDArray[np.bool_]) -> NDArray
     # Number the stretches of `either` per row (a new stretch where a frame is set and the one before is not) ...
     starts = either & ~np.concatenate([np.zeros((either.shape[0], 1), dtype=bool), either[:, :-1]], axis=1)
     stretch = np.cumsum(starts, axis=1)
-    # ... and keep those that hold a frame of `on` (stretch numbers are increasing: a cumulative count per number).
+    # ... and keep those that hold a frame of `on` (stretch numbers count up from 1 along a row).
     keep = np.zeros_like(either)
     for row in range(either.shape[0]):
-        heard = np.unique(stretch[row][on[row]])
-        keep[row] = extra[row] & np.isin(stretch[row], heard)
+        heard = np.bincount(stretch[row][on[row]], minlength=int(stretch[row, -1]) + 1) > 0
+        keep[row] = extra[row] & heard[stretch[row]]
     return keep
 
 
