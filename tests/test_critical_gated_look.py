@@ -32,13 +32,6 @@ FIRST_BURST_S = (8.32, 10.57)
 CLIP = DATA / "critical-low-tone-in-a-room-notch-reverberant.flac"
 
 
-@pytest.fixture(autouse=True)
-def gated_look_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """GATED_LOOK is off on main (with it on, quick seed 99 reported one more siren as critical): these tests turn it
-    on, as a profile-free switch the detector reads when it is attached."""
-    monkeypatch.setattr(critical, "GATED_LOOK", True)
-
-
 @pytest.mark.parametrize("gated_look", [False, True])
 def test_a_low_tone_in_a_room_notch_is_heard_in_its_first_burst_in_the_gated_look(
         monkeypatch: pytest.MonkeyPatch, gated_look: bool) -> None:

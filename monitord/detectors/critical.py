@@ -595,25 +595,26 @@ GLIDE_THROUGH_MIN_SLOPE_BINS = 0.3
 GLIDE_THROUGH_MAX_RESIDUAL_BINS = 0.4
 GLIDE_THROUGH_MIN_FRAMES = 3
 GLIDE_THROUGH_MIN_SHARE = 0.5
-# GATED_LOOK. The run tracker's reverberation gate turns a frame off when it is more than 10 dB under its band's
-# loudest frame of the last 0.5 s (a tone's fading tail). In a reverberant room with a low direct-to-reverberant ratio
-# the switch between the pump's tones reads 15–20 dB louder in both bands than the tones' steady parts (the direct
-# sound's onset before the room's response builds up, the switch's own click), so the gate also cuts the steady part
-# of a tone's own turns: one tone is heard only at its switches, its turns merge or vanish, its pitch comes from the
-# switch frames alone, and the burst is refused (one_tone, too_few_changes, wrong_ratio) until a later burst happens to
-# pass — seconds late. Fresh seed 293 pump0 −10 dB: the low tone (2695 Hz) reads 40–42 dB at its switches and 15–23 dB
-# (on its note) inside its turns. Every global loosening of the gate (a held reference, 15 dB, no gate) fixed some of
-# these and made other soundings late or lost them (crit16). So the gate stays, and a run in which it turned frames
-# off and that was refused gets one more look with those frames heard (BandRun.gated); the turns are then told apart
-# by which band stands out (split_two_tones), as in a dry room. Only the cut frames that can be a tone's own steady
-# part are heard: on their band's note (within the look gate's tolerance) while the other band is not heard — a
-# tone's fading tail lies under the other tone's turn, a dip of its own level lies in its own turn — and only when they
-# hold a turn's worth of frames. The look trades the gate's certainty for time like the integrated look: a chain must
-# hold GATED_MIN_BURST_SHARE of a burst's changes (a phone's ring heard with its echo passed on quick seed 277 pump1),
-# its inner turns at the pump's pace one by one (INTEGRATED_MIN_RHYTHM_SHARE; music's held notes with their echo passed
-# on the full corpus, pump2's background-0 at 601 s), and both notes GATED_TIGHTER times as close as a burst must (each
+# GATED_LOOK. The run tracker's reverberation gate turns a frame off when it is more than 10 dB under its band's loudest
+# frame of the last 0.5 s (a tone's fading tail). In a reverberant room with a low direct-to-reverberant ratio the
+# switch between the pump's tones reads 15–20 dB louder in both bands than the tones' steady parts (the direct sound's
+# onset before the room's response builds up, the switch's own click), so the gate also cuts the steady part of a tone's
+# own turns: one tone is heard only at its switches, its turns merge or vanish, its pitch comes from the switch frames
+# alone, and the burst is refused (one_tone, too_few_changes, wrong_ratio) until a later burst happens to pass — seconds
+# late. Fresh seed 293 pump0 −10 dB: the low tone (2695 Hz) reads 40–42 dB at its switches and 15–23 dB (on its note)
+# inside its turns. Every global loosening of the gate (a held reference, 15 dB, no gate) fixed some of these and made
+# other soundings late or lost them (crit16). So the gate stays, and a run in which it turned frames off and that was
+# refused gets one more look with those frames heard (BandRun.gated); the turns are then told apart by which band stands
+# out (split_two_tones), as in a dry room. Only the cut frames that can be a tone's own steady part are heard: on their
+# band's note (within the look gate's tolerance) while the other band is not heard — a tone's fading tail lies under the
+# other tone's turn, a dip of its own level lies in its own turn —, where the split into turns, measured against the
+# heard frames, gives them to their own tone, and only lengthening a turn their band heard; and only when they hold a
+# turn's worth of frames. The look trades the gate's certainty for time like the integrated look: a chain must hold
+# GATED_MIN_BURST_SHARE of a burst's changes (a phone's ring heard with its echo passed on quick seed 277 pump1), its
+# inner turns at the pump's pace one by one (INTEGRATED_MIN_RHYTHM_SHARE; music's held notes with their echo passed on
+# the full corpus, pump2's background-0 at 601 s), and both notes GATED_TIGHTER times as close as a burst must (each
 # note's mean tolerance, the ratio's allowed drift). The look has no integrated look inside it.
-GATED_LOOK = False  # off: with it on, quick seed 99 reported one more siren as critical (lat17); see the notes
+GATED_LOOK = True
 GATED_TIGHTER = 0.75
 GATED_MIN_BURST_SHARE = 0.6
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
