@@ -771,6 +771,8 @@ class BandRun:
     frequency_hz: NDArray[np.float32]
     truncated: bool  # a window of activity that goes on (longer than the tracker's limit): it may end mid-sound
     continued: bool = False  # starts inside activity that earlier windows already handed over
+    # Frames the tracker heard a tone in but its reverberation gate turned off (RunTracker.keep_gated), or None
+    gated: NDArray[np.bool_] | None = None
 
     @property
     def frames(self) -> int:
@@ -818,7 +820,7 @@ class RunTracker:
                  tail_gate_db: float = _TAIL_GATE_DB, notes_hz: list[float] | None = None,
                  note_snr_db: float | None = None, note_tolerance: float = 0.0,
                  among_tones: list[bool] | None = None, active_bands: int | None = None,
-                 looks: LookGate | None = None) -> None:
+                 looks: LookGate | None = None, keep_gated: bool = False) -> None:
         self.trackers = [ToneTracker(band, frontend=frontend, min_snr_db=min_snr_db, tonal_db=tonal_db,
                                      note_hz=notes_hz[i] if notes_hz else None, note_snr_db=note_snr_db,
                                      note_tolerance=note_tolerance, among_tones=bool(among_tones and among_tones[i]))
@@ -834,6 +836,9 @@ class RunTracker:
         self._on = np.zeros((len(bands), 0), dtype=bool)
         self._snr = np.zeros((len(bands), 0), dtype=np.float32)
         self._freq = np.zeros((len(bands), 0), dtype=np.float32)
+        # With keep_gated, the frames the reverberation gate turned off ride along with each run (BandRun.gated): a
+        # detector may take a second look with them (they neither start, extend nor join a run).
+        self._gated: NDArray[np.bool_] | None = np.zeros((len(bands), 0), dtype=bool) if keep_gated else None
         # Runs longer than max_run_s are handed over as windows every window_hop_s (default: back to back).
         self.window_hop_frames = max(1, min(self.max_run_frames,
                                             round((window_hop_s or max_run_s) / frame_s)))
@@ -880,6 +885,7 @@ class RunTracker:
             frequency_hz=self._freq[:, start:end].copy(),
             truncated=True,
             continued=self._mask_before >= 0 and self._first + start == self._mask_before,
+            gated=None if self._gated is None else self._gated[:, start:end].copy(),
         )
 
     def process(self, block: SpectralBlock) -> list[BandRun]:
@@ -901,7 +907,10 @@ class RunTracker:
         # every tone "on" through the pauses and through the other tone of a two-tone alarm.
         history = np.concatenate([self._recent_snr, np.where(on_new, snr_new, -np.inf)], axis=1)
         recent_max = _sliding_max(history, self._gate_frames)
-        on_new &= snr_new >= recent_max - self.tail_gate_db
+        loud_enough = snr_new >= recent_max - self.tail_gate_db
+        if self._gated is not None:
+            self._gated = np.concatenate([self._gated, on_new & ~loud_enough], axis=1)
+        on_new &= loud_enough
         self._recent_snr = history[:, -(self._gate_frames - 1) :].astype(np.float32)
         on = np.concatenate([self._on, on_new], axis=1)
         snr = np.concatenate([self._snr, snr_new], axis=1)
@@ -967,6 +976,8 @@ class RunTracker:
               final: bool) -> list[BandRun]:
         first = self._first
         n = on.shape[1]
+        # (the gated frames of the same columns: _runs_and_looks hands over prefixes of the block's columns)
+        gated = None if self._gated is None else self._gated[:, : n]
         active: NDArray[np.bool_] = np.asarray(on[self._active].any(axis=0))
         if self._mask_before > first:
             active[: min(n, self._mask_before - first)] = False
@@ -990,6 +1001,7 @@ class RunTracker:
                 frequency_hz=freq[:, start:end],
                 truncated=truncated,
                 continued=continued,
+                gated=None if gated is None else gated[:, start:end],
             ))
 
         if len(idx):
@@ -1016,5 +1028,7 @@ class RunTracker:
         keep_from = n if final else min(keep_from, max(0, n - (self.max_gap_frames + 1)))
         self._on, self._snr = on[:, keep_from:].copy(), snr[:, keep_from:].copy()
         self._freq = freq[:, keep_from:].copy()
+        if self._gated is not None:
+            self._gated = self._gated[:, keep_from:].copy()
         self._first = first + keep_from
         return runs

@@ -309,6 +309,44 @@ def test_peak_lookback_gives_what_a_run_trackers_rows_hold() -> None:
     assert lookback.features(frontend.frames_done - 5, 10) is None  # not yet analysed
 
 
+def _gated_runs(audio: NDArray[np.float32], block: int, *, keep_gated: bool) -> list[tuple[int, NDArray[np.bool_],
+                                                                                           NDArray[np.bool_] | None]]:
+    from monitord.frontend import RunTracker
+
+    frontend = Frontend(rate_hz=RATE_HZ, min_hz=500.0, max_hz=4500.0)
+    tracker = RunTracker([Band("low", 975.0, 1025.0), Band("high", 1365.0, 1435.0)], frontend=frontend,
+                         min_snr_db=8.0, max_gap_s=0.3, max_run_s=5.0, keep_gated=keep_gated)
+    runs = []
+    for start in range(0, len(audio), block):
+        spectral = frontend.feed(audio[start : start + block])
+        if spectral is not None:
+            runs += tracker.process(spectral)
+    runs += tracker.flush()
+    return [(run.first_frame, run.on.copy(), None if run.gated is None else run.gated.copy()) for run in runs]
+
+
+def test_a_run_trackers_gated_frames_are_a_tones_part_under_its_loud_onset_whatever_the_blocks() -> None:
+    """keep_gated: the frames the reverberation gate turned off (more than 10 dB under the band's loudest of the last
+    0.5 s) ride along with the run, the same whatever the blocks; the run's own frames are unchanged."""
+    rng = np.random.default_rng(3)
+    loud = synth.tone(1000.0, 0.1, amplitude=0.5)
+    steady = synth.tone(1000.0, 0.25, amplitude=0.05)  # 20 dB under its switches: a room's notch under direct sound
+    audio = synth.place(synth.white_noise(4.0, rng, level=0.001), synth.sequence([loud, steady, loud]), 1.0)
+    whole = [run for run in _gated_runs(audio, len(audio), keep_gated=True) if run[1][0].any()]
+    assert len(whole) == 1
+    first, on, gated = whole[0]
+    assert gated is not None
+    assert gated[0].sum() >= 4  # the steady part between the loud ones (8 frames) is cut by the gate, and kept here
+    assert not (gated & on).any()
+    assert not gated[1].any()
+    for block in (1600, 5000):
+        runs = [run for run in _gated_runs(audio, block, keep_gated=True) if run[1][0].any()]
+        assert [(f, o.tolist(), None if g is None else g.tolist()) for f, o, g in runs] == \
+            [(first, on.tolist(), gated.tolist())]
+    plain = [run for run in _gated_runs(audio, len(audio), keep_gated=False) if run[1][0].any()]
+    assert [(f, o.tolist(), g) for f, o, g in plain] == [(first, on.tolist(), None)]
+
+
 def test_log_parabolic_offset_finds_a_peak_between_bins() -> None:
     """The scalar interpolation the detectors use on averaged spectra: exact on a Gaussian peak (a parabola in log
     power), within 0.05 bin on a Hann-windowed tone's main lobe, and 0 where the three bins make no peak."""

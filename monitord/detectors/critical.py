@@ -623,6 +623,28 @@ COMMON_FUNDAMENTAL_MIN_DB = 20.0
 COMMON_FUNDAMENTAL_LOUDER_DB = 0.0
 COMMON_FUNDAMENTAL_TOGETHER = 0.5
 _FUNDAMENTAL_REACH_BINS = 6  # columns kept either side of f0's bin: its ± 1 and the bins 3–5 away
+# GATED_LOOK. The run tracker's reverberation gate turns a frame off when it is more than 10 dB under its band's loudest
+# frame of the last 0.5 s (a tone's fading tail). In a reverberant room with a low direct-to-reverberant ratio the
+# switch between the pump's tones reads 15–20 dB louder in both bands than the tones' steady parts (the direct sound's
+# onset before the room's response builds up, the switch's own click), so the gate also cuts the steady part of a tone's
+# own turns: one tone is heard only at its switches, its turns merge or vanish, its pitch comes from the switch frames
+# alone, and the burst is refused (one_tone, too_few_changes, wrong_ratio) until a later burst happens to pass — seconds
+# late. Fresh seed 293 pump0 −10 dB: the low tone (2695 Hz) reads 40–42 dB at its switches and 15–23 dB (on its note)
+# inside its turns. Every global loosening of the gate (a held reference, 15 dB, no gate) fixed some of these and made
+# other soundings late or lost them (crit16). So the gate stays, and a run in which it turned frames off and that was
+# refused gets one more look with those frames heard (BandRun.gated); the turns are then told apart by which band stands
+# out (split_two_tones), as in a dry room. Only the cut frames that can be a tone's own steady part are heard: on their
+# band's note (within the look gate's tolerance) while the other band is not heard — a tone's fading tail lies under the
+# other tone's turn, a dip of its own level lies in its own turn —, where the split into turns, measured against the
+# heard frames, gives them to their own tone, and only lengthening a turn their band heard; and only when they hold a
+# turn's worth of frames. The look trades the gate's certainty for time like the integrated look: a chain must hold
+# GATED_MIN_BURST_SHARE of a burst's changes (a phone's ring heard with its echo passed on quick seed 277 pump1), its
+# inner turns at the pump's pace one by one (INTEGRATED_MIN_RHYTHM_SHARE; music's held notes with their echo passed on
+# the full corpus, pump2's background-0 at 601 s), and both notes GATED_TIGHTER times as close as a burst must (each
+# note's mean tolerance, the ratio's allowed drift). The look has no integrated look inside it.
+GATED_LOOK = True
+GATED_TIGHTER = 0.75
+GATED_MIN_BURST_SHARE = 0.6
 HARMONIC_MAX_HZ = 7000.0  # below the internal rate's Nyquist frequency (8 kHz), clear of the analysis' edge
 _CONTEXT_FROM_LOW = 0.5  # the context starts at half the low tone ...
 _CONTEXT_GUARD_BINS = 3  # ... and ends this many bins short of the low band (the low tone's own spectral skirt)
@@ -753,6 +775,9 @@ class CriticalDetector(Detector):
         self._fundamental = SpectrumHistory()
         self._changes_min = 0  # more changes a burst must show than the signature asks (a look heard integrated)
         self._integrated_look = False  # judging a run with turns heard integrated (INTEGRATED_SNR_DB)
+        self._gated_look = False  # judging a run with the frames the reverberation gate turned off (GATED_LOOK)
+        self._gated_notes_hz = np.zeros((2, 1), dtype=np.float32)  # the learned notes and the look gate's tolerance
+        self._gated_tolerance_hz = np.zeros((2, 1), dtype=np.float32)  # of them (attach)
         # Frames (tones × frames) of the run being judged heard only through a learned harmonic (HARMONIC_MAX_HZ)
         self._by_harmonic: NDArray[np.bool_] = np.zeros((2, 0), dtype=bool)
 
@@ -796,7 +821,12 @@ class CriticalDetector(Detector):
                                                min_share=LOOK_NOTE_SHARE,
                                                settle_s=sig.gap_max_s + _HANGOVER_S,
                                                settle_turn_s=self._shortest_tone_frames(frontend.hop_s)
-                                               * frontend.hop_s))
+                                               * frontend.hop_s),
+                                           keep_gated=GATED_LOOK)
+            self._gated_notes_hz = np.array([[low_hz], [high_hz]], dtype=np.float32)
+            self._gated_tolerance_hz = np.array(
+                [[sig.mean_tolerance_pct / 100.0 * hz + LOOK_NOTE_BINS * frontend.bin_hz] for hz in (low_hz, high_hz)],
+                dtype=np.float32)
             # The harmonics' bands neither start nor extend a run of activity, and only runs long enough to hold a
             # train of turns read them (_judge_run): their peaks are searched in those runs' frames only.
             self._harmonic_peaks = PeakLookback(
@@ -882,7 +912,59 @@ class CriticalDetector(Detector):
         return detections
 
     def _judge_run(self, run: BandRun) -> Detection | None:
-        """Find bursts (chains of the two tones in turn) inside a run of activity and judge each once."""
+        """Find bursts (chains of the two tones in turn) inside a run of activity and judge each once; a run the
+        reverberation gate cut and in which nothing was found, once more with the frames it cut (GATED_LOOK)."""
+        before = (self._judged_until_frame, self._open_chain_start)
+        detection = self._judge_run_once(run)
+        if detection is not None or run.gated is None or self._gated_look \
+                or (not run.truncated and run.end_s - run.start_s < self.signature.burst_min_s):
+            return detection
+        # The frames gated off on their band's note (as the look gate hears a note): a tone's own turn in a notch of
+        # the room holds its note; a louder sound's echo in the band (music, voices) mostly does not, and a run whose
+        # cut frames hold no turn's worth of either note gets no second look (most runs of a busy band).
+        gated = run.gated & ~run.on & ~run.on[::-1] \
+            & (np.abs(run.frequency_hz - self._gated_notes_hz) <= self._gated_tolerance_hz)
+        shortest = self._shortest_tone_frames(self._frame_s)
+        if not (gated.sum(axis=1) >= shortest).any():
+            return None  # (each rule below only takes frames away)
+        # ... and only where the turns, told apart by which band stands out (split_two_tones), give them to their own
+        # tone, measured against the frames the bands heard: a tone's steady part in its own turn stands out for that
+        # tone as the heard turns do, however far under its onset it reads. A cut frame that stands out less is the
+        # other tone's (its tail) or a louder sound's, and it would make up a turn of the other tone that its band
+        # never heard (a voice over the low band lengthened a 2-frame low turn to 9 with the high band's cut frames:
+        # quick seed 31 pump2, speech, 12.24 s; a siren's cut low frame made a high turn inside a low one: quick seed
+        # 83 pump0, 409.17 s). (Measured against the heard and the cut frames together, the cut frames move the
+        # measure itself: an alarm clock's beeps on the pump's high note, their cut frames under each beep, re-drew the
+        # turns into a burst; quick seed 83 pump2, 559 s.)
+        difference = run.snr_db[0] - run.snr_db[1]
+        bias = median_of(difference[run.on.any(axis=0)])
+        gated &= np.stack([difference > bias, difference <= bias])
+        # ... and only where they go on from frames their band heard (a turn's steady part after its switch frames):
+        # they may lengthen a turn, never make one up (a siren's held note on the pump's note got a 3-frame "turn" of
+        # the other note inside it, and the changes it lacked; quick seed 99 pump2, 295.5 s).
+        gated &= _joined_to_heard(run.on, gated)
+        if not (gated.sum(axis=1) >= shortest).any():
+            return None
+        # (A louder sound the first look found in the run stays found: its turns are not heard again as the pump's.)
+        after = (self._judged_until_frame, self._open_chain_start, self._louder_sound_frames)
+        self._judged_until_frame, self._open_chain_start = before
+        self._gated_look = True
+        sig = self.signature
+        if sig.tone_typical_s is not None:
+            typical_changes = (sig.burst_typical_s or sig.burst_min_s) / sig.tone_typical_s - 1
+            self._changes_min = math.ceil(GATED_MIN_BURST_SHARE * typical_changes)
+        try:
+            detection = self._judge_run_once(dataclasses.replace(run, on=run.on | gated, gated=None))
+        finally:
+            self._gated_look = False
+            self._changes_min = 0
+        if detection is None:
+            self._judged_until_frame, self._open_chain_start, self._louder_sound_frames = after
+        else:
+            self.counters["detected_gated"] += 1
+        return detection
+
+    def _judge_run_once(self, run: BandRun) -> Detection | None:
         sig = self.signature
         if not run.truncated and run.end_s - run.start_s < sig.burst_min_s:
             self.counters["too_short_burst"] += 1  # most runs are blips of clutter: cheap to turn away
@@ -931,7 +1013,7 @@ class CriticalDetector(Detector):
         detection = self._judge_turns(run, frame_s, faint)
         # A second look, only when the first found nothing: with the turns heard integrated (INTEGRATED_SNR_DB), in a
         # run long enough to hold most of a burst.
-        if detection is not None or sig.tone_typical_s is None or sig.frequencies_hz is None \
+        if detection is not None or sig.tone_typical_s is None or sig.frequencies_hz is None or self._gated_look \
                 or run.end_s - run.start_s < INTEGRATED_MIN_BURST_SHARE * (sig.burst_typical_s or sig.burst_min_s):
             return detection
         integrated = self.integrated_frames(run, frame_s)
@@ -1292,13 +1374,13 @@ class CriticalDetector(Detector):
             # make one up (a siren's loud note chained with turns of nothing but a band's murmur).
             self.counters["integrated_only"] += 1
             return None
-        if self._integrated_look and sig.tone_typical_s is not None and len(chain) >= 3:
+        if (self._integrated_look or self._gated_look) and sig.tone_typical_s is not None and len(chain) >= 3:
             inner_turns = [(end - start) * frame_s / sig.tone_typical_s for _, start, end in chain[1:-1]]
             if sum(1 / RHYTHM_LONG_FACTOR <= turn <= RHYTHM_LONG_FACTOR for turn in inner_turns) \
                     < INTEGRATED_MIN_RHYTHM_SHARE * len(inner_turns):
                 # Turn by turn at the pump's pace, not only in the median: a band's murmur cut into turns by chance
-                # makes some short and some long.
-                self.counters["integrated_rhythm"] += 1
+                # makes some short and some long (and so do music's notes with their echo, GATED_LOOK).
+                self.counters["gated_rhythm" if self._gated_look else "integrated_rhythm"] += 1
                 return None
         if self._integrated_look:
             # Each tone's pitch from its turns' spectrum averaged (INTEGRATED_PITCH_PROMINENCE_DB).
@@ -1361,11 +1443,12 @@ class CriticalDetector(Detector):
         each within the mean tolerance of its note, and their ratio the notes' within RATIO_DRIFT_BINS on each
         tone (one oscillator makes both tones: if the pump's clock drifts, both move together, and their ratio
         stays)."""
-        tolerance = self.signature.mean_tolerance_pct / 100.0
+        tighter = GATED_TIGHTER if self._gated_look else 1.0
+        tolerance = tighter * self.signature.mean_tolerance_pct / 100.0
         if any(abs(held / note - 1) > tolerance for held, note in zip(held_hz, notes_hz, strict=True)):
             return "off_frequency"
         allowed = RATIO_DRIFT_BINS * self._bin_hz / held_hz[0] + RATIO_DRIFT_BINS * self._bin_hz / held_hz[1]
-        allowed = math.hypot(allowed, self._ratio_known_to(allowed))
+        allowed = tighter * math.hypot(allowed, self._ratio_known_to(allowed))
         if abs((held_hz[1] / held_hz[0]) / (notes_hz[1] / notes_hz[0]) - 1) > allowed:
             return "wrong_ratio"
         return None
@@ -2128,6 +2211,20 @@ def split_two_tones(on_low: NDArray[np.bool_], on_high: NDArray[np.bool_], snr_l
             labels[start:end] = 0
         tones = _label_runs(labels)
     return labels, tones, swing
+
+
+def _joined_to_heard(on: NDArray[np.bool_], extra: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per row, the frames of `extra` in a stretch of `on | extra` that holds at least one frame of `on`."""
+    either = on | extra
+    # Number the stretches of `either` per row (a new stretch where a frame is set and the one before is not) ...
+    starts = either & ~np.concatenate([np.zeros((either.shape[0], 1), dtype=bool), either[:, :-1]], axis=1)
+    stretch = np.cumsum(starts, axis=1)
+    # ... and keep those that hold a frame of `on` (stretch numbers count up from 1 along a row).
+    keep = np.zeros_like(either)
+    for row in range(either.shape[0]):
+        heard = np.bincount(stretch[row][on[row]], minlength=int(stretch[row, -1]) + 1) > 0
+        keep[row] = extra[row] & heard[stretch[row]]
+    return keep
 
 
 def _label_runs(labels: NDArray[np.int8]) -> list[tuple[int, int, int]]:
