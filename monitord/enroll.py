@@ -717,8 +717,8 @@ def _chords(clear: list[_Track], peaks: _Peaks) -> list[tuple[_Track, _Track]]:
             if not _unrelated(a.frequency_hz, b.frequency_hz):
                 continue
             both = int(np.count_nonzero(a.frame_on & b.frame_on))
-            if both < _CHORD_OVERLAP * min(int(np.count_nonzero(a.frame_on)), int(np.count_nonzero(b.frame_on))):
-                continue
+            if both < _CHORD_OVERLAP * max(int(np.count_nonzero(a.frame_on)), int(np.count_nonzero(b.frame_on))):
+                continue  # one sounds without the other: a tone and something that joined it now and then
             if _turn_correlation(a, b, gap) >= 0.0:
                 chords.append((a, b))
     return chords
@@ -778,12 +778,13 @@ def _beeps(on: NDArray[np.bool_], snr_db: NDArray[np.float64], gap_frames: int) 
 
 
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                 peaks: _Peaks, *, outside_critical: bool = False) -> EnrollmentResult:
-    """Learn the beep from the strongest steady tone; `outside_critical`: `peaks` already leave out a critical alarm
-    heard in the same recording (no second try)."""
+                 peaks: _Peaks, *, outside_critical: tuple[float, float] | None = None) -> EnrollmentResult:
+    """Learn the beep from the strongest steady tone; `outside_critical`: the tones of a critical alarm heard in the
+    same recording, which `peaks` already leave out (no second try)."""
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
     best = _prefer_fundamental(max(clear, key=_score), peaks)
-    partner = _alternating_partner(best, clear, peaks, changes=_ROUND_CHANGES if outside_critical else _PAIR_CHANGES)
+    partner = _alternating_partner(best, clear, peaks,
+                                   changes=_ROUND_CHANGES if outside_critical is not None else _PAIR_CHANGES)
     # The partner may hide in one candidate with a tone 2 % from it (_split_near_tones: the beep beside the
     # critical alarm's low tone): look again with such candidates split.
     if partner is None and not outside_critical and (split := _split_look(peaks, tracks)) is not None \
@@ -840,7 +841,8 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                 rest_clear = [t for t in rest_tracks if _usable(t) and _is_clear(t)]
         if not critical_spans or not rest_clear:
             raise wrong_alarm
-        result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest, outside_critical=True)
+        result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest,
+                              outside_critical=(critical[0].frequency_hz, critical[1].frequency_hz))
         # The clinic demonstrates both alarms alike (the same pump, phone and room): their tones stand within
         # 15 dB of each other in every benchmark recording of both (bench/enrollment.py --both, the critical alarm's
         # SNR minus the beep's −14…+9 dB). A "beep" far fainter than the "critical alarm" is something else in the
@@ -946,7 +948,17 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # of the pump's and strays as it likes (9 of 110 benchmark clinic recordings held one, 13–17 dB against 30–45;
     # quick seed 193's pump1 learned a 30.6 Hz allowance from one at 14.6 dB where its beeps strayed 0.1–0.2 Hz).
     scatter_hz = max(pitch_scatter_hz(best.frame_frequency_hz[a:b][on[a:b]]) for a, b in clear_runs)
-    if rivals := _competing_beeps(best, clear):
+    # The critical alarm demonstrated in the same recording (its two tones taking turns, without the beep) and what
+    # is left of one cut out of it (a tone's echo, a harmonic) are that alarm's, no other beeper (quick seed 277
+    # pump1, both alarms: its 1118 / 1486 Hz and their harmonics, up to 5585 Hz, beside the 4123 Hz beep).
+    rivals = _competing_beeps(best, clear)
+    critical_tones = outside_critical
+    if rivals and critical_tones is None and (alarm := _critical_pair(clear, peaks)) is not None \
+            and all(abs(best.frequency_hz / tone.frequency_hz - 1) > 0.01 for tone in alarm):
+        critical_tones = (alarm[0].frequency_hz, alarm[1].frequency_hz)
+    if critical_tones is not None:
+        rivals = [other for other in rivals if all(_unrelated(other.frequency_hz, tone) for tone in critical_tones)]
+    if rivals:
         other = rivals[0]
         raise NoClearAlarmError(
             f"{name}: two different steady beeps come and go in this recording, {frequency:.0f} Hz "
