@@ -1,7 +1,7 @@
 """Does `monitord enroll` learn the true tones? Every clinic recording of every corpus, against its manifest.
 
     PYTHONPATH=. .venv/bin/python bench/enrollment.py [--corpus-root bench/corpus] [--exclude seed71-quick ...]
-        [--seeds 5 7 ...] [--alarm critical|non_critical] [--both]
+        [--seeds 5 7 ...] [--alarm critical|non_critical] [--both | --hard [VARIANT ...]]
 
 Runs `monitord enroll` exactly as a family would (one process per recording, both alarms) and compares the learned
 frequencies with the synthetic pump's true ones (within 2 %). Prints one line per mismatch, how far off the learned
@@ -28,6 +28,16 @@ root is opened).
 `--both` checks instead one recording of both alarms per pump and order (the clinic demonstrated both and the family
 kept filming): the pump's two clinic recordings joined, critical then beep and beep then critical (the second
 resampled to the first's rate), each alarm enrolled from the joined recording and checked as above.
+
+`--hard [VARIANT ...]` checks instead clinic recordings harder than the corpus's: each pump's recording of each alarm
+re-rendered under one harder condition at a time (HARD_VARIANTS: one sounding; SNR 3–8 dB; a nurse talking loudly; a
+TV or music in the waiting room; the programmer's key beeps; a phone ringing; 2–3 minutes with the alarm in the
+middle; AGC; clipping; 16 kHz; an 8 kHz phone call; a strongly reverberant room; default all), rendered by
+bench/enrollment_stress.py's clinic_stress from bench/corpus.py's building blocks with the pumps of the corpora's
+manifests, and tabulates per variant and alarm how many were learned right, refused (exit 2) or learned WRONG (exit 0
+with a wrong tone or timing); exits 1 if any was learned wrong. A refusal is acceptable (costly: the family must
+record again); a wrong tone leaves the pump deaf. For speed, enroll runs in-process there (monitord.cli.main, the
+same command line).
 """
 
 from __future__ import annotations
