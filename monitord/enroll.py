@@ -789,12 +789,14 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # critical alarm's low tone): look again with such candidates split.
     if partner is None and not outside_critical and (split := _split_look(peaks, tracks)) is not None \
             and (partner := _alternating_partner(best, split[1], peaks)) is not None:
-        if _in_turns(best, partner, peaks):
-            tracks, clear = split
-        else:
-            partner = None
-    elif partner is not None and not outside_critical and not _in_turns(best, partner, peaks):
-        partner = None
+        tracks, clear = split
+    if partner is not None and not outside_critical and not _in_turns(best, partner, peaks):
+        raise NoClearAlarmError(
+            f"{name}: the strongest steady tone, {best.frequency_hz:.0f} Hz, takes turns with another, "
+            f"{partner.frequency_hz:.0f} Hz, part of the time: too seldom for the critical alarm, too often for a beep "
+            "sounding alone (a voice or a TV over the demonstration?)",
+            hint="record the non-critical alarm again on its own, in a quiet room (no talking, TV off while it "
+            "sounds), and let it sound at least twice")
     if partner is not None:
         low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
         wrong_alarm = NoClearAlarmError(
@@ -1026,11 +1028,12 @@ _ROUND_CHANGES = 3
 
 def _in_turns(best: _Track, partner: _Track, peaks: _Peaks) -> bool:
     """Do `best` and its alternating partner sound as the critical alarm's two tones do, in turns most of the time
-    either is heard (_MIN_SHARE_IN_TURNS, as _enroll_two_tone asks)? If not, `best` mostly sounds alone, as a beep
-    does, and took turns only with something beside it now and then: a nurse talking loudly over the demonstration
-    (bench/enrollment.py --hard nurse_loud, seed 307 pump0: the 3123 Hz beep "took turns" with a voice at 2608 Hz in
-    49 % of their time; the beep's soundings were cut out as a critical alarm and a voice's 1229 Hz learned from the
-    rest). Enrolled as critical, such a recording is refused for the same share."""
+    either is heard (_MIN_SHARE_IN_TURNS, as _enroll_two_tone asks)? If not, `best` took turns with something beside
+    it now and then: a nurse talking loudly over the demonstration (bench/enrollment.py --hard nurse_loud, seed 307
+    pump0: the 3123 Hz beep "took turns" with a voice at 2608 Hz in 49 % of their time; the beep's soundings were cut
+    out as a critical alarm and a voice's 1229 Hz learned from the rest). Enrolled as critical, such a recording is
+    refused for the same share; as the beep too, since `best` may as well be the TV's tone (seed 283 pump2, tv:
+    3005 Hz, 20 dB, taking turns with 3303 Hz; the pump's 4436 Hz beep never a clear tone)."""
     low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
     bursts = _two_tone_bursts(low, high, _split_gap_frames(peaks.hop_s))
     return _share_in_turns(low, high, bursts) >= _MIN_SHARE_IN_TURNS
@@ -1149,9 +1152,10 @@ def _rival_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
 
 
 _RIVAL_SCORE = 0.5
-# A rival this close to the learned beep's loudness (dB), or as strong by _score: another beeper, not a voice. The
-# rivals in the benchmark's clinic recordings are voices' steady vowels, 14–18 dB against the pump's 30–46 dB (12 dB
-# under it and more; _score at most 0.23 of the beep's, quick seeds 307 … 157); a phone's ring tone recorded over
+# A rival this close to the learned beep's loudness (dB): another beeper, not a voice. The rivals in the benchmark's
+# clinic recordings are voices' steady vowels, 14–18 dB against the pump's 30–46 dB (12 dB under it and more, quick
+# seeds 307 … 157; in a recording of both alarms a voice may sound as long as the beep: 229 pump0's 859 Hz, 10
+# times, so a rival's time on says nothing); a phone's ring tone recorded over
 # a demonstration (bench/enrollment.py --hard phone_ring, seed 307 pump1: 440 Hz, 2 s on, 31 dB against the pump's
 # 42 dB) was learned as the beep for its longer time on.
 _COMPETING_DB = 6.0
@@ -1159,7 +1163,7 @@ _COMPETING_DB = 6.0
 
 def _competing_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
     """Other clear, steady tones unrelated to the learned beep (_unrelated) that come and go (two soundings or more,
-    _PITCH_SOUNDING_GAP_S apart) and are as loud as it (within _COMPETING_DB) or as strong (_RIVAL_SCORE), not
+    _PITCH_SOUNDING_GAP_S apart) and are as loud as it (within _COMPETING_DB), not
     sounding with it (a partial of the pump's own, or a chord the pump is in): another beeper. Nothing in a recording
     tells which of two such beepers is the pump, so enrollment refuses."""
     competing = []
@@ -1169,7 +1173,7 @@ def _competing_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
             continue  # a key beep or two of a clinician programmer, once: no alarm that repeats
         if min(_coincident(other, best), _coincident(best, other)) >= 0.5:
             continue
-        if other.snr_db >= best.snr_db - _COMPETING_DB or _score(other) >= _RIVAL_SCORE * _score(best):
+        if other.snr_db >= best.snr_db - _COMPETING_DB:
             competing.append(other)
     return sorted(competing, key=_score, reverse=True)
 
