@@ -1162,13 +1162,17 @@ _COMPETING_DB = 6.0
 
 
 def _competing_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
-    """Other clear, steady tones unrelated to the learned beep (_unrelated) that come and go (two soundings or more,
-    _PITCH_SOUNDING_GAP_S apart) and are as loud as it (within _COMPETING_DB), not
-    sounding with it (a partial of the pump's own, or a chord the pump is in): another beeper. Nothing in a recording
-    tells which of two such beepers is the pump, so enrollment refuses."""
+    """Other clear, steady tones, no harmonics of the learned beep nor it of them, that come and go (two soundings
+    or more, _PITCH_SOUNDING_GAP_S apart) and are as loud as it (within _COMPETING_DB), not sounding with it (a
+    partial of the pump's own, or a chord the pump is in): another beeper. Nothing in a recording tells which of two
+    such beepers is the pump, so enrollment refuses."""
     competing = []
     for other in clear:
-        if other is best or not _unrelated(best.frequency_hz, other.frequency_hz) \
+        low_hz, high_hz = sorted((best.frequency_hz, other.frequency_hz))
+        # Another tone, not the beep's harmonic (2nd … 5th). Two partials of one tone (a 4 : 3 pair) sound together,
+        # which the test below leaves out; two beepers 4 : 3 apart that never do are two (seed 269 pump2, --hard
+        # programmer: key beeps at 1870 Hz, the pump's 2510 Hz).
+        if other is best or high_hz / low_hz < 1.04 or _on_low_harmonic(high_hz, low_hz) \
                 or len(_group(other.segments, _PITCH_SOUNDING_GAP_S)) < 2:
             continue  # a key beep or two of a clinician programmer, once: no alarm that repeats
         if min(_coincident(other, best), _coincident(best, other)) >= 0.5:

@@ -136,3 +136,18 @@ def test_a_critical_alarm_whose_high_tone_a_phone_call_lost_is_refused(tmp_path:
     assert code == ExitCode.USAGE, err
     assert "8000 Hz" in err
     assert "44.1 or 48 kHz" in err
+
+
+# Quick seed 269 pump2 (one 0.3 s beep at 2515.0 Hz), --hard programmer: key beeps at 1870 Hz, 4 : 3 below the pump's
+# pitch, as loud, 14.4 s.
+BEEP_WITH_PROGRAMMER_A_FOURTH_BELOW = DATA / "clinic-beep-with-programmer-key-beeps-a-fourth-below.flac"
+
+
+def test_two_beepers_a_fourth_apart_are_two(tmp_path: Path) -> None:
+    """Main learned the key beeps' 1870 Hz (exit 0; they sound more often than the pump). Two tones 4 : 3 apart
+    could be two partials of one tone only if they sounded together; these never do, so they compete, and nothing
+    tells which one is the pump."""
+    code, err, _ = _enroll(tmp_path, BEEP_WITH_PROGRAMMER_A_FOURTH_BELOW, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "1870 Hz" in err
+    assert "2510 Hz" in err
