@@ -549,7 +549,7 @@ def _correlation(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     return float(np.corrcoef(x, y)[0, 1])
 
 
-def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
+def _prefer_fundamental(best: _Track, peaks: _Peaks, *, where_loud: bool = False) -> _Track:
     """If a sub-harmonic (f/5 … f/2) sounds together with `best` every time, the pump's fundamental is that one (a
     piezo's harmonics can be louder than its fundamental — a square-ish drive puts energy in the 3rd and 5th — and
     a quiet high band can make a harmonic stand out more over the room than the fundamental does). The highest
@@ -565,11 +565,15 @@ def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
         # hardly overlap, so its tones never pass for harmonics.
         # (Seed 31 of the benchmark: a phone's high-pass left a 1165 Hz tone's 3rd harmonic in 44 short pieces
         # against the tone's own 29; the tone sounded with 97 % of them, they with 68 % of it.)
-        # Judged where `best` is loud too (its segments within 12 dB of its loudest): a faint tone at the pump's
-        # pitch that sounds only under another device's beeps is that device's harmonic, not the pump's (bench/
-        # enrollment.py --hard programmer, seed 263 pump1: the programmer's 1454 Hz key beeps put their 2nd harmonic
-        # on the pump's 2884 Hz three times at 21–24 dB, and the pump, 41–45 dB, was learned at 1454 Hz).
-        with_sub = min(_coincident(best, track), _coincident(_loud(best), track))
+        # `where_loud` (the beep): judged where `best` is loud too (its segments within 12 dB of its loudest): a faint
+        # tone at the pump's pitch that sounds only under another device's beeps is that device's harmonic, not the
+        # pump's (bench/enrollment.py --hard programmer, seed 263 pump1: the programmer's 1454 Hz key beeps put
+        # their 2nd harmonic on the pump's 2884 Hz three times at 21–24 dB, and the pump, 41–45 dB, was learned at
+        # 1454 Hz). Not for the critical alarm's candidates: there it moved quick seed 23 pump1's bursts (both
+        # alarms, beep first) and let a stray one-change burst in.
+        with_sub = _coincident(best, track)
+        if where_loud:
+            with_sub = min(with_sub, _coincident(_loud(best), track))
         with_best = _coincident(track, best)
         if track.segments and track.snr_db >= _MIN_CLEAR_SNR_DB - 4 and (
                 (with_sub >= 0.8 and with_best >= 0.5)
@@ -782,7 +786,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     """Learn the beep from the strongest steady tone; `outside_critical`: the tones of a critical alarm heard in the
     same recording, which `peaks` already leave out (no second try)."""
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
-    best = _prefer_fundamental(max(clear, key=_score), peaks)
+    best = _prefer_fundamental(max(clear, key=_score), peaks, where_loud=True)
     partner = _alternating_partner(best, clear, peaks,
                                    changes=_ROUND_CHANGES if outside_critical is not None else _PAIR_CHANGES)
     # The partner may hide in one candidate with a tone 2 % from it (_split_near_tones: the beep beside the
