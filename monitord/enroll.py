@@ -671,7 +671,9 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
         raise NoClearAlarmError(f"{name}: no clear alarm tone found (a pump alarm recorded for enrollment should stand "
                                 f"at least {_MIN_CLEAR_SNR_DB:.0f} dB over the background as a steady tone{strongest})"
                                 f"{band}")
-    if chords := _chords(clear, peaks):
+    # Only for the critical alarm: a beeper whose beep holds a second partial near its pitch sounds as a chord too
+    # (tests/test_beep_accompanied.py), and a phone's chord beside the pump's beep is left to _competing_beeps.
+    if alarm is AlarmKind.CRITICAL and (chords := _chords(clear, peaks)):
         clear = [t for t in clear if not any(t is a or t is b for a, b in chords)]
         if not clear:
             a, b = chords[0]
@@ -702,11 +704,11 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
 # Two steady tones at unrelated pitches that sound in the same frames and rise and fall together: a chord, the way
 # a telephone signals (ringback 440 + 480 Hz, UK ring 400 + 450 Hz, dial tones, DTMF). The pump sounds one tone at a
 # time (its beep; its critical alarm's two tones take turns), so neither is the pump's. A phone ringing through a
-# demonstration (bench/enrollment.py --hard phone_ring, seed 307 pump0: a 440 / 480 Hz ringback, 2 s on, 4 s off)
-# was learned as the beep at 440 Hz, and (seed 277 pump1) as the critical alarm's low tone beside the pump's
-# 1483 Hz, over its own 1115 Hz. A pump tone's harmonics sound with it too; they are left out first (_is_partial_of),
-# and a pump's two tones ringing through each other in a reverberant room still swing against each other
-# (_turn_correlation < 0; quick seed 307 pump2, −0.21).
+# demonstration (bench/enrollment.py --hard phone_ring, seed 277 pump1: a 440 / 480 Hz ringback, 2 s on, 4 s off)
+# was learned as the critical alarm's low tone beside the pump's 1483 Hz, over its own 1115 Hz (and, seed 307
+# pump0, as the beep at 440 Hz: there _competing_beeps refuses it). A pump tone's harmonics sound with it too;
+# they are left out first (_is_partial_of), and a pump's two tones ringing through each other in a reverberant room
+# still swing against each other (_turn_correlation < 0; quick seed 307 pump2, −0.21).
 _CHORD_OVERLAP = 0.8
 
 
