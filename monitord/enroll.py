@@ -1181,7 +1181,10 @@ def _competing_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
         if other is best or high_hz / low_hz < 1.04 or _on_low_harmonic(high_hz, low_hz) \
                 or len(_group(other.segments, _PITCH_SOUNDING_GAP_S)) < 2:
             continue  # a key beep or two of a clinician programmer, once: no alarm that repeats
-        if min(_coincident(other, best), _coincident(best, other)) >= 0.5:
+        # Sounding together (a partial of the pump's own): in half of each other's frames or more, counted by frame,
+        # since a 2 s ring tone "overlaps" every short beep inside it (seed 263 pump2, --hard phone_ring).
+        both = int(np.count_nonzero(other.frame_on & best.frame_on))
+        if both >= 0.5 * max(int(np.count_nonzero(other.frame_on)), int(np.count_nonzero(best.frame_on))):
             continue
         if other.snr_db >= best.snr_db - _COMPETING_DB:
             competing.append(other)

@@ -154,3 +154,17 @@ def test_two_beepers_a_fourth_apart_are_two(tmp_path: Path) -> None:
     assert code == ExitCode.USAGE, err
     assert "1870 Hz" in err
     assert "2510 Hz" in err
+
+
+# Quick seed 263 pump2 (one 0.405 s beep at 4099.6 Hz), --hard phone_ring: a ringback (2 s on) over both of the
+# pump's soundings, 15 s.
+BEEP_INSIDE_A_RINGBACK = DATA / "clinic-beep-inside-a-ringbacks-on-time.flac"
+
+
+def test_a_beep_inside_a_ring_tones_on_time_still_competes_with_it(tmp_path: Path) -> None:
+    """Main learned the ringback's 440 Hz (exit 0). The pump's beeps lie inside the ring's 2 s tones, so by
+    segments each "overlapped" the other, as a pump's own partial does; counted by frame they share a quarter of the
+    ring's: two beepers."""
+    code, err, _ = _enroll(tmp_path, BEEP_INSIDE_A_RINGBACK, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "4100 Hz" in err
