@@ -856,8 +856,11 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         # SNR minus the beep's −14…+9 dB). A "beep" far fainter than the "critical alarm" is something else in the
         # room, and that alarm is the beep taking turns with it (--hard nurse_loud, seed 257 pump1: the pump's three
         # 4020 Hz beeps at 50 dB "took turns" with a voice's 1234 Hz, and the voice's 1232 Hz, 23 dB, was learned).
+        # Only a faint "beep" (under 30 dB, where voices lie; a demonstration close by gives 24–45 dB): in a
+        # recording as clean as a synthetic one the two alarms' levels differ by more and say nothing
+        # (tests/test_bench.py's pump: 2200 Hz beeps and 1200 / 1600 Hz tones over a faint pink floor).
         loudest = max(critical[0].snr_db, critical[1].snr_db)
-        if result.snr_db < loudest - _BESIDE_CRITICAL_DB:
+        if result.snr_db < min(loudest - _BESIDE_CRITICAL_DB, _MIN_LEARNED_SNR_DB + 10.0):
             raise NoClearAlarmError(
                 f"{name}: the tones {critical[0].frequency_hz:.0f} Hz and {critical[1].frequency_hz:.0f} Hz take turns "
                 f"here as the critical alarm's do, and the only other steady tone, {result.frequencies_hz[0]:.0f} Hz, "
