@@ -1,7 +1,7 @@
 """Does `monitord enroll` learn the true tones? Every clinic recording of every corpus, against its manifest.
 
     PYTHONPATH=. .venv/bin/python bench/enrollment.py [--corpus-root bench/corpus] [--exclude seed71-quick ...]
-        [--seeds 5 7 ...] [--alarm critical|non_critical] [--both]
+        [--seeds 5 7 ...] [--alarm critical|non_critical] [--both | --hard [VARIANT ...]]
 
 Runs `monitord enroll` exactly as a family would (one process per recording, both alarms) and compares the learned
 frequencies with the synthetic pump's true ones (within 2 %). Prints one line per mismatch, how far off the learned
@@ -28,11 +28,23 @@ root is opened).
 `--both` checks instead one recording of both alarms per pump and order (the clinic demonstrated both and the family
 kept filming): the pump's two clinic recordings joined, critical then beep and beep then critical (the second
 resampled to the first's rate), each alarm enrolled from the joined recording and checked as above.
+
+`--hard [VARIANT ...]` checks instead clinic recordings harder than the corpus's: each pump's recording of each alarm
+re-rendered under one harder condition at a time (HARD_VARIANTS: one sounding; SNR 3–8 dB; a nurse talking loudly; a
+TV or music in the waiting room; the programmer's key beeps; a phone ringing; 2–3 minutes with the alarm in the
+middle; AGC; clipping; 16 kHz; an 8 kHz phone call; a strongly reverberant room; default all), rendered by
+bench/enrollment_stress.py's clinic_stress from bench/corpus.py's building blocks with the pumps of the corpora's
+manifests, and tabulates per variant and alarm how many were learned right, refused (exit 2) or learned WRONG (exit 0
+with a wrong tone or timing); exits 1 if any was learned wrong. A refusal is acceptable (costly: the family must
+record again); a wrong tone leaves the pump deaf. For speed, enroll runs in-process there (monitord.cli.main, the
+same command line).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
 import re
@@ -145,6 +157,20 @@ def learned_frequencies(stdout: str) -> list[float]:
     return [float(x) for x in re.findall(r"([\d.]+) Hz", lines[1])] if len(lines) > 1 else []
 
 
+def run_enroll(argv: list[str], *, in_process: bool) -> subprocess.CompletedProcess[str]:
+    """`monitord ARGV` as a family runs it: its own process, or (in_process, for --hard's hundreds of short runs,
+    where starting Python and importing every command took 2 of every 2.5 s) the same command line through
+    monitord.cli.main in this process, its output captured the same way."""
+    if not in_process:
+        return subprocess.run([sys.executable, "-m", "monitord", *argv], capture_output=True, text=True, check=False)
+    from monitord import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
 def join_recordings(first: Path, second: Path, out: Path) -> None:
     """`first` then `second` (mono, at `first`'s rate) in one WAV: a clinic visit recorded in one go. One phone in
     one room keeps one level, so `second` is scaled to put its background (the 10th percentile of its half-second
@@ -166,6 +192,59 @@ def join_recordings(first: Path, second: Path, out: Path) -> None:
     soundfile.write(out, np.clip(joined, -1.0, 1.0), rate, subtype="PCM_16")
 
 
+# `--hard`: each variant changes one habit of bench/corpus.py's clinic_recording (bench/enrollment_stress.py's
+# Condition fields; everything else as the corpus makes it), so that a failure names its cause.
+HARD_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "once": ("the alarm sounds only once", {"soundings": (1, 1)}),
+    "snr_3_8": ("the alarm 3–8 dB over the room", {"snr_db": (3, 8)}),
+    "nurse_loud": ("a nurse talking loudly over the alarm (voices 10 dB up, SNR 6–12 dB)",
+                   {"voices": 3.0, "snr_db": (6, 12)}),
+    "tv": ("a TV in the waiting room (dialogue, music bed, laughter; SNR 6–12 dB)",
+           {"tv": True, "voices": 2.0, "snr_db": (6, 12)}),
+    "music": ("music in the waiting room (SNR 6–12 dB)", {"music": True, "voices": 2.0, "snr_db": (6, 12)}),
+    "programmer": ("the clinician programmer's own UI beeps and clicks, as loud as the alarm", {"programmer": True}),
+    "phone_ring": ("a phone ringing through the demonstration (ringback or a melody, 0–10 dB over the mix)",
+                   {"ring": True}),
+    "long": ("a 2–3 minute recording, the alarm in the middle (people talking throughout)",
+             {"lead_s": (55, 85), "tail_s": 60.0, "voices": 1.0}),
+    "agc": ("a phone's automatic gain control (fast attack, slow release, up to +30 dB)", {"agc": True}),
+    "clipped": ("hard clipping (input gain 10–15 dB too high)", {"clip": True}),
+    "rate_16k": ("recorded at 16 kHz", {"fs": 16_000}),
+    "rate_8k": ("a phone call: 8 kHz, 300–3400 Hz (a tone above 0.45 × 8 kHz cannot be learned: refusing is right)",
+                {"fs": 8_000}),
+    "reverb_heavy": ("a strongly reverberant room (RT60 1.2–2 s, DRR −8…−3 dB)",
+                     {"rt60_s": (1.2, 2.0), "drr_db": (-8, -3)}),
+}
+PHONE_BAND_HZ = (300.0, 3400.0)
+
+
+def render_hard(variant: str, corpus: Path, pump: dict[str, Any], alarm: str, lib: Any, out: Path) -> bool:
+    """Re-render `pump`'s clinic recording of `alarm` under `variant` into `out` (WAV, the clinic recording's own
+    rate unless the variant sets one). Deterministic from the corpus's seed, the pump, the alarm and the variant.
+    Returns whether the recording can hold the alarm's tones at all (below 0.45 × its rate)."""
+    from bench import corpus as gen
+    from bench import enrollment_stress as stress
+
+    model = gen.PumpModel(**{k: tuple(v) if k == "harmonics" else v for k, v in pump.items()})
+    fields = dict(HARD_VARIANTS[variant][1])
+    rate = fields.pop("fs", None) or soundfile.info(str(corpus / pump["name"] / f"clinic-{alarm.replace('_', '-')}.wav")
+                                                   ).samplerate
+    cond = stress.Condition(variant, HARD_VARIANTS[variant][0], **fields)
+    seed = int(json.loads((corpus / "manifest.json").read_text())["spec"]["seed"])
+    rng = stress._rng(seed, "hard", corpus.name, pump["name"], alarm, variant)
+    render_rate = max(rate, 16_000)  # the room model needs 16 kHz; a phone call is band-limited after it
+    audio, _, _ = stress.clinic_stress(model, alarm, cond, lib, rng, render_rate)
+    if render_rate != rate:
+        step = math.gcd(render_rate, rate)
+        audio = signal.resample_poly(audio, rate // step, render_rate // step)
+        sos = signal.butter(4, PHONE_BAND_HZ, btype="bandpass", fs=rate, output="sos")
+        audio = signal.sosfilt(sos, audio)
+        audio *= 0.5 / max(1e-9, float(np.max(np.abs(audio))))
+    stress.write_recording(out, np.asarray(audio), rate, "wav")
+    tones = (pump["tone_low_hz"], pump["tone_high_hz"]) if alarm == "critical" else (pump["beep_hz"],)
+    return max(tones) < 0.45 * rate
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus-root", type=Path, default=HERE / "corpus")
@@ -178,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="check only this alarm's recordings (repeat for both; default both)")
     parser.add_argument("--both", action="store_true",
                         help="check one recording of both alarms per pump and order (the two joined)")
+    parser.add_argument("--hard", nargs="*", metavar="VARIANT", choices=sorted(HARD_VARIANTS),
+                        help="re-render each pump's clinic recordings under harder conditions, one variant at a time "
+                        f"(default all: {', '.join(HARD_VARIANTS)}) and tabulate right / refused / wrong")
     args = parser.parse_args(argv)
     alarms = set(args.alarm or ("critical", "non_critical"))
     if args.seeds is not None:
@@ -195,19 +277,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no corpus under {args.corpus_root}: run bench/detection.py --quick first", file=sys.stderr)
         return 2
     total = wrong = 0
+    hard = list(HARD_VARIANTS) if args.hard == [] else args.hard
+    tally: dict[str, dict[str, list[str]]] = {}
+    lib = None
+    if hard:
+        from bench.corpus import SourceLibrary
+
+        lib = SourceLibrary(args.corpus_root / "sources")
     errors: dict[str, list[tuple[float, str]]] = {"non_critical": [], "critical": []}
     timings: dict[str, list[tuple[float, str]]] = {}
     limits: dict[str, list[bool]] = {}
 
-    def check(recording: Path, alarm: str, pump: dict[str, Any], label: str) -> bool:
-        """Enroll `alarm` from `recording` as a family would and compare with the pump's truth; True if right."""
+    def check(recording: Path, alarm: str, pump: dict[str, Any], label: str) -> str:
+        """Enroll `alarm` from `recording` as a family would and compare with the pump's truth: "right", "refused"
+        (exit 2, a message to record again), "wrong" (exit 0, a wrong tone or timing) or "crashed" (any other
+        exit)."""
         truth = (pump["tone_low_hz"], pump["tone_high_hz"]) if alarm == "critical" else (pump["beep_hz"],)
         with tempfile.TemporaryDirectory() as tmp:
-            done = subprocess.run(
-                [sys.executable, "-m", "monitord", "enroll", "--alarm", alarm, "--profile",
-                 str(Path(tmp) / "p.toml"), str(recording)],
-                capture_output=True, text=True, check=False,
-            )
+            done = run_enroll(["enroll", "--alarm", alarm, "--profile", str(Path(tmp) / "p.toml"), str(recording)],
+                              in_process=bool(hard))
             saved = Path(tmp) / "p.toml"
             profile = tomllib.loads(saved.read_text()) if done.returncode == 0 and saved.is_file() else {}
         learned = sorted(learned_frequencies(done.stdout)[: len(truth)]) if done.returncode == 0 else []
@@ -231,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"MISMATCH {label} {alarm}: true {truth}, learned {learned} (exit {done.returncode}) "
                   f"{done.stderr.strip()[:160]}")
-        return pitch_ok and timing_ok
+        if pitch_ok and timing_ok:
+            return "right"
+        return "wrong" if done.returncode == 0 else "refused" if done.returncode == 2 else "crashed"
 
     for corpus in corpora:
         manifest = json.loads((corpus / "manifest.json").read_text())
@@ -239,10 +329,23 @@ def main(argv: list[str] | None = None) -> int:
             recordings = {alarm: corpus / pump["name"] / f"clinic-{alarm.replace('_', '-')}.wav"
                           for alarm in ("critical", "non_critical")}
             label = f"{corpus.name}/{pump['name']}"
+            if hard:
+                with tempfile.TemporaryDirectory() as tmp:
+                    for variant in hard:
+                        for alarm in sorted(alarms):
+                            recording = Path(tmp) / f"{variant}-{alarm}.wav"
+                            learnable = render_hard(variant, corpus, pump, alarm, lib, recording)
+                            outcome = check(recording, alarm, pump, f"{label} [{variant}]")
+                            if not learnable:
+                                outcome += " (cannot hold the tone)"
+                            tally.setdefault(variant, {}).setdefault(alarm, []).append(outcome)
+                            total += 1
+                            wrong += outcome.startswith(("wrong", "crashed"))
+                continue
             if not args.both:
                 for alarm in sorted(alarms):
                     total += 1
-                    wrong += not check(recordings[alarm], alarm, pump, label)
+                    wrong += check(recordings[alarm], alarm, pump, label) != "right"
                 continue
             with tempfile.TemporaryDirectory() as tmp:
                 for first, second in (("critical", "non_critical"), ("non_critical", "critical")):
@@ -250,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                     join_recordings(recordings[first], recordings[second], joined)
                     for alarm in sorted(alarms):
                         total += 1
-                        wrong += not check(joined, alarm, pump, f"{label} ({first} first)")
+                        wrong += check(joined, alarm, pump, f"{label} ({first} first)") != "right"
     for alarm, found in errors.items():
         if found:
             worst = max(found, key=lambda e: abs(e[0]))
@@ -267,6 +370,17 @@ def main(argv: list[str] | None = None) -> int:
         which = ", ".join(f"{what} {n}" for what, n in refused.items()) or "none"
         print(f"learned limits: {sum(refused.values())} of {sum(len(oks) for oks in limits.values())} would refuse "
               f"or nearly refuse the pump's own sounding ({which}; informational, not counted below)")
+    if tally:
+        print("variant | alarm | right | refused | WRONG | crashed | (of them: recording cannot hold the tone)")
+        for variant, by_alarm in tally.items():
+            for alarm, outcomes in sorted(by_alarm.items()):
+                kinds = [o.split()[0] for o in outcomes]
+                cannot = sum("cannot" in o for o in outcomes)
+                print(f"{variant} | {alarm} | {kinds.count('right')} | {kinds.count('refused')} | "
+                      f"{kinds.count('wrong')} | {kinds.count('crashed')} | {cannot or ''}")
+        print(f"{total - wrong}/{total} hard enrollments learned right or refused (exit 2); {wrong} learned WRONG "
+              "or crashed")
+        return 0 if wrong == 0 else 1
     what = "enrollments from joined recordings of both alarms" if args.both else "clinic recordings"
     print(f"{total - wrong}/{total} {what}: enrollment learned the true tones and timing")
     return 0 if wrong == 0 else 1

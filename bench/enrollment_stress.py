@@ -64,6 +64,7 @@ from bench.corpus import (  # noqa: E402
     _beeps,
     background,
     in_room,
+    phone_ring,
     recall_file,
     render_alarm,
     rms,
@@ -93,7 +94,9 @@ class Condition:
     drr_db: tuple[float, float] | None = None
     voices: float = 0.3  # speech level relative to the room floor (the corpus: 0.3)
     tv: bool = False  # a TV (dialogue, music bed, laughter) instead of clinic voices
+    music: bool = False  # music (a radio in the waiting room) instead of clinic voices
     programmer: bool = False  # the clinician programmer's UI beeps and clicks
+    ring: bool = False  # a phone ringing in the room (bench/corpus.py's phone_ring: a ringback or a melody)
     hum: bool = False  # loud mains buzz with harmonics
     agc: bool = False
     clip: bool = False
@@ -261,8 +264,8 @@ def clinic_stress(pump: PumpModel, alarm: str, cond: Condition, lib: SourceLibra
         t += rng.uniform(15, 25)
     n = int((t + cond.tail_s) * fs)
     floor = room_floor(n, fs, rng)
-    if cond.tv:
-        people = background("tv", lib, n / fs + 1, fs, rng)[:n]
+    if cond.tv or cond.music:
+        people = background("tv" if cond.tv else "music", lib, n / fs + 1, fs, rng)[:n]
     else:
         voices = speech_stream(lib, n, fs, rng)
         people = voices / rms(voices)
@@ -290,6 +293,15 @@ def clinic_stress(pump: PumpModel, alarm: str, cond: Condition, lib: SourceLibra
         wet = room.mic.apply(beeps, fs)
         mix += wet / max(1e-12, rms(wet[np.abs(wet) > 1e-6]) if np.any(np.abs(wet) > 1e-6) else 1.0) * level
         info["programmer_sounds"] = k
+    if cond.ring:
+        # One phone ringing through the demonstration, in the same room, 0–10 dB over the whole mix.
+        rung = phone_ring(fs, rng).audio
+        rung = in_room(np.concatenate([rung, np.zeros(int(room.rt60_s * fs))]), fs, room, 7, body=False)
+        at = int(rng.uniform(0, max(1, n - rung.size)))
+        level = rms(mix) * 10 ** (float(rng.uniform(0, 10)) / 20)
+        m = min(rung.size, n - at)
+        mix[at: at + m] += rung[:m] / rms(rung) * level
+        info["ring_at_s"] = round(at / fs, 2)
     mix *= 10 ** (float(rng.uniform(*cond.level_dbfs)) / 20) / rms(mix)
     if cond.agc:
         mix = _agc(mix, fs, target=0.25)

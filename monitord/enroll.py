@@ -514,6 +514,17 @@ def _distinct_tones(a_hz: float, b_hz: float) -> bool:
     return ratio >= 1.04 and not (k >= 2 and abs(ratio - k) <= 0.02 * k)
 
 
+def _unrelated(a_hz: float, b_hz: float) -> bool:
+    """Two tones that are no two partials of one tone: more than 4 % apart, and their ratio no ratio of two
+    harmonics 1 … 5 (within 1 %). A pump's 3rd and 5th harmonics (2016 / 3358 Hz of a 673 Hz beep whose fundamental
+    the phone's high-pass left unclear) sound together as a chord's two tones do; a ringback's 440 / 480 Hz (12 : 11)
+    and a UK ring's 400 / 450 Hz (9 : 8) are no such pair. Nor is a tone and one 10 times its pitch: _distinct_tones
+    takes any whole multiple within 2 % of it for a harmonic, which above the 5th leaves almost no ratio distinct
+    (seed 211 pump1: a 400 Hz ring tone and the pump's 3921 Hz beep, 9.8 ×)."""
+    ratio = max(a_hz, b_hz) / min(a_hz, b_hz)
+    return ratio >= 1.04 and not any(abs(ratio * i / j - 1) <= 0.01 for i in range(1, 6) for j in range(i + 1, 6))
+
+
 def _could_pair(a: _Track, b: _Track) -> bool:
     """Two distinct tones at most 4× apart: they could be the critical alarm's two notes."""
     return _distinct_tones(a.frequency_hz, b.frequency_hz) and \
@@ -538,7 +549,7 @@ def _correlation(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     return float(np.corrcoef(x, y)[0, 1])
 
 
-def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
+def _prefer_fundamental(best: _Track, peaks: _Peaks, *, where_loud: bool = False) -> _Track:
     """If a sub-harmonic (f/5 … f/2) sounds together with `best` every time, the pump's fundamental is that one (a
     piezo's harmonics can be louder than its fundamental — a square-ish drive puts energy in the 3rd and 5th — and
     a quiet high band can make a harmonic stand out more over the room than the fundamental does). The highest
@@ -554,7 +565,16 @@ def _prefer_fundamental(best: _Track, peaks: _Peaks) -> _Track:
         # hardly overlap, so its tones never pass for harmonics.
         # (Seed 31 of the benchmark: a phone's high-pass left a 1165 Hz tone's 3rd harmonic in 44 short pieces
         # against the tone's own 29; the tone sounded with 97 % of them, they with 68 % of it.)
-        with_sub, with_best = _coincident(best, track), _coincident(track, best)
+        # `where_loud` (the beep): judged where `best` is loud too (its segments within 12 dB of its loudest): a faint
+        # tone at the pump's pitch that sounds only under another device's beeps is that device's harmonic, not the
+        # pump's (bench/enrollment.py --hard programmer, seed 263 pump1: the programmer's 1454 Hz key beeps put
+        # their 2nd harmonic on the pump's 2884 Hz three times at 21–24 dB, and the pump, 41–45 dB, was learned at
+        # 1454 Hz). Not for the critical alarm's candidates: there it moved quick seed 23 pump1's bursts (both
+        # alarms, beep first) and let a stray one-change burst in.
+        with_sub = _coincident(best, track)
+        if where_loud:
+            with_sub = min(with_sub, _coincident(_loud(best), track))
+        with_best = _coincident(track, best)
         if track.segments and track.snr_db >= _MIN_CLEAR_SNR_DB - 4 and (
                 (with_sub >= 0.8 and with_best >= 0.5)
                 or (track.snr_db >= _MIN_CLEAR_SNR_DB and with_sub >= 0.6 and with_best >= 0.9)
@@ -651,6 +671,16 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
         raise NoClearAlarmError(f"{name}: no clear alarm tone found (a pump alarm recorded for enrollment should stand "
                                 f"at least {_MIN_CLEAR_SNR_DB:.0f} dB over the background as a steady tone{strongest})"
                                 f"{band}")
+    # Only for the critical alarm: a beeper whose beep holds a second partial near its pitch sounds as a chord too
+    # (tests/test_beep_accompanied.py), and a phone's chord beside the pump's beep is left to _competing_beeps.
+    if alarm is AlarmKind.CRITICAL and (chords := _chords(clear, peaks)):
+        clear = [t for t in clear if not any(t is a or t is b for a, b in chords)]
+        if not clear:
+            a, b = chords[0]
+            raise NoClearAlarmError(
+                f"{name}: the clear tones here, {a.frequency_hz:.0f} Hz and {b.frequency_hz:.0f} Hz, always sound "
+                "together, as a phone's ring or dial tone does; the pump sounds one tone at a time",
+                hint="record the alarm again with no phone ringing, no TV or music, and let it sound at least twice")
     if alarm is AlarmKind.NON_CRITICAL:
         result = _enroll_beep(name, clear, tracks, duration_s, peaks)
         if str(recording) != "-":
@@ -669,6 +699,35 @@ def enroll(recording: str | Path, alarm: AlarmKind, *, rate_hz: int | None = Non
                                 "again: wider length bounds kept (enroll from a file to tighten them)")
         return result
     return _enroll_two_tone(name, clear, tracks, duration_s, peaks)
+
+
+# Two steady tones at unrelated pitches that sound in the same frames and rise and fall together: a chord, the way
+# a telephone signals (ringback 440 + 480 Hz, UK ring 400 + 450 Hz, dial tones, DTMF). The pump sounds one tone at a
+# time (its beep; its critical alarm's two tones take turns), so neither is the pump's. A phone ringing through a
+# demonstration (bench/enrollment.py --hard phone_ring, seed 277 pump1: a 440 / 480 Hz ringback, 2 s on, 4 s off)
+# was learned as the critical alarm's low tone beside the pump's 1483 Hz, over its own 1115 Hz (and, seed 307
+# pump0, as the beep at 440 Hz: there _competing_beeps refuses it). A pump tone's harmonics sound with it too;
+# they are left out first (_is_partial_of), and a pump's two tones ringing through each other in a reverberant room
+# still swing against each other (_turn_correlation < 0; quick seed 307 pump2, −0.21).
+_CHORD_OVERLAP = 0.8
+
+
+def _chords(clear: list[_Track], peaks: _Peaks) -> list[tuple[_Track, _Track]]:
+    """Pairs of clear tones that sound as a chord: unrelated (_unrelated; nor a partial of a third clear tone), each
+    heard in ≥ 80 % of the other's frames, levels rising and falling together in each run."""
+    tones = [t for t in clear if not any(_is_partial_of(t, other, peaks) for other in clear if other is not t)]
+    gap = _split_gap_frames(peaks.hop_s)
+    chords = []
+    for i, a in enumerate(tones):
+        for b in tones[i + 1:]:
+            if not _unrelated(a.frequency_hz, b.frequency_hz):
+                continue
+            both = int(np.count_nonzero(a.frame_on & b.frame_on))
+            if both < _CHORD_OVERLAP * max(int(np.count_nonzero(a.frame_on)), int(np.count_nonzero(b.frame_on))):
+                continue  # one sounds without the other: a tone and something that joined it now and then
+            if _turn_correlation(a, b, gap) >= 0.0:
+                chords.append((a, b))
+    return chords
 
 
 def _score(track: _Track) -> float:
@@ -725,17 +784,25 @@ def _beeps(on: NDArray[np.bool_], snr_db: NDArray[np.float64], gap_frames: int) 
 
 
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
-                 peaks: _Peaks, *, outside_critical: bool = False) -> EnrollmentResult:
-    """Learn the beep from the strongest steady tone; `outside_critical`: `peaks` already leave out a critical alarm
-    heard in the same recording (no second try)."""
+                 peaks: _Peaks, *, outside_critical: tuple[float, float] | None = None) -> EnrollmentResult:
+    """Learn the beep from the strongest steady tone; `outside_critical`: the tones of a critical alarm heard in the
+    same recording, which `peaks` already leave out (no second try)."""
     hop_s, frame0_s = peaks.hop_s, peaks.frame_center0_s
-    best = _prefer_fundamental(max(clear, key=_score), peaks)
-    partner = _alternating_partner(best, clear, peaks, changes=_ROUND_CHANGES if outside_critical else _PAIR_CHANGES)
+    best = _prefer_fundamental(max(clear, key=_score), peaks, where_loud=True)
+    partner = _alternating_partner(best, clear, peaks,
+                                   changes=_ROUND_CHANGES if outside_critical is not None else _PAIR_CHANGES)
     # The partner may hide in one candidate with a tone 2 % from it (_split_near_tones: the beep beside the
     # critical alarm's low tone): look again with such candidates split.
     if partner is None and not outside_critical and (split := _split_look(peaks, tracks)) is not None \
             and (partner := _alternating_partner(best, split[1], peaks)) is not None:
         tracks, clear = split
+    if partner is not None and not outside_critical and not _in_turns(best, partner, peaks):
+        raise NoClearAlarmError(
+            f"{name}: the strongest steady tone, {best.frequency_hz:.0f} Hz, takes turns with another, "
+            f"{partner.frequency_hz:.0f} Hz, part of the time: too seldom for the critical alarm, too often for a beep "
+            "sounding alone (a voice or a TV over the demonstration?)",
+            hint="record the non-critical alarm again on its own, in a quiet room (no talking, TV off while it "
+            "sounds), and let it sound at least twice")
     if partner is not None:
         low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
         wrong_alarm = NoClearAlarmError(
@@ -782,7 +849,25 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                 rest_clear = [t for t in rest_tracks if _usable(t) and _is_clear(t)]
         if not critical_spans or not rest_clear:
             raise wrong_alarm
-        result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest, outside_critical=True)
+        result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest,
+                              outside_critical=(critical[0].frequency_hz, critical[1].frequency_hz))
+        # The clinic demonstrates both alarms alike (the same pump, phone and room): their tones stand within
+        # 15 dB of each other in every benchmark recording of both (bench/enrollment.py --both, the critical alarm's
+        # SNR minus the beep's −14…+9 dB). A "beep" far fainter than the "critical alarm" is something else in the
+        # room, and that alarm is the beep taking turns with it (--hard nurse_loud, seed 257 pump1: the pump's three
+        # 4020 Hz beeps at 50 dB "took turns" with a voice's 1234 Hz, and the voice's 1232 Hz, 23 dB, was learned).
+        # Only a faint "beep" (under 30 dB, where voices lie; a demonstration close by gives 24–45 dB): in a
+        # recording as clean as a synthetic one the two alarms' levels differ by more and say nothing
+        # (tests/test_bench.py's pump: 2200 Hz beeps and 1200 / 1600 Hz tones over a faint pink floor).
+        loudest = max(critical[0].snr_db, critical[1].snr_db)
+        if result.snr_db < min(loudest - _BESIDE_CRITICAL_DB, _MIN_LEARNED_SNR_DB + 10.0):
+            raise NoClearAlarmError(
+                f"{name}: the tones {critical[0].frequency_hz:.0f} Hz and {critical[1].frequency_hz:.0f} Hz take turns "
+                f"here as the critical alarm's do, and the only other steady tone, {result.frequencies_hz[0]:.0f} Hz, "
+                f"stands {loudest - result.snr_db:.0f} dB under them: too faint to be the pump's beep demonstrated "
+                "beside it (a voice or another sound)",
+                hint="record the non-critical alarm again on its own, in a quiet room (no talking while it sounds); "
+                "if this recording holds the critical alarm, enroll it with --alarm critical")
         where = ", ".join(f"{start:.1f}–{end:.1f} s" for start, end in critical_spans)
         tones = f"{critical[0].frequency_hz:.0f} Hz and {critical[1].frequency_hz:.0f} Hz"
         result.notes.insert(0, f"this recording also holds the critical alarm ({tones} taking turns, at {where}): "
@@ -874,6 +959,24 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     # of the pump's and strays as it likes (9 of 110 benchmark clinic recordings held one, 13–17 dB against 30–45;
     # quick seed 193's pump1 learned a 30.6 Hz allowance from one at 14.6 dB where its beeps strayed 0.1–0.2 Hz).
     scatter_hz = max(pitch_scatter_hz(best.frame_frequency_hz[a:b][on[a:b]]) for a, b in clear_runs)
+    # The critical alarm demonstrated in the same recording (its two tones taking turns, without the beep) and what
+    # is left of one cut out of it (a tone's echo, a harmonic) are that alarm's, no other beeper (quick seed 277
+    # pump1, both alarms: its 1118 / 1486 Hz and their harmonics, up to 5585 Hz, beside the 4123 Hz beep).
+    rivals = _competing_beeps(best, clear)
+    critical_tones = outside_critical
+    if rivals and critical_tones is None and (alarm := _critical_pair(clear, peaks)) is not None \
+            and all(abs(best.frequency_hz / tone.frequency_hz - 1) > 0.01 for tone in alarm):
+        critical_tones = (alarm[0].frequency_hz, alarm[1].frequency_hz)
+    if critical_tones is not None:
+        rivals = [other for other in rivals if all(_unrelated(other.frequency_hz, tone) for tone in critical_tones)]
+    if rivals:
+        other = rivals[0]
+        raise NoClearAlarmError(
+            f"{name}: two different steady beeps come and go in this recording, {frequency:.0f} Hz "
+            f"({len(best.segments)} times, {best.snr_db:.0f} dB) and {other.frequency_hz:.0f} Hz "
+            f"({len(other.segments)} times, {other.snr_db:.0f} dB), and nothing tells which one is the pump",
+            hint="record the non-critical alarm again on its own: no phone ringing, no clinician programmer or other "
+            "device beeping, no music or TV while it sounds, and let it sound at least twice")
     notes = []
     if len(soundings) == 1:
         notes.append("only one sounding found; a recording with two or more soundings gives a surer signature")
@@ -920,6 +1023,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
 # with another steady tone; the tones of a critical alarm do so all the time (the bursts hold 90 % of their time and
 # more in the benchmark's recordings).
 _ALTERNATING_SHARE = 0.5
+_BESIDE_CRITICAL_DB = 20.0
 # A two-tone burst of the critical alarm holds at least this many changes: a pump whose bursts are three tones
 # (quick seed 197 pump0: tones of 0.49 s in bursts of 1.54 s) shows two. Asking three left that pump's soundings,
 # whose high tone is its beep's pitch, in a recording of both alarms: they were learned as beeps, at the turns'
@@ -929,6 +1033,19 @@ _PAIR_CHANGES = 2
 # a voice may take two turns with it: the further rounds (_CRITICAL_ROUNDS) and the bursts left out ask three
 # (quick seeds 151 pump1 and 197 pump2, recordings of both alarms, each lost a beep sounding with two).
 _ROUND_CHANGES = 3
+
+
+def _in_turns(best: _Track, partner: _Track, peaks: _Peaks) -> bool:
+    """Do `best` and its alternating partner sound as the critical alarm's two tones do, in turns most of the time
+    either is heard (_MIN_SHARE_IN_TURNS, as _enroll_two_tone asks)? If not, `best` took turns with something beside
+    it now and then: a nurse talking loudly over the demonstration (bench/enrollment.py --hard nurse_loud, seed 307
+    pump0: the 3123 Hz beep "took turns" with a voice at 2608 Hz in 49 % of their time; the beep's soundings were cut
+    out as a critical alarm and a voice's 1229 Hz learned from the rest). Enrolled as critical, such a recording is
+    refused for the same share; as the beep too, since `best` may as well be the TV's tone (seed 283 pump2, tv:
+    3005 Hz, 20 dB, taking turns with 3303 Hz; the pump's 4436 Hz beep never a clear tone)."""
+    low, high = sorted((best, partner), key=lambda t: t.frequency_hz)
+    bursts = _two_tone_bursts(low, high, _split_gap_frames(peaks.hop_s))
+    return _share_in_turns(low, high, bursts) >= _MIN_SHARE_IN_TURNS
 
 
 def _alternating_partner(best: _Track, clear: list[_Track], peaks: _Peaks, *,
@@ -1044,6 +1161,37 @@ def _rival_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
 
 
 _RIVAL_SCORE = 0.5
+# A rival this close to the learned beep's loudness (dB): another beeper, not a voice. The rivals in the benchmark's
+# clinic recordings are voices' steady vowels, 14–18 dB against the pump's 30–46 dB (12 dB under it and more, quick
+# seeds 307 … 157; in a recording of both alarms a voice may sound as long as the beep: 229 pump0's 859 Hz, 10
+# times, so a rival's time on says nothing); a phone's ring tone recorded over
+# a demonstration (bench/enrollment.py --hard phone_ring, seed 307 pump1: 440 Hz, 2 s on, 31 dB against the pump's
+# 42 dB) was learned as the beep for its longer time on.
+_COMPETING_DB = 6.0
+
+
+def _competing_beeps(best: _Track, clear: list[_Track]) -> list[_Track]:
+    """Other clear, steady tones, no harmonics of the learned beep nor it of them, that come and go (two soundings
+    or more, _PITCH_SOUNDING_GAP_S apart) and are as loud as it (within _COMPETING_DB), not sounding with it (a
+    partial of the pump's own, or a chord the pump is in): another beeper. Nothing in a recording tells which of two
+    such beepers is the pump, so enrollment refuses."""
+    competing = []
+    for other in clear:
+        low_hz, high_hz = sorted((best.frequency_hz, other.frequency_hz))
+        # Another tone, not the beep's harmonic (2nd … 5th). Two partials of one tone (a 4 : 3 pair) sound together,
+        # which the test below leaves out; two beepers 4 : 3 apart that never do are two (seed 269 pump2, --hard
+        # programmer: key beeps at 1870 Hz, the pump's 2510 Hz).
+        if other is best or high_hz / low_hz < 1.04 or _on_low_harmonic(high_hz, low_hz) \
+                or len(_group(other.segments, _PITCH_SOUNDING_GAP_S)) < 2:
+            continue  # a key beep or two of a clinician programmer, once: no alarm that repeats
+        # Sounding together (a partial of the pump's own): in half of each other's frames or more, counted by frame,
+        # since a 2 s ring tone "overlaps" every short beep inside it (seed 263 pump2, --hard phone_ring).
+        both = int(np.count_nonzero(other.frame_on & best.frame_on))
+        if both >= 0.5 * max(int(np.count_nonzero(other.frame_on)), int(np.count_nonzero(best.frame_on))):
+            continue
+        if other.snr_db >= best.snr_db - _COMPETING_DB:
+            competing.append(other)
+    return sorted(competing, key=_score, reverse=True)
 
 
 def _calibrate_beep(result: EnrollmentResult, recording: str | Path, *, rate_hz: int | None,
@@ -1196,6 +1344,14 @@ def _share_in_turns(low: _Track, high: _Track, bursts: list[_Burst]) -> float:
     return float(np.count_nonzero(either & in_bursts)) / max(1, int(np.count_nonzero(either)))
 
 
+# The critical alarm's two tones come from one pump in one demonstration: in the benchmark's 155 clinic-critical
+# recordings they stand within 14.5 dB of each other (quick seed 269 pump1, 34 / 48 dB; the phone's resonances and
+# the body's low-pass colour them). A "partner" far fainter is something else: a phone call's 8 kHz recording
+# (bench/enrollment.py --hard rate_8k, seed 281 pump0) holds only the 3107 Hz low tone (its high tone, 4142 Hz, is
+# above the band), and a voice's 1214 Hz blip, 25 dB under it, between two of its turns made a "pair".
+_PAIR_LEVEL_DB = 20.0
+
+
 def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] | None:
     """The critical alarm's two tones among the clear ones: the pair of fundamentals that takes the most turns, by
     their strength; None when no two clear tones take turns."""
@@ -1218,6 +1374,8 @@ def _critical_pair(clear: list[_Track], peaks: _Peaks) -> tuple[_Track, _Track] 
             low, high = sorted((a, b), key=lambda t: t.frequency_hz)
             if not _could_pair(low, high) or high.frequency_hz / low.frequency_hz < _MIN_PAIR_RATIO:
                 continue  # too close to tell apart, a harmonic of the other tone, or too far apart
+            if abs(low.snr_db - high.snr_db) > _PAIR_LEVEL_DB:
+                continue  # one pump's two tones, demonstrated together, are heard alike
             if _turn_correlation(low, high, split_gap) >= 0.0:
                 # They rise and fall together: two partials of one tone (a 2nd and a 5th harmonic of the high tone,
                 # in benchmark seed 31) or a chord, not two tones taking turns.
@@ -1242,9 +1400,13 @@ def _enroll_two_tone(name: str, clear: list[_Track], tracks: list[_Track], durat
             and (best := _critical_pair(split[1], peaks)) is not None:
         tracks, clear = split
     if best is None:
+        band = ""
+        if _USABLE_BAND * peaks.source_rate_hz < _MAX_HZ:
+            band = (f" (it was recorded at {peaks.source_rate_hz} Hz, so it holds no tone above "
+                    f"{_USABLE_BAND * peaks.source_rate_hz:.0f} Hz: record at 44.1 or 48 kHz, not over a phone call)")
         raise NoClearAlarmError(
             f"{name}: no two alternating tones found (the critical alarm is two tones in turns); the strongest "
-            f"tone is {max(clear, key=_score).frequency_hz:.0f} Hz",
+            f"tone is {max(clear, key=_score).frequency_hz:.0f} Hz{band}",
             hint="is this the non-critical alarm? then use --alarm non_critical; otherwise record closer to the "
             "pump, in a quieter room",
         )

@@ -1,0 +1,170 @@
+"""Clinic recordings harder than the benchmark corpus's (bench/enrollment.py --hard): a phone ringing through the
+demonstration, a nurse talking loudly over it. A wrong tone learned with exit 0 leaves the pump deaf for good, so
+each of these must be learned right or refused with advice (exit 2). Real clips rendered by --hard from the
+benchmark's pumps (seeds 307 and 277), resampled to 16 kHz, through the real CLI as a family would enroll."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitord.errors import ExitCode
+from tests.conftest import DATA, run_cli
+
+# Quick seed 307 pump0 (one 0.459 s beep at 3128.6 Hz), --hard phone_ring: a 440 + 480 Hz ringback (2 s on, 4 s off)
+# through two of the demonstrated beeps, 15.7 s.
+BEEP_WITH_RINGBACK = DATA / "clinic-beep-with-a-phone-ringback-440-480.flac"
+# Quick seed 277 pump1 (1115.9 / 1483.9 Hz, 0.154 s tones, two bursts), --hard phone_ring: the same ringback over
+# both soundings, 21.6 s.
+CRITICAL_WITH_RINGBACK = DATA / "clinic-critical-with-a-phone-ringback-440-480.flac"
+# Quick seed 307 pump1 (three 0.351 s beeps at 2918.0 Hz), --hard phone_ring: a ringback whose 480 Hz the phone's
+# high-pass left too faint to be a clear tone; 440 Hz on three times for 2 s (31 dB), the pump twice (42 dB), 16.9 s.
+BEEP_WITH_LONGER_RING = DATA / "clinic-beep-with-a-ring-tone-louder-in-time.flac"
+# Quick seed 307 pump0 (one 0.459 s beep at 3128.6 Hz), --hard nurse_loud: voices 10 dB up, the beep 6–12 dB over
+# the room, 16.1 s.
+BEEP_UNDER_NURSE = DATA / "clinic-beep-under-a-nurse-talking-loudly.flac"
+
+
+def _enroll(tmp_path: Path, recording: Path, alarm: str) -> tuple[int, str, dict[str, Any]]:
+    profile = tmp_path / f"{alarm}.toml"
+    result = run_cli("enroll", "--alarm", alarm, "--profile", str(profile), str(recording))
+    section: dict[str, Any] = tomllib.loads(profile.read_text())[alarm] if result.code == 0 else {}
+    return result.code, result.err, section
+
+
+def test_a_phone_ringback_beside_the_beep_is_refused_not_learned(tmp_path: Path) -> None:
+    """Main learned the ringback's 440 Hz as the beep (exit 0): it is on longer than the pump's beep, so it scored
+    higher. The pump's 3128 Hz beep, louder, sounds twice without it: two beepers, and nothing tells which is the
+    pump (enroll._competing_beeps). (Its two tones sound as a chord, but so may a piezo's beep with a second partial
+    near its pitch, tests/test_beep_accompanied.py: the beep path does not drop chords.)"""
+    code, err, _ = _enroll(tmp_path, BEEP_WITH_RINGBACK, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "440 Hz" in err
+    assert "3128 Hz" in err or "3127 Hz" in err
+
+
+def test_a_phone_ringback_is_no_tone_of_the_critical_alarm(tmp_path: Path) -> None:
+    """Main learned 440.4 / 1482.4 Hz (exit 0): the ringback's 440 Hz, steady through the pump's turns, paired with
+    the high tone and outscored the pump's own 1115 Hz. Its two tones sound in the same frames and rise and fall
+    together (a chord, as telephones signal), and the critical alarm's tones take turns (enroll._chords)."""
+    code, err, critical = _enroll(tmp_path, CRITICAL_WITH_RINGBACK, "critical")
+    assert code == 0, err
+    low, high = critical["frequencies_hz"]
+    assert low == pytest.approx(1115.9, rel=0.004)
+    assert high == pytest.approx(1483.9, rel=0.004)
+
+
+def test_a_ring_tone_as_loud_as_the_pump_is_refused_not_learned(tmp_path: Path) -> None:
+    """Main learned 440 Hz (exit 0), on for 6 s against the pump's 2.3 s. Two beepers within 6 dB of each other,
+    each sounding more than once: nothing tells which is the pump (enroll._competing_beeps), so the family is asked
+    to record the alarm on its own."""
+    code, err, _ = _enroll(tmp_path, BEEP_WITH_LONGER_RING, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "two different steady beeps" in err
+    assert "440 Hz" in err
+    assert "2916 Hz" in err
+    assert "no phone ringing" in err
+
+
+def test_a_beep_taking_turns_with_loud_talk_now_and_then_is_refused(tmp_path: Path) -> None:
+    """Main took the beep and a voice at 2608 Hz for the critical alarm's two tones (they "took turns" in 49 % of
+    the time either sounded), cut the beep's soundings out as that alarm, and learned a voice's 1228.8 Hz from the
+    rest (exit 0). A pair taking turns in under 60 % of its time is no critical alarm (enroll._in_turns), and a tone
+    that takes turns with another that often is no beep sounding alone either (a TV's tone did so): refused."""
+    code, err, _ = _enroll(tmp_path, BEEP_UNDER_NURSE, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "takes turns with another" in err
+    assert "quiet room" in err
+
+
+# Quick seed 211 pump1 (one 0.43 s beep at 3922.5 Hz), --hard phone_ring: a UK ring (400 + 450 Hz, 0.4 s on, 0.2 s
+# off, 0.4 s on) whose 450 Hz the phone's high-pass left unclear, 18.6 s.
+BEEP_WITH_UK_RING = DATA / "clinic-beep-with-a-uk-ring-400-450.flac"
+# Quick seed 269 pump1 (one 0.109 s beep at 673.0 Hz), --hard phone_ring: a ringback; of the pump only its 2nd–5th
+# harmonics are clear tones (2016 / 3358 Hz sound together, as a chord's two tones do), 19.4 s.
+BEEP_HARMONICS_WITH_RINGBACK = DATA / "clinic-beep-harmonics-only-with-a-ringback.flac"
+# Quick seed 257 pump1 (three 0.287 s beeps at 4015.9 Hz), --hard nurse_loud, 25.6 s.
+BEEP_SEQUENCE_UNDER_NURSE = DATA / "clinic-beep-sequence-under-a-nurse-talking-loudly.flac"
+# Quick seed 263 pump1 (one 0.23 s beep at 2868.4 Hz), --hard programmer: the clinician programmer's key beeps at
+# 1454 Hz, whose 2nd harmonic lies on the pump's pitch, 15.5 s.
+BEEP_WITH_PROGRAMMER = DATA / "clinic-beep-with-programmer-key-beeps-an-octave-below.flac"
+# Quick seed 281 pump0 (3107.0 / 4142.3 Hz), --hard rate_8k: a phone call's 8 kHz, 300–3400 Hz; the high tone is
+# above the band, 23.9 s (kept at 8 kHz).
+CRITICAL_OVER_A_PHONE_CALL = DATA / "clinic-critical-over-a-phone-call-8k-high-tone-lost.flac"
+
+
+def test_a_pumps_beep_ten_times_a_ring_tones_pitch_is_no_harmonic_of_it(tmp_path: Path) -> None:
+    """Main learned the ring's 400 Hz (exit 0). The pump's 3921 Hz, 14 dB louder, passed for the ring tone's
+    harmonic (9.8 ×: _distinct_tones takes any whole multiple within 2 % of it) and so for no other beeper; as one
+    (enroll._unrelated) it competes, and nothing tells which beeper is the pump."""
+    code, err, _ = _enroll(tmp_path, BEEP_WITH_UK_RING, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "3921 Hz" in err
+
+
+def test_a_pumps_harmonics_sounding_together_are_no_chord(tmp_path: Path) -> None:
+    """Main learned the ringback's 440 Hz (exit 0). The pump's 3rd and 5th harmonics (its 673 Hz unclear) sound
+    together as a chord's tones do; taken for one (a 5 : 3 ratio is a pump's, enroll._unrelated), they were left
+    out and nothing competed with 440 Hz. They are the pump's, and 2016 Hz competes with the ring."""
+    code, err, _ = _enroll(tmp_path, BEEP_HARMONICS_WITH_RINGBACK, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "2016 Hz" in err
+
+
+def test_a_beep_far_fainter_than_the_critical_alarm_beside_it_is_refused(tmp_path: Path) -> None:
+    """Main took the pump's three 4020 Hz beeps (50 dB) and a voice's 1234 Hz (23 dB) taking turns in their pauses
+    for the critical alarm, cut them out and learned the voice's 1232 Hz as the beep (exit 0). Both alarms of one
+    demonstration stand within 15 dB of each other; a beep 25 dB under is refused (_BESIDE_CRITICAL_DB)."""
+    code, err, _ = _enroll(tmp_path, BEEP_SEQUENCE_UNDER_NURSE, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "dB under them" in err
+
+
+def test_a_programmers_key_beeps_an_octave_below_are_not_the_pumps_fundamental(tmp_path: Path) -> None:
+    """Main learned 1454.5 Hz (exit 0): the key beeps' 2nd harmonic sounded on the pump's pitch three times (faintly),
+    and 1454 Hz passed for the pump's fundamental. Judged where the pump's beep is loud, it never sounds with it."""
+    code, err, beep = _enroll(tmp_path, BEEP_WITH_PROGRAMMER, "non_critical")
+    assert code == 0, err
+    assert beep["frequency_hz"] == pytest.approx(2868.4, rel=0.004)
+
+
+def test_a_critical_alarm_whose_high_tone_a_phone_call_lost_is_refused(tmp_path: Path) -> None:
+    """Main learned 1187.9 / 3104.4 Hz (exit 0): a voice's blip 25 dB under the low tone, between two of its turns,
+    made its pair. One pump's two tones are heard within 15 dB of each other (_PAIR_LEVEL_DB); refused, the message
+    says why the recording cannot hold the tone."""
+    code, err, _ = _enroll(tmp_path, CRITICAL_OVER_A_PHONE_CALL, "critical")
+    assert code == ExitCode.USAGE, err
+    assert "8000 Hz" in err
+    assert "44.1 or 48 kHz" in err
+
+
+# Quick seed 269 pump2 (one 0.3 s beep at 2515.0 Hz), --hard programmer: key beeps at 1870 Hz, 4 : 3 below the pump's
+# pitch, as loud, 14.4 s.
+BEEP_WITH_PROGRAMMER_A_FOURTH_BELOW = DATA / "clinic-beep-with-programmer-key-beeps-a-fourth-below.flac"
+
+
+def test_two_beepers_a_fourth_apart_are_two(tmp_path: Path) -> None:
+    """Main learned the key beeps' 1870 Hz (exit 0; they sound more often than the pump). Two tones 4 : 3 apart
+    could be two partials of one tone only if they sounded together; these never do, so they compete, and nothing
+    tells which one is the pump."""
+    code, err, _ = _enroll(tmp_path, BEEP_WITH_PROGRAMMER_A_FOURTH_BELOW, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "1870 Hz" in err
+    assert "2510 Hz" in err
+
+
+# Quick seed 263 pump2 (one 0.405 s beep at 4099.6 Hz), --hard phone_ring: a ringback (2 s on) over both of the
+# pump's soundings, 15 s.
+BEEP_INSIDE_A_RINGBACK = DATA / "clinic-beep-inside-a-ringbacks-on-time.flac"
+
+
+def test_a_beep_inside_a_ring_tones_on_time_still_competes_with_it(tmp_path: Path) -> None:
+    """Main learned the ringback's 440 Hz (exit 0). The pump's beeps lie inside the ring's 2 s tones, so by
+    segments each "overlapped" the other, as a pump's own partial does; counted by frame they share a quarter of the
+    ring's: two beepers."""
+    code, err, _ = _enroll(tmp_path, BEEP_INSIDE_A_RINGBACK, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "4100 Hz" in err
