@@ -895,10 +895,9 @@ class CriticalDetector(Detector):
         None when the spectrum of a turn is no longer kept."""
         levels = []
         for _, start, end in chain:
-            first = run.first_frame + start + (1 if end - start > 2 else 0)
-            last = run.first_frame + end
-            power = self._context.rows(np.arange(first, last))
-            if len(power) != last - first:
+            frames = turn_frames(run, start, end)
+            power = self._context.rows(frames)
+            if len(power) != len(frames):
                 return None
             levels.append(10.0 * np.log10(np.median(power, axis=0).astype(np.float64) + 1e-20))
         return np.array(levels)
@@ -1642,8 +1641,7 @@ class CriticalDetector(Detector):
         the larger over the two tones). None for a pump not exposed, or when the frames are no longer kept."""
         if self._fundamental.hi <= self._fundamental.lo or len(chain) < 2:
             return None
-        frames = np.concatenate([np.arange(run.first_frame + start + (1 if end - start > 2 else 0),
-                                           run.first_frame + end) for _, start, end in chain])
+        frames = np.concatenate([turn_frames(run, start, end) for _, start, end in chain])
         below, tones = self._fundamental.rows(frames), self._context.rows(frames)
         if len(below) != len(frames) or len(tones) != len(frames) or len(frames) < 3:
             return None
@@ -1665,8 +1663,7 @@ class CriticalDetector(Detector):
     def _turn_power(self, run: BandRun, chain: list[tuple[int, int, int]], label: int) -> NDArray[np.float32] | None:
         """The kept spectrum of one tone's turns' frames (the first frame of each turn longer than 2 left out: the
         other tone's echo), or None when those frames are no longer all kept (or there are none)."""
-        frames = np.concatenate([np.arange(run.first_frame + start + (1 if end - start > 2 else 0),
-                                           run.first_frame + end) for tone, start, end in chain if tone == label])
+        frames = np.concatenate([turn_frames(run, start, end) for tone, start, end in chain if tone == label])
         power = self._context.rows(frames)
         return power if len(power) == len(frames) and len(power) > 0 else None
 
@@ -2060,6 +2057,12 @@ def glide_frames(offset_bins: NDArray[np.floating], snr_db: NDArray[np.floating]
             np.isfinite(windows).all(axis=1) & (np.abs(slope) >= GLIDE_THROUGH_MIN_SLOPE_BINS) & line \
             & (levels.min(axis=1) >= min_snr_db)
     return gliding
+
+
+def turn_frames(run: BandRun, start: int, end: int) -> NDArray[np.intp]:
+    """The stream's frame numbers of the turn run[start:end], its first frame left out when the turn is longer than
+    2 (the switch from the other tone: its echo)."""
+    return np.arange(run.first_frame + start + (1 if end - start > 2 else 0), run.first_frame + end)
 
 
 def common_fundamental_hz(notes_hz: tuple[float, float] | None) -> float | None:
