@@ -875,7 +875,22 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                 critical_spans = sorted(critical_spans + found)
                 rest_tracks = _tracks(rest)
                 rest_clear = [t for t in rest_tracks if _usable(t) and _is_clear(t)]
-        if not critical_spans or not rest_clear:
+        if not critical_spans:
+            # The two took turns, but never for a whole burst of the critical alarm (_ROUND_CHANGES changes or more)
+            # nor in a run where both held their share: no sounding of that alarm here. The strongest tone took
+            # turns with another sound in short runs — a voice, a TV, music, the programmer's keys (bench/
+            # enrollment.py --hard: 5 of the 7 beep recordings refused as "the critical alarm", each a pump's beep
+            # beside a voice, TV or key beeps; none of 90 benchmark clinic recordings of the critical alarm offered
+            # as the beep ends here: each showed two soundings or more). Saying "the critical alarm" sent the
+            # family to enroll a beep as the critical alarm.
+            raise NoClearAlarmError(
+                f"{name}: the strongest steady tone, {best.frequency_hz:.0f} Hz, takes turns with another, "
+                f"{partner.frequency_hz:.0f} Hz, in short runs, never for a whole burst of the critical alarm: "
+                "another sound over the demonstration (a "
+                "voice, a TV, music or the programmer's key beeps?), and nothing tells which tone is the pump's",
+                hint="record the non-critical alarm again on its own, in a quiet room (no talking, TV and music "
+                "off, no keys pressed while it sounds), and let it sound at least twice")
+        if not rest_clear:
             raise wrong_alarm
         result = _enroll_beep(name, rest_clear, rest_tracks, duration_s, rest,
                               outside_critical=(critical[0].frequency_hz, critical[1].frequency_hz))

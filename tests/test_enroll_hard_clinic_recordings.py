@@ -1,7 +1,8 @@
 """Clinic recordings harder than the benchmark corpus's (bench/enrollment.py --hard): a phone ringing through the
-demonstration, a nurse talking loudly over it. A wrong tone learned with exit 0 leaves the pump deaf for good, so
-each of these must be learned right or refused with advice (exit 2). Real clips rendered by --hard from the
-benchmark's pumps (seeds 307 and 277), resampled to 16 kHz, through the real CLI as a family would enroll."""
+demonstration, a nurse talking loudly over it, a strongly reverberant room, the programmer's key beeps. A wrong tone
+or beep count learned with exit 0 leaves the pump deaf for good, so each of these must be learned right or refused
+with advice (exit 2), and a refusal must say what was heard. Real clips rendered by --hard from the
+benchmark's pumps (seeds 307, 277 and 263), resampled to 16 kHz, through the real CLI as a family would enroll."""
 
 from __future__ import annotations
 
@@ -199,3 +200,23 @@ def test_a_reverberant_rooms_tail_is_not_counted_as_a_fourth_beep(tmp_path: Path
     assert section["frequency_hz"] == pytest.approx(1774.6, rel=0.004)
     assert section["beeps_at_enrollment"] == 3
     assert section["beep_interval_s"] == pytest.approx(0.565, rel=0.05)
+
+
+# Quick seed 307 pump2 (three 0.437 s beeps at 1774.6 Hz), --hard programmer: the clinician's programmer key beeps
+# (1214 Hz) now and then between the pump's beeps; 21.2 s, resampled to 16 kHz.
+BEEP_WITH_KEY_BEEPS_IN_TURNS = DATA / "clinic-beep-with-programmer-key-beeps-in-turns.flac"
+
+
+def test_a_beep_taking_turns_with_key_beeps_is_not_called_the_critical_alarm(tmp_path: Path) -> None:
+    """Main refused this as "this sounds like the critical alarm" and told the family to enroll it with --alarm
+    critical: the pump's beep and the key beeps took turns in two short runs, but never for a whole burst of the
+    critical alarm, and no sounding of that alarm was found to cut out. Still refused (nothing tells which tone is
+    the pump's), but saying what was heard: another sound taking turns with the beep."""
+    code, err, _ = _enroll(tmp_path, BEEP_WITH_KEY_BEEPS_IN_TURNS, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "sounds like the critical alarm" not in err
+    assert "--alarm critical" not in err
+    assert "1774 Hz" in err
+    assert "1214 Hz" in err
+    assert "never for a whole burst of the critical alarm" in err
+    assert "programmer" in err
