@@ -1,7 +1,8 @@
 """Clinic recordings harder than the benchmark corpus's (bench/enrollment.py --hard): a phone ringing through the
-demonstration, a nurse talking loudly over it. A wrong tone learned with exit 0 leaves the pump deaf for good, so
-each of these must be learned right or refused with advice (exit 2). Real clips rendered by --hard from the
-benchmark's pumps (seeds 307 and 277), resampled to 16 kHz, through the real CLI as a family would enroll."""
+demonstration, a nurse talking loudly over it, a strongly reverberant room, the programmer's key beeps. A wrong tone
+or beep count learned with exit 0 leaves the pump deaf for good, so each of these must be learned right or refused
+with advice (exit 2), and a refusal must say what was heard. Real clips rendered by --hard from the
+benchmark's pumps (seeds 307, 277 and 263), resampled to 16 kHz, through the real CLI as a family would enroll."""
 
 from __future__ import annotations
 
@@ -168,3 +169,54 @@ def test_a_beep_inside_a_ring_tones_on_time_still_competes_with_it(tmp_path: Pat
     code, err, _ = _enroll(tmp_path, BEEP_INSIDE_A_RINGBACK, "non_critical")
     assert code == ExitCode.USAGE, err
     assert "4100 Hz" in err
+
+
+# Quick seed 263 pump0 (one 0.328 s beep at 803.4 Hz, 0.147 s pause), --hard reverb_heavy (RT60 1.2–2 s): the beep
+# at 36–38 dB, its tail coming back at 25–28 dB a third of a second later; 18.3 s, resampled to 16 kHz.
+BEEP_IN_REVERBERANT_ROOM = DATA / "clinic-beep-in-a-reverberant-room-its-tail-back-as-a-second-beep.flac"
+# Quick seed 307 pump2 (three 0.437 s beeps at 1774.6 Hz, 0.128 s pauses: one every 0.565 s), --hard reverb_heavy:
+# each sounding's tail after the third beep heard 10–11 dB under the beeps; 22.2 s, resampled to 16 kHz.
+SEQUENCE_IN_REVERBERANT_ROOM = DATA / "clinic-beep-sequence-in-a-reverberant-room-its-tail-a-fourth-beep.flac"
+
+
+def test_a_reverberant_rooms_tail_is_not_counted_as_a_second_beep(tmp_path: Path) -> None:
+    """Main learned this single-beep pump as beeping twice, one beep every 0.38 s (exit 0): the beep's reverberant
+    tail, 9 dB under it, came back into view after a dropout and was counted as a beep. At home every single beep
+    would then be asked to keep a rhythm the pump never had. A piece held more than 6 dB under the sounding's
+    loudest beep is the room's echo (enroll._without_echoes)."""
+    code, err, section = _enroll(tmp_path, BEEP_IN_REVERBERANT_ROOM, "non_critical")
+    assert code == 0, err
+    assert section["frequency_hz"] == pytest.approx(803.4, rel=0.004)
+    assert section["beeps_at_enrollment"] == 1
+    assert "beep_interval_s" not in section
+
+
+def test_a_reverberant_rooms_tail_is_not_counted_as_a_fourth_beep(tmp_path: Path) -> None:
+    """Main learned this three-beep pump as four beeps, one every 0.50 s (exit 0): in two of its three soundings
+    the tail after the third beep, 10–11 dB under it, was counted as a fourth. Without the echoes: three beeps, one
+    every 0.57 s as the pump sounds them."""
+    code, err, section = _enroll(tmp_path, SEQUENCE_IN_REVERBERANT_ROOM, "non_critical")
+    assert code == 0, err
+    assert section["frequency_hz"] == pytest.approx(1774.6, rel=0.004)
+    assert section["beeps_at_enrollment"] == 3
+    assert section["beep_interval_s"] == pytest.approx(0.565, rel=0.05)
+
+
+# Quick seed 307 pump2 (three 0.437 s beeps at 1774.6 Hz), --hard programmer: the clinician's programmer key beeps
+# (1214 Hz) now and then between the pump's beeps; 21.2 s, resampled to 16 kHz.
+BEEP_WITH_KEY_BEEPS_IN_TURNS = DATA / "clinic-beep-with-programmer-key-beeps-in-turns.flac"
+
+
+def test_a_beep_taking_turns_with_key_beeps_is_not_called_the_critical_alarm(tmp_path: Path) -> None:
+    """Main refused this as "this sounds like the critical alarm" and told the family to enroll it with --alarm
+    critical: the pump's beep and the key beeps took turns in two short runs, but never for a whole burst of the
+    critical alarm, and no sounding of that alarm was found to cut out. Still refused (nothing tells which tone is
+    the pump's), but saying what was heard: another sound taking turns with the beep."""
+    code, err, _ = _enroll(tmp_path, BEEP_WITH_KEY_BEEPS_IN_TURNS, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "sounds like the critical alarm" not in err
+    assert "--alarm critical" not in err
+    assert "1774 Hz" in err
+    assert "1214 Hz" in err
+    assert "never for a whole burst of the critical alarm" in err
+    assert "programmer" in err
