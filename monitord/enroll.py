@@ -908,12 +908,13 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
             # alarm with --alarm non_critical. "Too faint, record again" sent them to record the same alarm again.
             # Measured (/work/tmp/msg19/probe.py, 30 non-held-out quick corpora: the 25 dev seeds and 5 7 11 13
             # 17): of the 90 clinic recordings of the critical alarm offered as the beep, 40 ended here (the rest
-            # "clearest tonal pattern" 14–20 dB, one "too weak"), every one with the critical pair in turns 88–100 %
-            # of the time, both tones 23–48 dB, 2–3 soundings found. None of those corpora's 90 beep recordings ends
-            # here; of the 13 bench/enrollment.py --hard beep recordings refused as too faint on the 10 fresh dev
-            # seeds, one does: seed 263 pump1 music, a beep whose 1322 / 1667 Hz "critical alarm" is the music's, 17 and
-            # 24 dB. So both tones must stand as loud as anything learned (_MIN_LEARNED_SNR_DB, as the critical
-            # alarm's own enrollment asks of the pair on average): the real ones stood 23 dB or more.
+            # "clearest tonal pattern" 14–20 dB, one "too weak"), every one with the critical pair in turns 96–100 %
+            # of the time, both tones 25–45 dB, 2–3 soundings found (all 40 now get this message). None of those
+            # corpora's 90 beep recordings ends here; of the 13 bench/enrollment.py --hard beep recordings refused
+            # as too faint on the 10 fresh dev seeds, one does: seed 263 pump1 music, a beep whose 1322 / 1667 Hz
+            # "critical alarm" is the music's, 17 and 24 dB. So both tones must stand as loud as anything learned
+            # (_MIN_LEARNED_SNR_DB, as the critical alarm's own enrollment asks of the pair on average): the real
+            # ones stood 25 dB or more.
             where = ", ".join(f"{start:.1f}–{end:.1f} s" for start, end in critical_spans)
             raise NoClearAlarmError(
                 f"{name}: this sounds like the critical alarm, not the non-critical one: two tones, "
