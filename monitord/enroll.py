@@ -919,8 +919,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
             raise NoClearAlarmError(
                 f"{name}: this sounds like the critical alarm, not the non-critical one: two tones, "
                 f"{critical[0].frequency_hz:.0f} Hz and {critical[1].frequency_hz:.0f} Hz, take turns (at {where}), "
-                "and no beep stands clear beside them (the non-critical alarm is a beep at one pitch; what is left, "
-                f"{faint.message.removeprefix(f'{name}: ')})",
+                "and no beep stands clear beside them (the non-critical alarm is a beep at one pitch)",
                 hint=wrong_alarm.hint) from faint
         # The clinic demonstrates both alarms alike (the same pump, phone and room): their tones stand within
         # 15 dB of each other in every benchmark recording of both (bench/enrollment.py --both, the critical alarm's
