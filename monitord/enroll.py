@@ -877,7 +877,7 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
                 turner = rest_strongest
                 # A tone heard through its harmonic is that tone: a sounding whose turns show only between the two
                 # tones' harmonics (tests/data/clinic-critical-low-tone-under-its-harmonics.flac, third sounding:
-                # 1030 Hz's 3rd harmonic 3091 Hz taking turns with 662 Hz's 5th, 3316 Hz, 13 changes; the 1030 Hz
+                # 1030 Hz's 3rd harmonic 3091 Hz taking turns with 662 Hz's 4th, 2652 Hz, 13 changes; the 1030 Hz
                 # fundamental, on for one moment, was learned as a beep).
                 # ... but a partner on the fundamental or another of its harmonics is that same tone (the beep's 5th
                 # and 3rd harmonics swinging: bench/enrollment.py --both, seed 281 pump1, its 503 Hz beep).
