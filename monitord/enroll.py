@@ -855,8 +855,13 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
         pair = critical
         rest, rest_tracks, rest_clear = peaks, tracks, clear
         critical_spans: list[tuple[float, float]] = []
+        in_turns = pair
         for _ in range(_CRITICAL_ROUNDS):
+            rest_before = rest
             rest, found = _without_two_tone_alarm(*pair, rest)
+            if not found and in_turns is not pair:
+                # The fundamentals show no turns (heard only through their harmonics): the tracks seen taking turns
+                rest, found = _without_two_tone_alarm(*in_turns, rest_before)
             if not found:
                 break
             critical_spans = sorted(critical_spans + found)
@@ -864,12 +869,27 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
             rest_clear = [t for t in rest_tracks if _usable(t) and _is_clear(t)]
             if not rest_clear:
                 break
-            rest_best = _prefer_fundamental(max(rest_clear, key=_score), rest)
+            rest_strongest = max(rest_clear, key=_score)
+            rest_best = _prefer_fundamental(rest_strongest, rest)
             rest_partner = _alternating_partner(rest_best, rest_clear, rest, changes=_ROUND_CHANGES)
+            turner = rest_best
+            if rest_partner is None and rest_best is not rest_strongest:
+                turner = rest_strongest
+                # A tone heard through its harmonic is that tone: a sounding whose turns show only between the two
+                # tones' harmonics (tests/data/clinic-critical-low-tone-under-its-harmonics.flac, third sounding:
+                # 1030 Hz's 3rd harmonic 3091 Hz taking turns with 662 Hz's 4th, 2652 Hz, 13 changes; the 1030 Hz
+                # fundamental, on for one moment, was learned as a beep).
+                # ... but a partner on the fundamental or another of its harmonics is that same tone (the beep's 5th
+                # and 3rd harmonics swinging: bench/enrollment.py --both, seed 281 pump1, its 503 Hz beep).
+                rest_partner = _alternating_partner(rest_strongest, rest_clear, rest, changes=_ROUND_CHANGES)
+                if rest_partner is not None and not _distinct_tones(rest_best.frequency_hz,
+                                                                    rest_partner.frequency_hz):
+                    rest_partner = None
             if rest_partner is None:
                 break
-            lower, higher = sorted((rest_best, rest_partner), key=lambda t: t.frequency_hz)
-            pair = _critical_pair(rest_clear, rest) or (lower, higher)
+            lower, higher = sorted((turner, rest_partner), key=lambda t: t.frequency_hz)
+            in_turns = (lower, higher)
+            pair = _critical_pair(rest_clear, rest) or in_turns
         # What is left of the critical alarm at its own two pitches, wherever both still sound in one run (a
         # sounding whose turns showed in no pair above: quick seed 31 pump0, two reverberant soundings whose high
         # tone read 1014 and 1030 Hz by turns, left in and learned as a 1030 Hz "beep"; split, as one candidate

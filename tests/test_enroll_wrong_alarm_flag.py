@@ -27,3 +27,19 @@ def test_the_critical_alarm_enrolled_as_the_beep_is_named_not_called_too_faint(t
     assert "this sounds like the critical alarm" in message
     assert "2269 Hz and 3456 Hz" in message
     assert "--alarm critical" in result.err
+
+
+def test_a_critical_alarm_heard_through_its_harmonics_is_not_learned_as_a_beep(tmp_path: Path) -> None:
+    """tests/data/clinic-critical-low-tone-under-its-harmonics.flac (662 / 1029 Hz behind a phone's high-pass, three
+    soundings) offered as the beep: the first two soundings are found and left out, but in the third the turns show
+    only between the tones' harmonics (1030 Hz's 3rd, 3091 Hz, against 662 Hz's 4th, 2652 Hz, 13 changes), while the
+    1030 Hz fundamental that stands for the strongest track was on for one moment and took no turns. Main left that
+    sounding in and learned the 1030 Hz moment as a beep, exit 0: a silent, wrong profile. A tone heard at its
+    harmonic is that tone: the sounding is the critical alarm's too, nothing is left, and the family is told."""
+    profile = tmp_path / "p.toml"
+    result = run_cli("enroll", "--alarm", "non_critical", "--profile", str(profile),
+                     str(DATA / "clinic-critical-low-tone-under-its-harmonics.flac"))
+    assert result.code == ExitCode.USAGE, result.out + result.err
+    assert not profile.exists()
+    assert "this sounds like the critical alarm" in result.err.split("hint:")[0]
+    assert "--alarm critical" in result.err
