@@ -763,6 +763,13 @@ _BEEP_DIP_DB = 6.0
 _BEEP_MIN_FRAMES = 4
 
 
+def _held_levels(level: NDArray[np.float64]) -> NDArray[np.float64]:
+    """held[j]: the level frames j and j + 1 both hold. A beep's level is what it holds for two frames running: a
+    lone loud frame at an onset or an end (the direct sound beating with the first reflections, seen 3–7 dB over the
+    beep) makes no dip of the beep, nor its level."""
+    return np.minimum(level[:-1], level[1:])
+
+
 def _beeps(on: NDArray[np.bool_], snr_db: NDArray[np.float64], gap_frames: int) -> list[tuple[int, int]]:
     """(first, end) frames of the beeps in one sounding: runs of `on` (bridging `gap_frames`), split at dips."""
     beeps: list[tuple[int, int]] = []
@@ -772,9 +779,7 @@ def _beeps(on: NDArray[np.bool_], snr_db: NDArray[np.float64], gap_frames: int) 
         level = np.where(on[start:end], snr_db[start:end], -np.inf)
         split = None
         if end - start >= 2 * _BEEP_MIN_FRAMES + 1:
-            # A beep's level is what it holds for two frames running: a lone loud frame at an onset or an end (the
-            # direct sound beating with the first reflections, seen 3–7 dB over the beep) makes no dip of the beep.
-            held = np.minimum(level[:-1], level[1:])  # held[j]: frames j and j + 1
+            held = _held_levels(level)
             inner = np.arange(_BEEP_MIN_FRAMES, end - start - _BEEP_MIN_FRAMES)
             before = np.maximum.accumulate(held)[inner - 2]
             after = np.maximum.accumulate(held[::-1])[::-1][inner + 1]
@@ -800,10 +805,9 @@ _BEEP_ECHO_DB = _BEEP_DIP_DB
 
 
 def _held_db(on: NDArray[np.bool_], snr_db: NDArray[np.float64], beep: tuple[int, int]) -> float:
-    """A beep's level as held for two frames running (a lone loud frame is the direct sound beating with a
-    reflection; see _beeps); a beep of one frame, that frame's."""
+    """A beep's level as held for two frames running (_held_levels); a beep of one frame, that frame's."""
     level = np.where(on[beep[0]:beep[1]], snr_db[beep[0]:beep[1]], -np.inf)
-    return float(np.max(np.minimum(level[:-1], level[1:]))) if len(level) > 1 else float(level.max())
+    return float(np.max(_held_levels(level))) if len(level) > 1 else float(level.max())
 
 
 def _without_echoes(beeps: list[tuple[int, int]], on: NDArray[np.bool_],
