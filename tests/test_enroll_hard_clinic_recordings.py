@@ -220,3 +220,20 @@ def test_a_beep_taking_turns_with_key_beeps_is_not_called_the_critical_alarm(tmp
     assert "1214 Hz" in err
     assert "never for a whole burst of the critical alarm" in err
     assert "programmer" in err
+
+
+# Quick seed 257 pump0 (one 0.474 s beep at 2704.3 Hz), --hard long: 40 s of a 2.5 min recording, talk throughout,
+# the pump sounding once (52 dB) near the end; resampled to 16 kHz.
+BEEP_IN_A_LONG_TALK = DATA / "clinic-beep-long-recording-talk-pulls-the-centre-off.flac"
+
+
+def test_talk_around_the_beep_does_not_pull_its_pitch_off_a_clear_tone(tmp_path: Path) -> None:
+    """Main refused this ("the clearest tonal pattern (1862 Hz) stands only 16 dB"): the voices' peaks within ±2 %
+    of the beep pulled its candidate's centre to 2727 Hz, 0.8 % above the pump, so none of the beep's strong peaks
+    lay within ±0.4 % of it and the beep was no steady tone (concentration 0.11). Measured about the strong peaks'
+    own weighted-median pitch (2700 Hz) they hold 0.97: the beep is learned, at its pitch, as one beep."""
+    code, err, section = _enroll(tmp_path, BEEP_IN_A_LONG_TALK, "non_critical")
+    assert code == 0, err
+    assert section["frequency_hz"] == pytest.approx(2704.3, rel=0.004)
+    assert section["beeps_at_enrollment"] == 1
+    assert "beep_interval_s" not in section
