@@ -230,8 +230,9 @@ BEEP_IN_A_LONG_TALK = DATA / "clinic-beep-long-recording-talk-pulls-the-centre-o
 def test_talk_around_the_beep_does_not_pull_its_pitch_off_a_clear_tone(tmp_path: Path) -> None:
     """Main refused this ("the clearest tonal pattern (1862 Hz) stands only 16 dB"): the voices' peaks within ±2 %
     of the beep pulled its candidate's centre to 2727 Hz, 0.8 % above the pump, so none of the beep's strong peaks
-    lay within ±0.4 % of it and the beep was no steady tone (concentration 0.11). Measured about the strong peaks'
-    own weighted-median pitch (2700 Hz) they hold 0.97: the beep is learned, at its pitch, as one beep."""
+    lay within ±0.4 % of it and the beep was no steady tone (concentration 0.11). In enroll's second look (nothing
+    clear enough found) the strong peaks are measured about their own weighted-median pitch, 2700 Hz, and hold 0.97:
+    the beep is learned, at its pitch, as one beep."""
     code, err, section = _enroll(tmp_path, BEEP_IN_A_LONG_TALK, "non_critical")
     assert code == 0, err
     assert section["frequency_hz"] == pytest.approx(2704.3, rel=0.004)
