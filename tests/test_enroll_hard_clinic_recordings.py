@@ -238,3 +238,18 @@ def test_talk_around_the_beep_does_not_pull_its_pitch_off_a_clear_tone(tmp_path:
     assert section["frequency_hz"] == pytest.approx(2704.3, rel=0.004)
     assert section["beeps_at_enrollment"] == 1
     assert "beep_interval_s" not in section
+
+
+# Quick seed 283 pump0 (two 0.08 s beeps at 2328.1 Hz, 0.218 s apart), --hard nurse_loud: voices 10 dB up, 11.6 s.
+BEEP_PAIR_UNDER_NURSE = DATA / "clinic-beep-pair-under-a-nurse-talking-loudly.flac"
+
+
+def test_a_clear_beep_is_not_looked_at_a_second_time(tmp_path: Path) -> None:
+    """The beep's partials stand clear here, and it is learned as its two beeps. Measuring every track's strong peaks
+    about their own pitch at the first look (not only in the second look, where nothing clear was found) made the
+    pump's partials at 2322 and 6966 Hz clear tones too, and the pair was learned as one beep (exit 0)."""
+    code, err, section = _enroll(tmp_path, BEEP_PAIR_UNDER_NURSE, "non_critical")
+    assert code == 0, err
+    assert section["frequency_hz"] == pytest.approx(2328.1, rel=0.004)
+    assert section["beeps_at_enrollment"] == 2
+    assert section["beep_interval_s"] == pytest.approx(0.298, rel=0.05)
