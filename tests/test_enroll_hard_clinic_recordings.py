@@ -253,3 +253,16 @@ def test_a_clear_beep_is_not_looked_at_a_second_time(tmp_path: Path) -> None:
     assert section["frequency_hz"] == pytest.approx(2328.1, rel=0.004)
     assert section["beeps_at_enrollment"] == 2
     assert section["beep_interval_s"] == pytest.approx(0.298, rel=0.05)
+
+
+# Quick seed 269 pump1 (one 0.109 s beep at 673.0 Hz), --hard nurse_loud: a voice about 720 Hz, 19.0 s.
+BEEP_PARTIAL_SHARED_WITH_A_VOICE = DATA / "clinic-beep-under-a-nurse-its-2nd-partial-shared-with-a-voice.flac"
+
+
+def test_the_second_look_takes_no_partial_shared_with_a_voice(tmp_path: Path) -> None:
+    """Nothing here is a clear tone at the first look, and the second look must not learn the beep's 2nd partial:
+    its strong peaks, shared with a voice's, hold 0.62 about their own pitch (the beeps it is meant for hold 0.97 and
+    more), and counted as a steady tone they were learned as the beep at 1346 Hz (exit 0). Refused, as on main."""
+    code, err, _ = _enroll(tmp_path, BEEP_PARTIAL_SHARED_WITH_A_VOICE, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "no clear alarm tone" in err
