@@ -220,3 +220,49 @@ def test_a_beep_taking_turns_with_key_beeps_is_not_called_the_critical_alarm(tmp
     assert "1214 Hz" in err
     assert "never for a whole burst of the critical alarm" in err
     assert "programmer" in err
+
+
+# Quick seed 257 pump0 (one 0.474 s beep at 2704.3 Hz), --hard long: 40 s of a 2.5 min recording, talk throughout,
+# the pump sounding once (52 dB) near the end; resampled to 16 kHz.
+BEEP_IN_A_LONG_TALK = DATA / "clinic-beep-long-recording-talk-pulls-the-centre-off.flac"
+
+
+def test_talk_around_the_beep_does_not_pull_its_pitch_off_a_clear_tone(tmp_path: Path) -> None:
+    """Main refused this ("the clearest tonal pattern (1862 Hz) stands only 16 dB"): the voices' peaks within ±2 %
+    of the beep pulled its candidate's centre to 2727 Hz, 0.8 % above the pump, so none of the beep's strong peaks
+    lay within ±0.4 % of it and the beep was no steady tone (concentration 0.11). In enroll's second look (nothing
+    clear enough found) the strong peaks are measured about their own weighted-median pitch, 2700 Hz, and hold 0.97:
+    the beep is learned, at its pitch, as one beep."""
+    code, err, section = _enroll(tmp_path, BEEP_IN_A_LONG_TALK, "non_critical")
+    assert code == 0, err
+    assert section["frequency_hz"] == pytest.approx(2704.3, rel=0.004)
+    assert section["beeps_at_enrollment"] == 1
+    assert "beep_interval_s" not in section
+
+
+# Quick seed 283 pump0 (two 0.08 s beeps at 2328.1 Hz, 0.218 s apart), --hard nurse_loud: voices 10 dB up, 11.6 s.
+BEEP_PAIR_UNDER_NURSE = DATA / "clinic-beep-pair-under-a-nurse-talking-loudly.flac"
+
+
+def test_a_clear_beep_is_not_looked_at_a_second_time(tmp_path: Path) -> None:
+    """The beep's partials stand clear here, and it is learned as its two beeps. Measuring every track's strong peaks
+    about their own pitch at the first look (not only in the second look, where nothing clear was found) made the
+    pump's partials at 2322 and 6966 Hz clear tones too, and the pair was learned as one beep (exit 0)."""
+    code, err, section = _enroll(tmp_path, BEEP_PAIR_UNDER_NURSE, "non_critical")
+    assert code == 0, err
+    assert section["frequency_hz"] == pytest.approx(2328.1, rel=0.004)
+    assert section["beeps_at_enrollment"] == 2
+    assert section["beep_interval_s"] == pytest.approx(0.298, rel=0.05)
+
+
+# Quick seed 269 pump1 (one 0.109 s beep at 673.0 Hz), --hard nurse_loud: a voice about 720 Hz, 19.0 s.
+BEEP_PARTIAL_SHARED_WITH_A_VOICE = DATA / "clinic-beep-under-a-nurse-its-2nd-partial-shared-with-a-voice.flac"
+
+
+def test_the_second_look_takes_no_partial_shared_with_a_voice(tmp_path: Path) -> None:
+    """Nothing here is a clear tone at the first look, and the second look must not learn the beep's 2nd partial:
+    its strong peaks, shared with a voice's, hold 0.62 about their own pitch (the beeps it is meant for hold 0.97 and
+    more), and counted as a steady tone they were learned as the beep at 1346 Hz (exit 0). Refused, as on main."""
+    code, err, _ = _enroll(tmp_path, BEEP_PARTIAL_SHARED_WITH_A_VOICE, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "no clear alarm tone" in err
