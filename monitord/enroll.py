@@ -865,6 +865,26 @@ def _without_echoes(beeps: list[tuple[int, int]], on: NDArray[np.bool_],
     return [beep for beep, level in zip(beeps, held, strict=True) if level >= max(held) - _BEEP_ECHO_DB]
 
 
+# A pump's soundings of its beep repeat: a piezo beeper driven by one circuit sounds the same beeps, as long, each
+# time, so its clear soundings last alike: within 2.0 × of each other in every benchmark clinic recording of the beep
+# (20 non-held-out quick corpora, alone and joined with the critical alarm: 281 pump0's 0.22–0.45 s, one beep heard
+# whole and another clipped by noise; a sequence heard in pieces still spans its whole length). A voice, a TV or music
+# passes a harmonic through the beep's pitch in short blips and the odd held note or syllable run, and those are no
+# alarm (bench/enrollment.py's talk, TV and music backgrounds, cropped away from their distractor sounds: 34 of 43
+# learned "beeps" with two clear soundings or more spanned 3.7–30 ×; seed 257 pump0's --hard long recording, 40 s of
+# talk with no pump, learned 2239 Hz from blips of 0.06–0.13 s beside a 1.2 s run).
+_SOUNDING_SPAN_RATIO = 3.0
+
+
+def _unlike_a_pump(clear_beeps: list[list[tuple[int, int]]]) -> tuple[int, int] | None:
+    """The shortest and longest span (frames, from the first beep's start to the last's end, plus one) of the clear
+    soundings when they differ more than a pump's soundings do (_SOUNDING_SPAN_RATIO); else None."""
+    spans = [beeps[-1][1] - beeps[0][0] + 1 for beeps in clear_beeps if beeps]
+    if len(spans) < 2 or max(spans) <= _SOUNDING_SPAN_RATIO * min(spans):
+        return None
+    return min(spans), max(spans)
+
+
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
                  peaks: _Peaks, *, outside_critical: tuple[float, float] | None = None) -> EnrollmentResult:
     """Learn the beep from the strongest steady tone; `outside_critical`: the tones of a critical alarm heard in the
@@ -1089,6 +1109,15 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     frequency, pitch_spread_hz = _learned_pitch(best, mask, round(_PITCH_SOUNDING_GAP_S / hop_s))
     snr_db = float(best.frame_snr_db[mask].mean())
     _check_learned_snr(name, f"{frequency:.0f} Hz", snr_db)
+    # After the level check: a recording refused there gets enroll()'s second look first.
+    if outside_critical is None and (unlike := _unlike_a_pump(clear_beeps)) is not None:
+        shortest_s, longest_s = (hop_s * (span - 1) for span in unlike)
+        raise NoClearAlarmError(
+            f"{name}: no steady alarm tone found: the steadiest tone, {frequency:.0f} Hz, came and went "
+            f"{len(clear_beeps)} times, for {shortest_s:.2f} s one time and {longest_s:.2f} s another; a pump's "
+            "beep sounds the same each time (the same beeps, as long), so this is most likely a voice, a TV or music",
+            hint="record the non-critical alarm again on its own, in a quiet room (no talking, TV and music off), "
+            "and let it sound at least twice")
     # One segment per beep heard, so the report says how many beeps each sounding held.
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
                                    float(best.frame_snr_db[a:b][on[a:b]].mean())) for a, b in beeps])
