@@ -865,6 +865,34 @@ def _without_echoes(beeps: list[tuple[int, int]], on: NDArray[np.bool_],
     return [beep for beep, level in zip(beeps, held, strict=True) if level >= max(held) - _BEEP_ECHO_DB]
 
 
+# A pump's soundings of its beep repeat: a piezo beeper driven by one circuit sounds the same beeps, as long, each
+# time, and a clinic demonstrates them alike, at one level. Its loud soundings (within _BEEP_ECHO_DB of the loudest)
+# last within 2.0 × of each other in every benchmark clinic recording of the beep (20 non-held-out quick corpora, 180
+# recordings alone and joined with the critical alarm: 281 pump0's 0.22–0.45 s, one beep heard whole and another cut
+# short by noise; a sequence heard in pieces still spans its whole length). Not where a critical alarm was cut out of
+# the recording (outside_critical): its edges leave pieces at the beep's pitch (seed 283 pump0, critical alarm then
+# beep: a 0.10 s piece as loud as the 0.45 s soundings). A voice, a TV or music passes a harmonic through the beep's
+# pitch in short blips and the odd held note or syllable run, as loud as each other, and those are no alarm: seed 257
+# pump0's --hard long recording, 40 s of talk with no pump, was learned as a 2239 Hz beep from blips of 0.06–0.13 s
+# beside a 1.2 s run; of 110 pieces of 20–60 s cropped from the benchmark's talk, TV and music backgrounds away from
+# their distractor sounds (quick seeds 307 277 281 283 293 257 263 269 271 211 223 227), 48 were learned as a beep,
+# and 20 of them are refused here. Only the loud soundings count: a voice's blip at the pitch 9–12 dB under a pump's
+# repeated soundings is no sounding of the pump and says nothing of it (--hard, seeds 211, 281, 283: 0.06–0.10 s
+# blips beside soundings of 0.4–1.8 s).
+_SOUNDING_SPAN_RATIO = 3.0
+
+
+def _unlike_a_pump(clear_beeps: list[list[tuple[int, int]]], levels_db: list[float]) -> tuple[int, int] | None:
+    """The shortest and longest span (frames, from the first beep's start to the last's end, plus one) of the loud
+    clear soundings (levels_db: each one's level) when they differ more than a pump's soundings do
+    (_SOUNDING_SPAN_RATIO); else None."""
+    spans = [beeps[-1][1] - beeps[0][0] + 1 for beeps, level in zip(clear_beeps, levels_db, strict=True)
+             if beeps and level >= max(levels_db) - _BEEP_ECHO_DB]
+    if len(spans) < 2 or max(spans) <= _SOUNDING_SPAN_RATIO * min(spans):
+        return None
+    return min(spans), max(spans)
+
+
 def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_s: float,
                  peaks: _Peaks, *, outside_critical: tuple[float, float] | None = None) -> EnrollmentResult:
     """Learn the beep from the strongest steady tone; `outside_critical`: the tones of a critical alarm heard in the
@@ -1089,6 +1117,16 @@ def _enroll_beep(name: str, clear: list[_Track], tracks: list[_Track], duration_
     frequency, pitch_spread_hz = _learned_pitch(best, mask, round(_PITCH_SOUNDING_GAP_S / hop_s))
     snr_db = float(best.frame_snr_db[mask].mean())
     _check_learned_snr(name, f"{frequency:.0f} Hz", snr_db)
+    # After the level check: a recording refused there gets enroll()'s second look first.
+    clear_levels_db = [float(np.max(np.where(on[a:b], best.frame_snr_db[a:b], -np.inf))) for a, b in clear_runs]
+    if outside_critical is None and (unlike := _unlike_a_pump(clear_beeps, clear_levels_db)) is not None:
+        shortest_s, longest_s = (hop_s * (span - 1) for span in unlike)
+        raise NoClearAlarmError(
+            f"{name}: no steady alarm tone found: the steadiest tone, {frequency:.0f} Hz, came and went "
+            f"{len(clear_beeps)} times, for {shortest_s:.2f} s one time and {longest_s:.2f} s another; a pump's "
+            "beep sounds the same each time (the same beeps, as long), so this is most likely a voice, a TV or music",
+            hint="record the non-critical alarm again on its own, in a quiet room (no talking, TV and music off), "
+            "and let it sound at least twice")
     # One segment per beep heard, so the report says how many beeps each sounding held.
     soundings = [Sounding([Segment(frame0_s + (a - 0.5) * hop_s, frame0_s + (b - 0.5) * hop_s, frequency,
                                    float(best.frame_snr_db[a:b][on[a:b]].mean())) for a, b in beeps])

@@ -266,3 +266,18 @@ def test_the_second_look_takes_no_partial_shared_with_a_voice(tmp_path: Path) ->
     code, err, _ = _enroll(tmp_path, BEEP_PARTIAL_SHARED_WITH_A_VOICE, "non_critical")
     assert code == ExitCode.USAGE, err
     assert "no clear alarm tone" in err
+
+
+# Quick seed 257 pump0, --hard long: 10 s of the 2.5 min recording where only talk is heard (70–80 s of it; the pump
+# sounds elsewhere), resampled to 16 kHz. The voices pass through 2243 Hz in three blips within 1.25 s, then one
+# 0.10 s blip.
+TALK_WITH_NO_ALARM = DATA / "clinic-long-recording-talk-only-no-alarm.flac"
+
+
+def test_talk_with_no_alarm_in_it_is_refused_not_learned(tmp_path: Path) -> None:
+    """Main learned this as a 2242.9 Hz beep (exit 0, two soundings): a voice's harmonic, steady for a few frames at a
+    time, stood clear (concentration 0.87, 21 dB). A pump's soundings of its beep repeat, as long each time; here one
+    lasted 1.25 s and the other 0.10 s, so no alarm was demonstrated and nothing is learned."""
+    code, err, _ = _enroll(tmp_path, TALK_WITH_NO_ALARM, "non_critical")
+    assert code == ExitCode.USAGE, err
+    assert "no steady alarm tone" in err
