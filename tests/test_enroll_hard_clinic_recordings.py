@@ -281,3 +281,17 @@ def test_talk_with_no_alarm_in_it_is_refused_not_learned(tmp_path: Path) -> None
     code, err, _ = _enroll(tmp_path, TALK_WITH_NO_ALARM, "non_critical")
     assert code == ExitCode.USAGE, err
     assert "no steady alarm tone" in err
+
+
+# Talk only, no alarm: 20 s of seed 211 pump0's background (a speech stretch, 430–450 s of background-0), 16 kHz.
+TALK_WITH_TWO_VOICE_NOTES = DATA / "clinic-talk-only-no-alarm-two-voice-notes.flac"
+
+
+def test_two_tones_that_follow_each_other_once_are_no_critical_alarm(tmp_path: Path) -> None:
+    """Main learned this as the critical alarm, 2494.0 / 4677.0 Hz (exit 0, "≥ 1 changes per burst"): two voice
+    harmonics that followed each other once in 6 of its 8 runs (1, 1, 1, 1, 1, 2, 2, 1 changes). The pump's two tones
+    take turns again and again in every burst (3 or more changes in every clinic recording of the benchmark), so
+    nothing is learned and the family is told to record again."""
+    code, err, _ = _enroll(tmp_path, TALK_WITH_TWO_VOICE_NOTES, "critical")
+    assert code == ExitCode.USAGE, err
+    assert "follow each other only once" in err
