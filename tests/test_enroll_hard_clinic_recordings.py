@@ -36,6 +36,18 @@ def _enroll(tmp_path: Path, recording: Path, alarm: str) -> tuple[int, str, dict
     return result.code, result.err, section
 
 
+def _assert_learned_beep(section: dict[str, Any], frequency_hz: float, *, beeps: int,
+                         interval_s: float | None = None) -> None:
+    """The beep learned at the pump's pitch (within 0.4 %), as its number of beeps per sounding, and for a sequence
+    one beep every `interval_s` (within 5 %; a single beep learns no interval)."""
+    assert section["frequency_hz"] == pytest.approx(frequency_hz, rel=0.004)
+    assert section["beeps_at_enrollment"] == beeps
+    if interval_s is None:
+        assert "beep_interval_s" not in section
+    else:
+        assert section["beep_interval_s"] == pytest.approx(interval_s, rel=0.05)
+
+
 def test_a_phone_ringback_beside_the_beep_is_refused_not_learned(tmp_path: Path) -> None:
     """Main learned the ringback's 440 Hz as the beep (exit 0): it is on longer than the pump's beep, so it scored
     higher. The pump's 3128 Hz beep, louder, sounds twice without it: two beepers, and nothing tells which is the
@@ -186,9 +198,7 @@ def test_a_reverberant_rooms_tail_is_not_counted_as_a_second_beep(tmp_path: Path
     loudest beep is the room's echo (enroll._without_echoes)."""
     code, err, section = _enroll(tmp_path, BEEP_IN_REVERBERANT_ROOM, "non_critical")
     assert code == 0, err
-    assert section["frequency_hz"] == pytest.approx(803.4, rel=0.004)
-    assert section["beeps_at_enrollment"] == 1
-    assert "beep_interval_s" not in section
+    _assert_learned_beep(section, 803.4, beeps=1)
 
 
 def test_a_reverberant_rooms_tail_is_not_counted_as_a_fourth_beep(tmp_path: Path) -> None:
@@ -197,9 +207,7 @@ def test_a_reverberant_rooms_tail_is_not_counted_as_a_fourth_beep(tmp_path: Path
     every 0.57 s as the pump sounds them."""
     code, err, section = _enroll(tmp_path, SEQUENCE_IN_REVERBERANT_ROOM, "non_critical")
     assert code == 0, err
-    assert section["frequency_hz"] == pytest.approx(1774.6, rel=0.004)
-    assert section["beeps_at_enrollment"] == 3
-    assert section["beep_interval_s"] == pytest.approx(0.565, rel=0.05)
+    _assert_learned_beep(section, 1774.6, beeps=3, interval_s=0.565)
 
 
 # Quick seed 307 pump2 (three 0.437 s beeps at 1774.6 Hz), --hard programmer: the clinician's programmer key beeps
@@ -235,9 +243,7 @@ def test_talk_around_the_beep_does_not_pull_its_pitch_off_a_clear_tone(tmp_path:
     the beep is learned, at its pitch, as one beep."""
     code, err, section = _enroll(tmp_path, BEEP_IN_A_LONG_TALK, "non_critical")
     assert code == 0, err
-    assert section["frequency_hz"] == pytest.approx(2704.3, rel=0.004)
-    assert section["beeps_at_enrollment"] == 1
-    assert "beep_interval_s" not in section
+    _assert_learned_beep(section, 2704.3, beeps=1)
 
 
 # Quick seed 283 pump0 (two 0.08 s beeps at 2328.1 Hz, 0.218 s apart), --hard nurse_loud: voices 10 dB up, 11.6 s.
@@ -250,9 +256,7 @@ def test_a_clear_beep_is_not_looked_at_a_second_time(tmp_path: Path) -> None:
     pump's partials at 2322 and 6966 Hz clear tones too, and the pair was learned as one beep (exit 0)."""
     code, err, section = _enroll(tmp_path, BEEP_PAIR_UNDER_NURSE, "non_critical")
     assert code == 0, err
-    assert section["frequency_hz"] == pytest.approx(2328.1, rel=0.004)
-    assert section["beeps_at_enrollment"] == 2
-    assert section["beep_interval_s"] == pytest.approx(0.298, rel=0.05)
+    _assert_learned_beep(section, 2328.1, beeps=2, interval_s=0.298)
 
 
 # Quick seed 269 pump1 (one 0.109 s beep at 673.0 Hz), --hard nurse_loud: a voice about 720 Hz, 19.0 s.
